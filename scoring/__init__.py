@@ -1,0 +1,1 @@
+"""Pure scoring over a drill event log: scorecards, reports, history."""

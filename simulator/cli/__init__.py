@@ -1,0 +1,1 @@
+"""The `chaosdrill` command line. Each command group lives in its own module."""

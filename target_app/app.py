@@ -1,0 +1,90 @@
+"""The composition root of the shop: `create_app(settings)` builds one service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import prometheus_client
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
+
+from target_app.cache import RecommendationCache
+from target_app.chaos import ChaosControls
+from target_app.config import Settings
+from target_app.db import make_engine, session_factory
+from target_app.deps import Shop, chaos_gate
+from target_app.logs import configure_logging, error_log, event_log
+from target_app.metrics import ShopMetrics
+from target_app.middleware import ObservabilityMiddleware
+from target_app.payments import PaymentClient
+from target_app.routes import catalog, chaos, customers, health, orders, recommendations
+from target_app.seed import prepare_database
+
+
+def build_shop(settings: Settings) -> Shop:
+    engine = make_engine(settings)
+    cache = RecommendationCache()
+    return Shop(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        metrics=ShopMetrics(settings.app_version, engine),
+        cache=cache,
+        chaos=ChaosControls(engine, cache),
+        payments=PaymentClient(settings),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
+    configure_logging(settings.log_file, settings.log_stdout)
+    shop = build_shop(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        prepare_database(
+            shop.engine,
+            seed=settings.seed,
+            products=settings.products,
+            customers=settings.customers,
+            reset=settings.reset_db,
+        )
+        shop.chaos.start()
+        event_log.info("started", extra={"version": settings.app_version})
+        yield
+        shop.chaos.shutdown()
+        shop.payments.close()
+        shop.engine.dispose()
+        event_log.info("stopped", extra={"version": settings.app_version})
+
+    app = FastAPI(title="chaosdrill shop", version=settings.app_version, lifespan=lifespan)
+    app.state.shop = shop
+    api = [Depends(chaos_gate)]
+    for module in (catalog, customers, orders, recommendations):
+        app.include_router(module.router, dependencies=api)
+    app.include_router(health.router)
+    app.include_router(chaos.router)
+    app.add_exception_handler(sa_exc.IntegrityError, _conflict)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_unavailable)
+    app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
+    app.add_middleware(
+        ObservabilityMiddleware, metrics=shop.metrics, timeout_s=settings.request_timeout_s
+    )
+    return app
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    error_log.error(
+        "database unavailable",
+        extra={"path": request.url.path, "error": f"{type(exc).__name__}: {exc}"[:500]},
+    )
+    return JSONResponse(
+        {"detail": "database unavailable", "error": type(exc).__name__}, status_code=503
+    )
+
+
+async def _conflict(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": "conflict with existing data"}, status_code=409)

@@ -1,0 +1,96 @@
+"""Pure ASGI middleware: metrics, access log, request timeout, last-resort 500."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from target_app.logs import access_log, error_log
+from target_app.metrics import ShopMetrics
+
+UNTRACKED = ("/metrics",)
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class ObservabilityMiddleware:
+    """Counts and times every request by route template; never lets one hang or
+    end in a traceback page."""
+
+    def __init__(self, app: ASGIApp, metrics: ShopMetrics, timeout_s: float) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNTRACKED:
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                started = True
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            await asyncio.wait_for(self.app(scope, receive, tracking_send), self.timeout_s)
+        except TimeoutError:
+            if not started:
+                status = 503
+                await _send_json(
+                    send, 503, {"detail": "request timed out", "timeout_s": self.timeout_s}
+                )
+        except Exception as exc:
+            error_log.error(
+                "unhandled error",
+                exc_info=exc,
+                extra={"path": scope["path"], "method": scope["method"]},
+            )
+            if not started:
+                status = 500
+                await _send_json(
+                    send, 500, {"detail": "internal server error", "error": type(exc).__name__}
+                )
+        finally:
+            self.metrics.in_flight.dec()
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            label = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            self.metrics.requests.labels(label, method, str(status)).inc()
+            self.metrics.latency.labels(label, method).observe(elapsed)
+            client = scope.get("client")
+            access_log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "path": scope["path"],
+                    "route": label,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "client": client[0] if client else None,
+                },
+            )

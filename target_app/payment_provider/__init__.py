@@ -1,0 +1,1 @@
+"""A stub payment provider, run as its own process (primary and backup)."""

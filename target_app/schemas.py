@@ -1,0 +1,68 @@
+"""Request and response bodies of the shop API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    sku: str
+    name: str
+    description: str
+    category: str
+    price_cents: int
+    currency: str
+    stock: int
+
+
+class CustomerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200)
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+
+
+class CustomerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    email: str
+    country: str
+
+
+class OrderItemIn(BaseModel):
+    product_id: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=100)
+
+
+class OrderIn(BaseModel):
+    customer_id: int = Field(gt=0)
+    items: list[OrderItemIn] = Field(min_length=1, max_length=20)
+
+
+class OrderItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    product_id: int
+    quantity: int
+    unit_price_cents: int
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    customer_id: int
+    status: str
+    total_cents: int
+    currency: str
+    created_at: datetime
+    items: list[OrderItemOut]
+
+
+class PaymentOut(BaseModel):
+    order_id: int
+    provider: str
+    status: str
+    charge_id: str | None

@@ -1,0 +1,57 @@
+"""Deterministic demo data: the same seed always yields the same shop."""
+
+from __future__ import annotations
+
+import random
+
+from faker import Faker
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from target_app.models import Base, Customer, Product
+
+CATEGORIES = ("books", "games", "garden", "kitchen", "music", "outdoor", "tools", "toys")
+# Countries customers live in; `pricing.REGIONAL_MULTIPLIERS` knows only some of them.
+NOUNS = ("lamp", "kit", "set", "guide", "board", "mug", "kettle", "drill", "rake", "album")
+COUNTRIES = ("US", "GB", "DE", "FR", "NL", "SE", "BR", "IN", "JP", "ZA")
+
+
+def prepare_database(
+    engine: Engine, *, seed: int, products: int, customers: int, reset: bool = False
+) -> None:
+    """Create the schema and seed it once; an existing shop is left as it is."""
+    if reset:
+        Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        if session.scalar(select(func.count()).select_from(Product)):
+            return
+        seed_shop(session, seed=seed, products=products, customers=customers)
+        session.commit()
+
+
+def seed_shop(session: Session, *, seed: int, products: int, customers: int) -> None:
+    fake = Faker()
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    for i in range(1, products + 1):
+        session.add(
+            Product(
+                id=i,
+                sku=f"SKU-{i:05d}",
+                name=f"{fake.color_name()} {fake.word().title()} {rng.choice(NOUNS)}",
+                description=fake.sentence(nb_words=12),
+                category=rng.choice(CATEGORIES),
+                price_cents=rng.randint(199, 19999),
+                stock=rng.randint(1_000, 100_000),
+            )
+        )
+    for i in range(1, customers + 1):
+        session.add(
+            Customer(
+                id=i,
+                name=fake.name(),
+                email=f"customer{i}@{fake.domain_name()}",
+                country=rng.choice(COUNTRIES),
+            )
+        )
