@@ -1,0 +1,1 @@
+"""Real faults and remediations: kinds, backends, journal, cleanup."""
