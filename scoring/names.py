@@ -1,7 +1,9 @@
-"""The names of fault kinds and remediation actions: the user-facing contract.
+"""The names the whole product shares: fault kinds, remediations, alerts, teams.
 
-Scenarios, the CLI and scoring refer to these names; the registry
-(`simulator.faults.registry`) maps each to its implementation.
+They are the user-facing contract. Scenarios, the CLI and scoring refer to them;
+the engine's fault registry (`simulator.faults.registry`) maps each kind and
+action to its implementation. They live in `scoring/` because scoring is the
+pure core that the engine builds on, never the other way round.
 """
 
 from __future__ import annotations
@@ -39,3 +41,15 @@ REMEDIATIONS: tuple[str, ...] = (
 
 TEAMS: tuple[str, ...] = ("dba", "development", "sre", "security", "backend", "frontend")
 SEVERITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3")
+
+# Alerts of the builtin detector, one per SLI of the playbook's thresholds; each
+# fires at the severities critical / high / medium.
+ALERT_NAMES: tuple[str, ...] = ("error_rate", "latency_p99", "availability")
+ALERT_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium")
+INCIDENT_STATUSES: tuple[str, ...] = (
+    "NEW",
+    "INVESTIGATING",
+    "IDENTIFIED",
+    "MONITORING",
+    "RESOLVED",
+)
