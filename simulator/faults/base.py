@@ -1,0 +1,54 @@
+"""What every fault kind is: typed params, inject, revert (idempotent), is_active."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from simulator.faults.backend import LocalBackend
+
+
+class FaultParams(BaseModel):
+    """Parameters of a fault kind; unknown names are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoParams(FaultParams):
+    pass
+
+
+class FaultKind(ABC):
+    """One kind of real fault. Implementations are stateless; what revert needs
+    goes into the journal entry's `undo`."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    params_model: ClassVar[type[FaultParams]] = NoParams
+    # Faults whose in-process state a restart of the shop would wipe, but which
+    # stand for a cause a restart does not remove: re-applied after a restart.
+    survives_restart: ClassVar[bool] = False
+
+    def target(self, params: FaultParams) -> str:
+        """The allow-listed target this fault acts on."""
+        return "shop"
+
+    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+        """Raise NotApplicable if this kind cannot act on this environment."""
+        return None  # most kinds act on every environment
+
+    @abstractmethod
+    def inject(
+        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+    ) -> dict[str, Any]:
+        """Break the target for at most `ttl_s`; return what revert needs."""
+
+    @abstractmethod
+    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+        """Undo the fault; must be safe to call twice or after the TTL ended it."""
+
+    @abstractmethod
+    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+        """Is the fault still in effect, as seen from the target?"""

@@ -1,0 +1,1 @@
+"""The fault kinds, one module per area of the target."""

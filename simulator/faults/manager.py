@@ -1,0 +1,145 @@
+"""Inject, revert and expire faults, with the journal as the record of truth.
+
+Every call takes the state directory's lock, so the engine, the CLI and the
+watchdog can act on one environment without stepping on each other.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from simulator.env.state import EnvState, load_state, lock
+from simulator.faults.backend import LocalBackend
+from simulator.faults.errors import FaultError, UnknownFault
+from simulator.faults.journal import JournalEntry, load_journal, save_journal
+from simulator.faults.registry import get_kind, parse_params
+
+DEFAULT_TTL_S = 300.0
+MAX_TTL_S = 24 * 3600.0
+
+
+class NoEnvironment(FaultError):
+    pass
+
+
+class FaultManager:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+
+    def _backend(self) -> LocalBackend:
+        state: EnvState | None = load_state(self.state_dir)
+        if state is None:
+            raise NoEnvironment(
+                f"no environment is up in {self.state_dir}; start one with `chaosdrill env up`"
+            )
+        return LocalBackend(state)
+
+    def inject(
+        self, kind_name: str, raw_params: dict[str, Any] | None = None, ttl_s: float = DEFAULT_TTL_S
+    ) -> JournalEntry:
+        """Validate everything first; journal before acting; act; record how to undo."""
+        kind = get_kind(kind_name)
+        params = parse_params(kind, raw_params or {})
+        if not 0 < ttl_s <= MAX_TTL_S:
+            raise FaultError(f"ttl must be between 0 and {MAX_TTL_S:.0f}s, not {ttl_s}")
+        with lock(self.state_dir):
+            backend = self._backend()
+            target = kind.target(params)
+            backend.check_target(target)
+            kind.check(backend, params)
+            entry = JournalEntry(
+                kind=kind.name,
+                params=params.model_dump(),
+                target=target,
+                deadline=time.time() + ttl_s,
+            )
+            journal = load_journal(self.state_dir)
+            journal.entries.append(entry)
+            save_journal(self.state_dir, journal)
+            try:
+                entry.undo = kind.inject(backend, params, ttl_s, entry.id)
+                entry.status = "active"
+            except Exception as exc:
+                # Leave nothing half-done: undo whatever part acted.
+                entry.error = str(exc)
+                try:
+                    kind.revert(backend, params, entry.undo)
+                    entry.status = "failed"
+                except Exception:
+                    entry.status = "injecting"  # still open: cleanup will try again
+                _store(self.state_dir, entry)
+                raise
+            _store(self.state_dir, entry)
+            return entry
+
+    def revert(self, fault_id: str, reason: str = "manual") -> JournalEntry:
+        with lock(self.state_dir):
+            entry = load_journal(self.state_dir).get(fault_id)
+            if entry is None:
+                raise UnknownFault(
+                    f"no fault with id '{fault_id}'; `chaosdrill fault list` shows the active ones"
+                )
+            if entry.open:
+                self._revert(self._backend(), entry, reason)
+            return entry
+
+    def revert_all(self, reason: str = "cleanup") -> list[JournalEntry]:
+        with lock(self.state_dir):
+            state = load_state(self.state_dir)
+            entries = load_journal(self.state_dir).open_entries()
+            if state is None:
+                return entries
+            backend = LocalBackend(state)
+            return [self._revert(backend, e, reason) for e in reversed(entries)]
+
+    def expire(self, now: float | None = None) -> list[JournalEntry]:
+        """Revert every open fault past its TTL (the watchdog calls this)."""
+        now = time.time() if now is None else now
+        with lock(self.state_dir):
+            due = [e for e in load_journal(self.state_dir).open_entries() if e.deadline <= now]
+            if not due:
+                return []
+            backend = self._backend()
+            return [self._revert(backend, e, "ttl") for e in due]
+
+    def active(self) -> list[JournalEntry]:
+        return load_journal(self.state_dir).open_entries()
+
+    def is_active(self, entry: JournalEntry) -> bool:
+        kind = get_kind(entry.kind)
+        return kind.is_active(self._backend(), parse_params(kind, entry.params), entry.undo)
+
+    def reassert(self) -> list[JournalEntry]:
+        """After the shop restarted, re-apply faults whose cause a restart does not remove."""
+        with lock(self.state_dir):
+            backend = self._backend()
+            again = []
+            for entry in load_journal(self.state_dir).open_entries():
+                kind = get_kind(entry.kind)
+                if kind.survives_restart and entry.ttl_left() > 0:
+                    params = parse_params(kind, entry.params)
+                    kind.inject(backend, params, entry.ttl_left(), entry.id)
+                    again.append(entry)
+            return again
+
+    def _revert(self, backend: LocalBackend, entry: JournalEntry, reason: str) -> JournalEntry:
+        kind = get_kind(entry.kind)
+        try:
+            kind.revert(backend, parse_params(kind, entry.params), entry.undo)
+        except Exception as exc:
+            entry.error = f"revert failed: {exc}"
+            _store(self.state_dir, entry)
+            raise
+        entry.status = "reverted"
+        entry.reverted_at = time.time()
+        entry.revert_reason = reason
+        _store(self.state_dir, entry)
+        return entry
+
+
+def _store(state_dir: Path, entry: JournalEntry) -> None:
+    journal = load_journal(state_dir)
+    journal.entries = [entry if e.id == entry.id else e for e in journal.entries]
+    save_journal(state_dir, journal)

@@ -1,0 +1,71 @@
+"""Fault kinds by name; third parties add kinds through the
+`chaosdrill.faults` entry-point group (each entry point is a FaultKind class)."""
+
+from __future__ import annotations
+
+import difflib
+from importlib.metadata import entry_points
+from typing import Any
+
+from pydantic import ValidationError
+
+from scoring.names import FAULT_KINDS
+from simulator.faults.base import FaultKind, FaultParams
+from simulator.faults.errors import BadParams, UnknownFault
+from simulator.faults.kinds import app, database, dependency, disk, network, process
+
+_BUILTIN: list[type[FaultKind]] = [
+    *app.KINDS,
+    *process.KINDS,
+    *database.KINDS,
+    *dependency.KINDS,
+    *disk.KINDS,
+    *network.KINDS,
+]
+
+
+def _load() -> dict[str, FaultKind]:
+    kinds = {cls.name: cls() for cls in _BUILTIN}
+    for ep in entry_points(group="chaosdrill.faults"):
+        cls = ep.load()
+        kinds[cls.name] = cls()
+    return kinds
+
+
+REGISTRY: dict[str, FaultKind] = _load()
+assert set(FAULT_KINDS) <= set(REGISTRY), "every contract name has an implementation"
+
+
+def get_kind(name: str) -> FaultKind:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, REGISTRY, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UnknownFault(
+            f"unknown fault kind '{name}'; {hint}`chaosdrill fault kinds` lists them"
+        ) from None
+
+
+def parse_params(kind: FaultKind, raw: dict[str, Any]) -> FaultParams:
+    """Validate raw params (from YAML or `--param k=v`) into the kind's typed model."""
+    try:
+        return kind.params_model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "params"
+        known = ", ".join(kind.params_model.model_fields) or "none"
+        if first["type"] == "extra_forbidden":
+            raise BadParams(
+                f"{kind.name} has no parameter '{field}'; its parameters are: {known}"
+            ) from None
+        raise BadParams(f"{kind.name} parameter '{field}': {first['msg']}") from None
+
+
+def check_params(kind_name: str, raw: dict[str, Any]) -> str | None:
+    """The scenario loader's hook: an error sentence, or None if the params are fine."""
+    try:
+        parse_params(get_kind(kind_name), raw)
+    except (UnknownFault, BadParams) as exc:
+        return str(exc)
+    return None
