@@ -28,7 +28,7 @@ class FaultManager:
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
 
-    def _backend(self) -> LocalBackend:
+    def backend(self) -> LocalBackend:
         state: EnvState | None = load_state(self.state_dir)
         if state is None:
             raise NoEnvironment(
@@ -45,7 +45,7 @@ class FaultManager:
         if not 0 < ttl_s <= MAX_TTL_S:
             raise FaultError(f"ttl must be between 0 and {MAX_TTL_S:.0f}s, not {ttl_s}")
         with lock(self.state_dir):
-            backend = self._backend()
+            backend = self.backend()
             target = kind.target(params)
             backend.check_target(target)
             kind.check(backend, params)
@@ -58,6 +58,7 @@ class FaultManager:
             journal = load_journal(self.state_dir)
             journal.entries.append(entry)
             save_journal(self.state_dir, journal)
+            shop_pid = backend.state.shop.pid
             try:
                 entry.undo = kind.inject(backend, params, ttl_s, entry.id)
                 entry.status = "active"
@@ -72,6 +73,8 @@ class FaultManager:
                 _store(self.state_dir, entry)
                 raise
             _store(self.state_dir, entry)
+            if backend.state.shop.pid != shop_pid and backend.service_running("shop"):
+                self._reassert(backend)
             return entry
 
     def revert(self, fault_id: str, reason: str = "manual") -> JournalEntry:
@@ -82,7 +85,7 @@ class FaultManager:
                     f"no fault with id '{fault_id}'; `chaosdrill fault list` shows the active ones"
                 )
             if entry.open:
-                self._revert(self._backend(), entry, reason)
+                self._revert(self.backend(), entry, reason)
             return entry
 
     def revert_all(self, reason: str = "cleanup") -> list[JournalEntry]:
@@ -101,7 +104,7 @@ class FaultManager:
             due = [e for e in load_journal(self.state_dir).open_entries() if e.deadline <= now]
             if not due:
                 return []
-            backend = self._backend()
+            backend = self.backend()
             return [self._revert(backend, e, "ttl") for e in due]
 
     def active(self) -> list[JournalEntry]:
@@ -109,23 +112,25 @@ class FaultManager:
 
     def is_active(self, entry: JournalEntry) -> bool:
         kind = get_kind(entry.kind)
-        return kind.is_active(self._backend(), parse_params(kind, entry.params), entry.undo)
+        return kind.is_active(self.backend(), parse_params(kind, entry.params), entry.undo)
 
     def reassert(self) -> list[JournalEntry]:
         """After the shop restarted, re-apply faults whose cause a restart does not remove."""
         with lock(self.state_dir):
-            backend = self._backend()
-            again = []
-            for entry in load_journal(self.state_dir).open_entries():
-                kind = get_kind(entry.kind)
-                if kind.survives_restart and entry.ttl_left() > 0:
-                    params = parse_params(kind, entry.params)
-                    kind.inject(backend, params, entry.ttl_left(), entry.id)
-                    again.append(entry)
-            return again
+            return self._reassert(self.backend())
+
+    def _reassert(self, backend: LocalBackend) -> list[JournalEntry]:
+        again = []
+        for entry in load_journal(self.state_dir).open_entries():
+            kind = get_kind(entry.kind)
+            if kind.survives_restart and entry.ttl_left() > 0:
+                kind.inject(backend, parse_params(kind, entry.params), entry.ttl_left(), entry.id)
+                again.append(entry)
+        return again
 
     def _revert(self, backend: LocalBackend, entry: JournalEntry, reason: str) -> JournalEntry:
         kind = get_kind(entry.kind)
+        shop_pid = backend.state.shop.pid
         try:
             kind.revert(backend, parse_params(kind, entry.params), entry.undo)
         except Exception as exc:
@@ -136,6 +141,8 @@ class FaultManager:
         entry.reverted_at = time.time()
         entry.revert_reason = reason
         _store(self.state_dir, entry)
+        if backend.state.shop.pid != shop_pid and backend.service_running("shop"):
+            self._reassert(backend)
         return entry
 
 

@@ -1,0 +1,1 @@
+"""The responder's toolbox: actions that really act on the target."""

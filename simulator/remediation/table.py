@@ -1,0 +1,61 @@
+"""Which remediation ends which fault: the answer key's mechanics.
+
+Applying an action always has its real side effect. If the action is in a
+fault's row, the fault ends too (the engine reverts it with reason
+`remediated`); otherwise the fault stays, as it would in real life (a restart
+does not release a lock held by another session).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# action -> fault kinds it ends
+ENDS: dict[str, frozenset[str]] = {
+    "service.restart": frozenset(
+        {"app.crash", "app.hang", "app.memory_leak", "app.cpu_burn", "db.pool_exhaustion"}
+    ),
+    "service.scale_up": frozenset(
+        {"app.crash", "app.hang", "app.memory_leak", "app.cpu_burn", "db.pool_exhaustion"}
+    ),
+    "deploy.rollback": frozenset({"deploy.bad_release"}),
+    "db.kill_long_queries": frozenset({"db.lock"}),
+    "db.restore": frozenset({"db.down"}),
+    "db.failover_to_replica": frozenset({"db.down", "db.latency"}),
+    "cache.clear": frozenset({"app.memory_leak"}),
+    "feature.disable": frozenset({"app.error_rate", "app.latency"}),
+    "dependency.switch_backup": frozenset(
+        {"dependency.down", "dependency.latency", "network.loss"}
+    ),
+    "disk.cleanup": frozenset({"disk.full"}),
+}
+
+# Routes that belong to a feature that can be switched off.
+FEATURE_ROUTES: dict[str, tuple[str, ...]] = {"recommendations": ("/recommendations",)}
+
+
+def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target: str) -> bool:
+    """Does applying `action arg` end a fault of `kind` with these params?"""
+    if kind not in ENDS.get(action, frozenset()):
+        return False
+    if action == "feature.disable":
+        # Only a fault that lives entirely inside the disabled feature's routes.
+        prefixes = FEATURE_ROUTES.get(arg or "", ())
+        routes = params.get("routes") or []
+        return bool(routes) and all(r.startswith(prefixes) for r in routes) if prefixes else False
+    if action == "dependency.switch_backup" and kind == "network.loss":
+        return target == "payment"
+    return True
+
+
+def table_rows() -> list[tuple[str, str]]:
+    """(action, faults it ends) for docs and `chaosdrill remediate --list`."""
+    rows = []
+    for action, kinds in ENDS.items():
+        note = ", ".join(sorted(kinds))
+        if action == "feature.disable":
+            note += " (only when scoped to the feature's routes)"
+        if action == "dependency.switch_backup":
+            note = note.replace("network.loss", "network.loss (on payment)")
+        rows.append((action, note))
+    return rows
