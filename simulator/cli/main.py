@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from simulator import __version__
+from simulator.cli import env_cmd, fault_cmd, remediate_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,6 +15,10 @@ def cli() -> None:
 
 
 # Command groups register here, one line each.
+cli.add_command(env_cmd.env)
+cli.add_command(fault_cmd.fault)
+cli.add_command(fault_cmd.cleanup)
+cli.add_command(remediate_cmd.remediate)
 
 
 def main() -> None:

@@ -1,0 +1,120 @@
+"""`chaosdrill env up | status | down`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from simulator.cli.errors import fail, user_errors
+from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
+from simulator.env import lifecycle
+
+
+@click.group()
+def env() -> None:
+    """Stand up and tear down the drill environment on 127.0.0.1."""
+
+
+@env.command()
+@state_dir_option
+@click.option(
+    "--database-url",
+    envvar="CHAOSDRILL_DATABASE_URL",
+    help="PostgreSQL URL (postgresql+psycopg://...); SQLite when omitted.",
+)
+@click.option(
+    "--version",
+    "app_version",
+    default="1.0.0",
+    show_default=True,
+    help="Release of the shop to start.",
+)
+@click.option("--seed", default=42, show_default=True, help="Seed of the shop's data.")
+@click.option(
+    "--disk-limit-mb",
+    default=lifecycle.DEFAULT_DISK_MB,
+    show_default=True,
+    help="Size of the tmpfs for the data directory (root only; 0 = none).",
+)
+@json_option
+@user_errors
+def up(
+    state_dir: Path | None,
+    database_url: str | None,
+    app_version: str,
+    seed: int,
+    disk_limit_mb: int,
+    as_json: bool,
+) -> None:
+    """Start the shop, payment providers, chaos proxy and watchdog."""
+    options = lifecycle.EnvOptions(
+        state_dir=resolve_state_dir(state_dir),
+        database_url=database_url,
+        version=app_version,
+        seed=seed,
+        disk_limit_mb=disk_limit_mb,
+    )
+    state = lifecycle.up(options)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "state_dir": state.state_dir,
+                    "shop": state.shop.url,
+                    "proxy_api": state.proxy_api,
+                    "services": {n: r.url for n, r in state.services.items()},
+                }
+            )
+        )
+        return
+    _print_status(state.state_dir)
+    click.echo(f"\nThe shop is at {state.shop.url}   (state: {state.state_dir})")
+
+
+@env.command()
+@state_dir_option
+@json_option
+@user_errors
+def status(state_dir: Path | None, as_json: bool) -> None:
+    """Show what is up, by pid and health."""
+    report = lifecycle.status(resolve_state_dir(state_dir))
+    if report is None:
+        fail("no environment is up; start one with `chaosdrill env up`", code=1)
+        return
+    if as_json:
+        click.echo(json.dumps(report["services"]))
+        return
+    _print_status(report["state"].state_dir)
+
+
+def _print_status(state_dir: str) -> None:
+    report = lifecycle.status(Path(state_dir))
+    assert report is not None
+    table = Table(title="chaosdrill environment")
+    for column in ("service", "pid", "running", "health", "url", "version"):
+        table.add_column(column)
+    for name, row in report["services"].items():
+        table.add_row(
+            name,
+            str(row["pid"]),
+            "yes" if row["running"] else "NO",
+            row["health"],
+            row["url"] or "",
+            row["version"] or "",
+        )
+    for name, proxy in report["state"].proxies.items():
+        table.add_row(f"proxy:{name}", "", "", "", f"{proxy.listen} -> {proxy.upstream}", "")
+    Console().print(table)
+
+
+@env.command()
+@state_dir_option
+@user_errors
+def down(state_dir: Path | None) -> None:
+    """Revert every fault and stop everything `env up` started (and nothing else)."""
+    stopped = lifecycle.down(resolve_state_dir(state_dir))
+    click.echo(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")

@@ -1,0 +1,144 @@
+"""`chaosdrill fault kinds | inject | list | revert` and `chaosdrill cleanup`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from scoring.durations import parse_duration
+from simulator.cli.errors import fail, user_errors
+from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
+from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
+from simulator.faults.registry import REGISTRY
+
+
+@click.group()
+def fault() -> None:
+    """Inject and revert faults by hand, to explore."""
+
+
+@fault.command()
+@json_option
+def kinds(as_json: bool) -> None:
+    """List the fault kinds with their parameters."""
+    rows: list[dict[str, Any]] = []
+    for name, kind in sorted(REGISTRY.items()):
+        params = {
+            f: (info.default if info.default is not None else None)
+            for f, info in kind.params_model.model_fields.items()
+        }
+        rows.append({"kind": name, "summary": kind.summary, "params": params})
+    if as_json:
+        click.echo(json.dumps(rows, default=str))
+        return
+    table = Table(title="fault kinds")
+    for column in ("kind", "parameters (defaults)", "what it does"):
+        table.add_column(column)
+    for row in rows:
+        shown = ", ".join(f"{k}={v}" for k, v in row["params"].items()) or "-"
+        table.add_row(str(row["kind"]), shown, str(row["summary"]))
+    Console().print(table)
+
+
+def parse_param_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """`k=v` pairs; values read as YAML scalars so numbers, booleans and lists work."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param takes key=value, not '{pair}'")
+        try:
+            params[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            params[key.strip()] = value
+    return params
+
+
+@fault.command()
+@click.argument("kind")
+@click.option("--param", "-p", "pairs", multiple=True, help="A parameter, key=value.")
+@click.option(
+    "--ttl",
+    default=f"{DEFAULT_TTL_S:.0f}s",
+    show_default=True,
+    help="The fault reverts itself after this long, whatever happens.",
+)
+@state_dir_option
+@json_option
+@user_errors
+def inject(
+    kind: str, pairs: tuple[str, ...], ttl: str, state_dir: Path | None, as_json: bool
+) -> None:
+    """Inject a fault of KIND into the running environment."""
+    ttl_s = parse_duration(ttl)
+    entry = FaultManager(resolve_state_dir(state_dir)).inject(kind, parse_param_pairs(pairs), ttl_s)
+    if as_json:
+        click.echo(entry.model_dump_json())
+        return
+    click.echo(
+        f"injected {entry.kind} as {entry.id} on {entry.target}; reverts itself in {ttl_s:.0f}s"
+    )
+
+
+@fault.command(name="list")
+@state_dir_option
+@json_option
+@user_errors
+def list_faults(state_dir: Path | None, as_json: bool) -> None:
+    """List the faults that are injected now."""
+    manager = FaultManager(resolve_state_dir(state_dir))
+    entries = manager.active()
+    if as_json:
+        click.echo(json.dumps([e.model_dump() for e in entries]))
+        return
+    table = Table(title="active faults")
+    for column in ("id", "kind", "target", "params", "ttl left", "in effect"):
+        table.add_column(column)
+    for entry in entries:
+        try:
+            effect = "yes" if manager.is_active(entry) else "no"
+        except Exception as exc:  # the target may be unreachable: say so, keep listing
+            effect = f"? ({type(exc).__name__})"
+        table.add_row(
+            entry.id,
+            entry.kind,
+            entry.target,
+            json.dumps(entry.params),
+            f"{max(0, entry.ttl_left()):.0f}s",
+            effect,
+        )
+    Console().print(table)
+
+
+@fault.command()
+@click.argument("fault_id", required=False)
+@click.option("--all", "revert_all", is_flag=True, help="Revert every active fault.")
+@state_dir_option
+@user_errors
+def revert(fault_id: str | None, revert_all: bool, state_dir: Path | None) -> None:
+    """Revert one fault by id, or all of them."""
+    manager = FaultManager(resolve_state_dir(state_dir))
+    if revert_all:
+        done = manager.revert_all(reason="manual")
+        click.echo(f"reverted {len(done)} fault(s)")
+        return
+    if not fault_id:
+        fail("name a fault id (see `chaosdrill fault list`) or use --all")
+    entry = manager.revert(str(fault_id), reason="manual")
+    click.echo(f"reverted {entry.id} ({entry.kind})")
+
+
+@click.command()
+@state_dir_option
+@user_errors
+def cleanup(state_dir: Path | None) -> None:
+    """Revert every leftover fault of the environment (safe to run any time)."""
+    from simulator.faults.cleanup import cleanup_environment
+
+    click.echo(cleanup_environment(resolve_state_dir(state_dir)))
