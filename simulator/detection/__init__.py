@@ -1,0 +1,45 @@
+"""The builtin detector: scrapes the target's metrics and probes it, computes SLIs
+over short windows and evaluates the playbook's alert thresholds.
+
+Pure parts (`exposition`, `quantile`, `sli`, `rules`, `alerts`) do no I/O;
+`probes` and `detector` talk HTTP to the target.
+"""
+
+from simulator.detection.alerts import AlertEvaluator, AlertFiring, AlertResolved, AlertTransition
+from simulator.detection.detector import INTERVAL_S, BuiltinDetector, DetectorOutput
+from simulator.detection.exposition import MetricsSnapshot, parse_metrics
+from simulator.detection.probes import DEFAULT_PROBES, ProbeSpec
+from simulator.detection.quantile import histogram_quantile
+from simulator.detection.rules import (
+    ALERT_SPECS,
+    AlertRule,
+    RuleTiming,
+    rules_from_playbook,
+    rules_from_thresholds,
+)
+from simulator.detection.samples import CheckResult, SliSample
+from simulator.detection.sli import SliConfig, SliWindow
+
+__all__ = [
+    "ALERT_SPECS",
+    "DEFAULT_PROBES",
+    "INTERVAL_S",
+    "AlertEvaluator",
+    "AlertFiring",
+    "AlertResolved",
+    "AlertRule",
+    "AlertTransition",
+    "BuiltinDetector",
+    "CheckResult",
+    "DetectorOutput",
+    "MetricsSnapshot",
+    "ProbeSpec",
+    "RuleTiming",
+    "SliConfig",
+    "SliSample",
+    "SliWindow",
+    "histogram_quantile",
+    "parse_metrics",
+    "rules_from_playbook",
+    "rules_from_thresholds",
+]

@@ -1,0 +1,73 @@
+"""Read the target's `/metrics` (Prometheus text exposition) into a typed snapshot.
+
+Only what the SLIs need is kept: the request counter by (route, method, status)
+and the latency histogram's buckets by (route, method, le).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from prometheus_client.parser import text_string_to_metric_families
+
+REQUESTS_SAMPLE = "http_requests_total"
+BUCKET_SAMPLE = "http_request_duration_seconds_bucket"
+
+
+@dataclass(frozen=True)
+class RequestSeries:
+    """One series of the request counter."""
+
+    route: str
+    method: str
+    status: str
+
+
+@dataclass(frozen=True)
+class BucketSeries:
+    """One cumulative bucket of the latency histogram (`le` in seconds, +Inf included)."""
+
+    route: str
+    method: str
+    le: float
+
+
+@dataclass(frozen=True)
+class MetricsSnapshot:
+    """Counter values of one successful scrape, taken at monotonic time `t`."""
+
+    t: float
+    requests: dict[RequestSeries, float] = field(default_factory=dict)
+    buckets: dict[BucketSeries, float] = field(default_factory=dict)
+
+
+class ExpositionError(ValueError):
+    """The body of /metrics is not Prometheus text exposition."""
+
+
+def parse_metrics(text: str, t: float) -> MetricsSnapshot:
+    """Parse a /metrics body; raises ExpositionError if it is not valid exposition."""
+    requests: dict[RequestSeries, float] = {}
+    buckets: dict[BucketSeries, float] = {}
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                labels = sample.labels
+                route, method = labels.get("route", ""), labels.get("method", "")
+                if sample.name == REQUESTS_SAMPLE:
+                    key = RequestSeries(route, method, labels.get("status", ""))
+                    requests[key] = float(sample.value)
+                elif sample.name == BUCKET_SAMPLE:
+                    le = _parse_le(labels.get("le", ""))
+                    buckets[BucketSeries(route, method, le)] = float(sample.value)
+    except ValueError as exc:
+        raise ExpositionError(f"/metrics is not Prometheus text exposition: {exc}") from None
+    return MetricsSnapshot(t=t, requests=requests, buckets=buckets)
+
+
+def _parse_le(raw: str) -> float:
+    value = float(raw)  # float() reads "+Inf" too
+    if math.isnan(value):
+        raise ValueError(f"bucket bound le={raw!r} is not a number")
+    return value

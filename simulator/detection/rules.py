@@ -1,0 +1,136 @@
+"""Alert rules as data, built from the playbook's thresholds.
+
+One rule per (SLI, severity), like Prometheus rules that carry a severity label:
+at a 15 % error rate error_rate/critical, /high and /medium all fire. Rules are
+plain data (name, sli, op, threshold, severity, for_s, clear_s) so that another
+piece can render them as Prometheus rule files.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from scoring.names import ALERT_NAMES, ALERT_SEVERITIES
+
+Op = Literal[">", "<"]
+OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, "<": operator.lt}
+
+
+class ThresholdLevelsLike(Protocol):
+    """The shape of `playbook.thresholds.<sli>`."""
+
+    @property
+    def critical(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def medium(self) -> float: ...
+
+
+class ThresholdsLike(Protocol):
+    """The shape of `playbook.thresholds`."""
+
+    @property
+    def error_rate(self) -> ThresholdLevelsLike: ...
+    @property
+    def latency_p99_ms(self) -> ThresholdLevelsLike: ...
+    @property
+    def availability(self) -> ThresholdLevelsLike: ...
+
+
+class PlaybookLike(Protocol):
+    @property
+    def thresholds(self) -> ThresholdsLike: ...
+
+
+@dataclass(frozen=True)
+class RuleTiming:
+    """Hysteresis of a rule: breached for `for_s` to fire, back inside for `clear_s` to resolve."""
+
+    for_s: float = 0.0
+    clear_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """How an alert name maps to the playbook and to an SLI of the sample."""
+
+    thresholds_field: str
+    sli: str
+    op: Op
+    unit: str
+
+
+# The registry of alerts the builtin detector knows, keyed by alert name.
+ALERT_SPECS: dict[str, AlertSpec] = {
+    "error_rate": AlertSpec("error_rate", "error_rate", ">", "ratio"),
+    "latency_p99": AlertSpec("latency_p99_ms", "p99_ms", ">", "ms"),
+    "availability": AlertSpec("availability", "availability", "<", "ratio"),
+}
+if tuple(ALERT_SPECS) != ALERT_NAMES:  # scoring/names.py is the contract
+    raise RuntimeError("ALERT_SPECS must list exactly scoring.names.ALERT_NAMES, in order")
+
+# for_s 0: the windows already smooth single requests, and detection within two
+# seconds leaves no room for a second confirming sample; clear_s keeps a noisy
+# recovery from flapping the alert.
+DEFAULT_TIMING: dict[str, RuleTiming] = {name: RuleTiming() for name in ALERT_NAMES}
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """Fire `name`/`severity` when `sli` `op` `threshold` holds for `for_s` seconds."""
+
+    name: str
+    sli: str
+    op: Op
+    threshold: float
+    severity: str
+    for_s: float = 0.0
+    clear_s: float = 5.0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The identity of the alert instance: (name, severity)."""
+        return (self.name, self.severity)
+
+    def breached(self, value: float) -> bool:
+        """Whether `value` is outside the threshold (equal to it is inside)."""
+        return OPS[self.op](value, self.threshold)
+
+
+def rules_from_thresholds(
+    thresholds: ThresholdsLike, timing: Mapping[str, RuleTiming] | None = None
+) -> list[AlertRule]:
+    """One rule per alert name and severity, most severe first within each name."""
+    timing = {**DEFAULT_TIMING, **(timing or {})}
+    unknown = sorted(set(timing) - set(ALERT_SPECS))
+    if unknown:
+        raise ValueError(
+            f"no alert named {', '.join(unknown)}; known alerts: {', '.join(ALERT_SPECS)}"
+        )
+    rules: list[AlertRule] = []
+    for name, spec in ALERT_SPECS.items():
+        levels = getattr(thresholds, spec.thresholds_field)
+        for severity in ALERT_SEVERITIES:
+            rules.append(
+                AlertRule(
+                    name=name,
+                    sli=spec.sli,
+                    op=spec.op,
+                    threshold=float(getattr(levels, severity)),
+                    severity=severity,
+                    for_s=timing[name].for_s,
+                    clear_s=timing[name].clear_s,
+                )
+            )
+    return rules
+
+
+def rules_from_playbook(
+    playbook: PlaybookLike, timing: Mapping[str, RuleTiming] | None = None
+) -> list[AlertRule]:
+    """The detector's rules for a loaded playbook (`scoring.playbook.load_playbook()`)."""
+    return rules_from_thresholds(playbook.thresholds, timing)
