@@ -1,0 +1,314 @@
+"""Run Locust in its own process(es) and hand its per-second figures to the caller.
+
+    with LoadRunner(LoadConfig(host=url, users=10, duration_s=10)) as runner:
+        for snap in runner.iter_snapshots():      # one LoadSnapshot per second
+            print(snap.t, snap.total.rps, snap.endpoints["GET /products"].p99_ms)
+        summary = runner.summary()
+
+The Locust process writes JSON lines (see `protocol`) to a pipe; a reader thread
+parses them, so `latest()` and `summary()` can be called from anywhere (an
+asyncio engine polls `latest()`). This module never imports Locust or gevent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+
+from simulator.env.processes import free_port
+from simulator.load.config import LoadConfig, check_reachable
+from simulator.load.errors import LoadConfigError, LoadError, LoadStartError, TargetUnreachable
+from simulator.load.launch import LocustProcess, child_env, locust_argv, log_tail, spawn
+from simulator.load.launch import user_settings as settings_for
+from simulator.load.procstat import cpu_seconds
+from simulator.load.protocol import (
+    EndMessage,
+    ProtocolError,
+    StartedMessage,
+    TickMessage,
+    parse_message,
+)
+from simulator.load.stats import EndpointStats, LoadAggregate, LoadSnapshot, LoadSummary
+
+__all__ = [
+    "EndpointStats",
+    "LoadConfig",
+    "LoadConfigError",
+    "LoadError",
+    "LoadRunner",
+    "LoadSnapshot",
+    "LoadStartError",
+    "LoadSummary",
+    "TargetUnreachable",
+]
+
+STOP_GRACE_S = 3.0  # SIGTERM lets Locust report its last piece; then SIGKILL
+_END = object()  # queue sentinel: no more snapshots
+
+
+class LoadRunner:
+    """Owns the Locust process(es) of one run; `start()` once, `stop()` any number of times."""
+
+    def __init__(self, config: LoadConfig) -> None:
+        config.validate()
+        self.config = config
+        self.processes: list[LocustProcess] = []
+        self.exit_code: int | None = None
+        self._aggregate = LoadAggregate()
+        self._lock = threading.Lock()
+        self._latest: LoadSnapshot | None = None
+        self._snapshots: queue.Queue[object] = queue.Queue()
+        self._started = threading.Event()
+        self._began = False  # the `started` message arrived
+        self._done = threading.Event()
+        self._reader: threading.Thread | None = None
+        self._error: LoadError | None = None
+        self._cpu: dict[int, float] = {}
+        self._log_dir: Path | None = None
+        self._own_log_dir = False
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start Locust and return once its test has begun; raise LoadError otherwise.
+
+        Blocks for a couple of seconds (Locust's import); call it in a thread from asyncio.
+        """
+        if self.processes:
+            raise LoadError("this load run was started already; make a new LoadRunner")
+        check_reachable(self.config.host)
+        self._log_dir = self._make_log_dir()
+        read_fd, write_fd = os.pipe()
+        try:
+            self._spawn_all(write_fd)
+        except BaseException:
+            os.close(read_fd)
+            self.stop()
+            raise
+        finally:
+            os.close(write_fd)  # only the child keeps the write end: EOF means it ended
+        self._reader = threading.Thread(
+            target=self._read, args=(read_fd,), name="locust-reader", daemon=True
+        )
+        self._reader.start()
+        self._started.wait(self.config.start_timeout_s)
+        if not self._began:
+            self._error = LoadStartError(self._why_not_started())
+            self.stop()
+            raise self._error
+
+    def _make_log_dir(self) -> Path:
+        if self.config.log_dir is not None:
+            self.config.log_dir.mkdir(parents=True, exist_ok=True)
+            return self.config.log_dir
+        self._own_log_dir = True
+        return Path(tempfile.mkdtemp(prefix="chaosdrill-load-"))
+
+    def _spawn_all(self, write_fd: int) -> None:
+        assert self._log_dir is not None
+        config = self.config
+        report = child_env(settings_for(config, report_fd=write_fd))
+        if config.workers == 0:
+            argv = locust_argv(config, "local")
+            self.processes.append(spawn("local", argv, report, self._log_dir, (write_fd,)))
+            return
+        port = free_port()
+        argv = locust_argv(config, "master", port)
+        self.processes.append(spawn("master", argv, report, self._log_dir, (write_fd,)))
+        for index in range(1, config.workers + 1):
+            env = child_env(settings_for(config, worker_index=index))
+            argv = locust_argv(config, "worker", port)
+            self.processes.append(spawn(f"worker-{index}", argv, env, self._log_dir))
+
+    def _why_not_started(self) -> str:
+        main = self.processes[0]
+        if main.popen.poll() is None and not self._done.is_set():
+            what = f"did not start its test within {self.config.start_timeout_s:g}s"
+        else:
+            what = f"exited with code {main.popen.poll()} before its test started"
+        tail = log_tail(main.log_path)
+        return f"Locust {what}{': ' + tail if tail else ''} (log: {main.log_path})"
+
+    def stop(self) -> None:
+        """End the run: SIGTERM, then SIGKILL of each process group after STOP_GRACE_S.
+
+        Safe to call any number of times and after the run ended by itself.
+        """
+        for proc in self.processes:
+            _terminate(proc, self._sample_cpu)
+        if self._reader is not None:
+            self._reader.join(timeout=STOP_GRACE_S)
+        if self._own_log_dir and self._log_dir is not None and self._error is None:
+            shutil.rmtree(self._log_dir, ignore_errors=True)
+            self._own_log_dir = False
+
+    def __enter__(self) -> LoadRunner:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- figures -----------------------------------------------------------------
+
+    def iter_snapshots(self, timeout_s: float | None = None) -> Iterator[LoadSnapshot]:
+        """Yield each second's snapshot until the run ends (or `timeout_s` passes).
+
+        Raises LoadError at the end if Locust died instead of finishing.
+        """
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while deadline is None or time.monotonic() < deadline:
+            try:
+                item = self._snapshots.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if item is _END:
+                self._snapshots.put(_END)  # later iterators end too
+                if self._error is not None:
+                    raise self._error
+                return
+            assert isinstance(item, LoadSnapshot)
+            yield item
+
+    def latest(self) -> LoadSnapshot | None:
+        """The most recent second's snapshot, or None before the first one."""
+        with self._lock:
+            return self._latest
+
+    def summary(self) -> LoadSummary:
+        """Totals, mean rates and percentiles over the run so far."""
+        with self._lock:
+            return self._aggregate.summary(self.config.duration_s)
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait until the run ended by itself; True if it did."""
+        return self._done.wait(timeout_s)
+
+    @property
+    def running(self) -> bool:
+        return bool(self.processes) and not self._done.is_set()
+
+    @property
+    def error(self) -> LoadError | None:
+        """Why the run ended abnormally, if it did."""
+        return self._error
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    @property
+    def log_dir(self) -> Path | None:
+        return self._log_dir
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds used by all our Locust processes (last value seen per process)."""
+        self._sample_cpu()
+        with self._lock:
+            return sum(self._cpu.values())
+
+    # -- reader thread -----------------------------------------------------------
+
+    def _sample_cpu(self) -> None:
+        for proc in self.processes:
+            if proc.popen.returncode is None:  # not reaped: /proc still has it
+                seconds = cpu_seconds(proc.pid)
+                if seconds is not None:
+                    with self._lock:
+                        self._cpu[proc.pid] = max(seconds, self._cpu.get(proc.pid, 0.0))
+
+    def _read(self, read_fd: int) -> None:
+        ended = False
+        with os.fdopen(read_fd, "r", encoding="utf-8", errors="replace") as pipe:
+            for line in pipe:
+                try:
+                    message = parse_message(line)
+                except ProtocolError:
+                    continue  # never fatal: a figure missing is better than a dead reader
+                if isinstance(message, StartedMessage):
+                    self._began = True
+                    self._started.set()
+                elif isinstance(message, TickMessage):
+                    self._on_tick(message)
+                elif isinstance(message, EndMessage):
+                    self.exit_code = message.exit_code
+                    ended = True
+        main = self.processes[0]
+        _wait_exit(main.popen, STOP_GRACE_S)
+        self._sample_cpu()  # the exited process stays in /proc until it is reaped
+        if not ended:
+            code = _wait_quietly(main.popen, STOP_GRACE_S)
+            tail = log_tail(main.log_path)
+            self._error = LoadError(
+                f"Locust ended without finishing its run (exit code {code})"
+                f"{': ' + tail if tail else ''} (log: {main.log_path})"
+            )
+        self._done.set()
+        self._started.set()  # unblock start() if the process died early
+        self._snapshots.put(_END)
+
+    def _on_tick(self, tick: TickMessage) -> None:
+        self._sample_cpu()
+        with self._lock:
+            snapshot = self._aggregate.add(tick)
+            if snapshot is not None:
+                self._latest = snapshot
+        if snapshot is not None:
+            self._snapshots.put(snapshot)
+
+
+def _terminate(proc: LocustProcess, before_reap: Callable[[], None]) -> None:
+    """SIGTERM the process, SIGKILL its group if it outlives the grace period, reap it.
+
+    `before_reap` runs once the process has exited but is still in /proc.
+    """
+    popen = proc.popen
+    if popen.returncode is None and not _wait_exit(popen, 0.0):
+        with contextlib.suppress(ProcessLookupError):
+            popen.send_signal(signal.SIGTERM)
+        if not _wait_exit(popen, STOP_GRACE_S):
+            # Alive after the grace period: kill its whole group (ours: start_new_session).
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            _wait_exit(popen, STOP_GRACE_S)
+    before_reap()
+    _wait_quietly(popen, STOP_GRACE_S)
+
+
+def _wait_exit(popen: subprocess.Popen[bytes], timeout_s: float) -> bool:
+    """Wait until the child exited, without reaping it; True if it has."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if popen.returncode is not None:
+            return True
+        try:
+            # WNOWAIT leaves the zombie in place, so /proc/PID/stat still holds its CPU time.
+            if os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                return True
+        except ChildProcessError:
+            return True  # reaped by another thread meanwhile
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
+def _wait_quietly(popen: subprocess.Popen[bytes], timeout_s: float) -> int | None:
+    try:
+        return popen.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return None
