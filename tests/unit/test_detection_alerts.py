@@ -1,0 +1,256 @@
+"""Alert rules from the playbook and their evaluation over synthetic SLI series."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from scoring.names import ALERT_NAMES, ALERT_SEVERITIES
+from scoring.playbook import ThresholdLevels, Thresholds, load_playbook
+from simulator.detection.alerts import AlertEvaluator, AlertFiring, AlertResolved
+from simulator.detection.rules import (
+    AlertRule,
+    RuleTiming,
+    rules_from_playbook,
+    rules_from_thresholds,
+)
+from simulator.detection.samples import SliSample
+
+PLAYBOOK_RULES = rules_from_playbook(load_playbook())
+
+
+def sample(
+    t: float,
+    error_rate: float | None = 0.0,
+    p99_ms: float | None = 20.0,
+    availability: float | None = 1.0,
+) -> SliSample:
+    return SliSample(
+        t=t,
+        rps=100.0,
+        error_rate=error_rate,
+        p50_ms=5.0,
+        p99_ms=p99_ms,
+        availability=availability,
+    )
+
+
+def run(
+    evaluator: AlertEvaluator, samples: Sequence[SliSample]
+) -> list[tuple[float, str, str, str]]:
+    """(t, fired|resolved, name, severity) for every transition over the series."""
+    out = []
+    for s in samples:
+        for change in evaluator.evaluate(s):
+            kind = "fired" if isinstance(change, AlertFiring) else "resolved"
+            out.append((s.t, kind, change.name, change.severity))
+    return out
+
+
+def error_series(values: Sequence[float | None], start: float = 0.0) -> list[SliSample]:
+    return [sample(start + i, error_rate=v) for i, v in enumerate(values)]
+
+
+def only(name: str, *, for_s: float = 0.0, clear_s: float = 3.0) -> AlertEvaluator:
+    timing = {name: RuleTiming(for_s=for_s, clear_s=clear_s)}
+    return AlertEvaluator(r for r in rules_from_playbook(load_playbook(), timing) if r.name == name)
+
+
+# -- rules ---------------------------------------------------------------------------
+
+
+def test_one_rule_per_alert_and_severity_from_the_playbook() -> None:
+    assert [r.key for r in PLAYBOOK_RULES] == [
+        (name, severity) for name in ALERT_NAMES for severity in ALERT_SEVERITIES
+    ]
+    by_key = {r.key: r for r in PLAYBOOK_RULES}
+    assert by_key["error_rate", "high"] == AlertRule(
+        "error_rate", "error_rate", ">", 0.05, "high", 0.0, 5.0
+    )
+    assert by_key["latency_p99", "critical"].threshold == 5000.0
+    assert by_key["latency_p99", "critical"].sli == "p99_ms"
+    assert by_key["availability", "medium"].op == "<"
+    assert by_key["availability", "medium"].threshold == 0.999
+
+
+def test_rules_follow_edited_thresholds_and_timing() -> None:
+    levels = ThresholdLevels(critical=0.2, high=0.1, medium=0.01)
+    thresholds = Thresholds(
+        error_rate=levels,
+        latency_p99_ms=ThresholdLevels(critical=900, high=300, medium=100),
+        availability=ThresholdLevels(critical=0.9, high=0.95, medium=0.97),
+    )
+    rules = rules_from_thresholds(thresholds, {"latency_p99": RuleTiming(for_s=2.0, clear_s=9.0)})
+    by_key = {r.key: r for r in rules}
+    assert by_key["error_rate", "critical"].threshold == 0.2
+    assert by_key["latency_p99", "medium"].threshold == 100.0
+    assert (by_key["latency_p99", "high"].for_s, by_key["latency_p99", "high"].clear_s) == (
+        2.0,
+        9.0,
+    )
+    assert by_key["error_rate", "high"].for_s == 0.0
+
+
+def test_timing_for_an_unknown_alert_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="no alert named latency; known alerts: error_rate"):
+        rules_from_playbook(load_playbook(), {"latency": RuleTiming()})
+
+
+def test_duplicate_rules_are_refused() -> None:
+    rule = PLAYBOOK_RULES[0]
+    with pytest.raises(ValueError, match="share a"):
+        AlertEvaluator([rule, rule])
+
+
+# -- thresholds ----------------------------------------------------------------------
+
+
+def test_15_percent_errors_fire_every_severity_at_once() -> None:
+    evaluator = AlertEvaluator(PLAYBOOK_RULES)
+    changes = evaluator.evaluate(sample(1.0, error_rate=0.15))
+    assert {(c.name, c.severity) for c in changes} == {
+        ("error_rate", "critical"),
+        ("error_rate", "high"),
+        ("error_rate", "medium"),
+    }
+    assert len({c.alert_id for c in changes}) == 3
+    assert set(evaluator.firing) == {("error_rate", s) for s in ALERT_SEVERITIES}
+
+
+def test_rising_error_rate_fires_severities_in_turn() -> None:
+    changes = run(only("error_rate"), error_series([0.0, 0.03, 0.07, 0.15]))
+    assert changes == [
+        (1.0, "fired", "error_rate", "medium"),
+        (2.0, "fired", "error_rate", "high"),
+        (3.0, "fired", "error_rate", "critical"),
+    ]
+
+
+def test_falling_error_rate_resolves_each_severity_after_clear_s_inside() -> None:
+    series = error_series([0.15, 0.07, 0.07, 0.07, 0.03, 0.03, 0.03, 0.0, 0.0, 0.0, 0.0])
+    changes = run(only("error_rate", clear_s=3.0), series)
+    assert [c for c in changes if c[1] == "resolved"] == [
+        (4.0, "resolved", "error_rate", "critical"),  # inside since t=1, for 3 s at t=4
+        (7.0, "resolved", "error_rate", "high"),  # inside since t=4
+        (10.0, "resolved", "error_rate", "medium"),  # inside since t=7
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "firing"),
+    [
+        ("error_rate", 0.05, {"medium"}),  # at the high threshold: not above it
+        ("error_rate", 0.0500001, {"medium", "high"}),
+        ("error_rate", 0.02, set()),
+        ("latency_p99", 1000.0, {"medium"}),
+        ("latency_p99", 5000.0, {"medium", "high"}),
+        ("latency_p99", 5000.5, {"medium", "high", "critical"}),
+        ("availability", 0.99, {"medium", "high"}),  # at critical: not below it
+        ("availability", 0.999, set()),
+        ("availability", 0.9, {"medium", "high", "critical"}),
+    ],
+)
+def test_exactly_at_the_threshold_is_inside(name: str, value: float, firing: set[str]) -> None:
+    sli = {"error_rate": "error_rate", "latency_p99": "p99_ms", "availability": "availability"}
+    evaluator = only(name)
+    evaluator.evaluate(sample(0.0, **{sli[name]: value}))
+    assert {severity for _, severity in evaluator.firing} == firing
+
+
+def test_hysteresis_keeps_one_alert_through_a_noisy_recovery() -> None:
+    evaluator = only("error_rate", clear_s=3.0)
+    series = error_series([0.2, 0.0, 0.2, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0])
+    changes = run(evaluator, series)
+    fired = [c for c in changes if c[1] == "fired" and c[3] == "critical"]
+    resolved = [c for c in changes if c[1] == "resolved" and c[3] == "critical"]
+    assert fired == [(0.0, "fired", "error_rate", "critical")]
+    # Back inside at t=6 and for 3 s: resolved at t=9, never in between.
+    assert resolved == [(9.0, "resolved", "error_rate", "critical")]
+
+
+def test_same_alert_id_while_it_keeps_firing_and_a_new_one_after_it_resolved() -> None:
+    evaluator = only("error_rate", clear_s=1.0)
+    first = evaluator.evaluate(sample(0.0, error_rate=0.2))
+    assert evaluator.evaluate(sample(1.0, error_rate=0.0)) == []
+    assert evaluator.evaluate(sample(2.0, error_rate=0.2)) == []  # back out: still the same
+    assert evaluator.firing["error_rate", "critical"].alert_id == first[0].alert_id
+    evaluator.evaluate(sample(3.0, error_rate=0.0))
+    resolved = evaluator.evaluate(sample(4.0, error_rate=0.0))
+    assert {r.alert_id for r in resolved} == {f.alert_id for f in first}
+    again = evaluator.evaluate(sample(5.0, error_rate=0.2))
+    assert not {a.alert_id for a in again} & {f.alert_id for f in first}
+
+
+def test_for_s_ignores_a_single_noisy_sample() -> None:
+    evaluator = only("latency_p99", for_s=1.0)
+    series = [sample(float(t), p99_ms=v) for t, v in enumerate([20, 1200, 20, 20, 1200, 1300])]
+    assert run(evaluator, series) == [
+        (5.0, "fired", "latency_p99", "high"),
+        (5.0, "fired", "latency_p99", "medium"),
+    ]
+
+
+def test_for_s_tolerates_tick_jitter() -> None:
+    evaluator = only("latency_p99", for_s=1.0)
+    evaluator.evaluate(sample(10.0, p99_ms=1200.0))
+    assert len(evaluator.evaluate(sample(10.98, p99_ms=1200.0))) == 2
+
+
+def test_no_data_fires_nothing_and_breaks_a_pending_breach() -> None:
+    evaluator = only("error_rate", for_s=1.0)
+    assert run(evaluator, error_series([None, None, 0.5, None, 0.5, None])) == []
+    assert evaluator.firing == {}
+
+
+def test_no_data_neither_resolves_nor_confirms_recovery() -> None:
+    evaluator = only("error_rate", clear_s=2.0)
+    changes = run(evaluator, error_series([0.5, 0.0, None, 0.0, None, None, 0.0, 0.0, 0.0]))
+    # Recovery has to be seen for 2 s in a row: t=6, 7, 8.
+    assert [c for c in changes if c[1] == "resolved"] == [
+        (8.0, "resolved", "error_rate", s) for s in ALERT_SEVERITIES
+    ]
+
+
+def test_availability_fires_below_and_resolves_above() -> None:
+    evaluator = only("availability", clear_s=2.0)
+    series = [
+        sample(float(t), availability=a) for t, a in enumerate([1.0, 0.5, 0.0, 1.0, 1.0, 1.0])
+    ]
+    changes = run(evaluator, series)
+    assert [(t, kind, sev) for t, kind, _, sev in changes] == [
+        (1.0, "fired", "critical"),
+        (1.0, "fired", "high"),
+        (1.0, "fired", "medium"),
+        (5.0, "resolved", "critical"),
+        (5.0, "resolved", "high"),
+        (5.0, "resolved", "medium"),
+    ]
+
+
+def test_event_data_follows_the_event_contract() -> None:
+    evaluator = only("error_rate", clear_s=0.0)
+    firing = evaluator.evaluate(sample(0.0, error_rate=0.12))[0]
+    assert isinstance(firing, AlertFiring)
+    assert firing.event_data() == {
+        "alert_id": firing.alert_id,
+        "name": "error_rate",
+        "severity": "critical",
+        "sli": "error_rate",
+        "value": 0.12,
+        "threshold": 0.1,
+    }
+    resolved = evaluator.evaluate(sample(1.0, error_rate=0.0))[0]
+    assert isinstance(resolved, AlertResolved)
+    assert resolved.event_data()["alert_id"] == firing.alert_id
+    assert {"alert_id", "name"} <= set(resolved.event_data())
+
+
+def test_resolve_all_ends_every_firing_alert() -> None:
+    evaluator = AlertEvaluator(PLAYBOOK_RULES, id_prefix="drill7:")
+    fired = evaluator.evaluate(sample(0.0, error_rate=0.5, availability=0.0))
+    assert all(f.alert_id.startswith("drill7:") for f in fired)
+    resolved = evaluator.resolve_all(1.0)
+    assert {r.alert_id for r in resolved} == {f.alert_id for f in fired}
+    assert evaluator.firing == {}
+    assert evaluator.evaluate(sample(2.0)) == []
