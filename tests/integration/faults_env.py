@@ -1,0 +1,116 @@
+"""Shared helpers of the fault-layer tests: an environment and outside observers.
+
+Observers never use the fault code: plain HTTP, sockets, /proc and files.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from simulator.env.lifecycle import EnvOptions, down, up
+from simulator.env.state import EnvState, load_state
+
+TOKEN_HEADER = "X-Chaos-Token"
+
+
+def start_env(state_dir: Path, database_url: str | None = None) -> EnvState:
+    return up(EnvOptions(state_dir=state_dir, database_url=database_url))
+
+
+def stop_env(state_dir: Path) -> None:
+    down(state_dir)
+
+
+def current(state_dir: Path) -> EnvState:
+    state = load_state(state_dir)
+    assert state is not None
+    return state
+
+
+def status_of(
+    url: str, *, method: str = "GET", json: object = None, timeout: float = 5.0
+) -> int | str:
+    """The status code, or the name of the transport error."""
+    try:
+        return httpx.request(method, url, json=json, timeout=timeout).status_code
+    except httpx.HTTPError as exc:
+        return type(exc).__name__
+
+
+def statuses(url: str, n: int, **kwargs: object) -> list[int | str]:
+    return [status_of(url, **kwargs) for _ in range(n)]  # type: ignore[arg-type]
+
+
+def new_order(shop_url: str, customer_id: int = 1, timeout: float = 8.0) -> int | str:
+    return status_of(
+        f"{shop_url}/orders",
+        method="POST",
+        timeout=timeout,
+        json={
+            "customer_id": customer_id,
+            "items": [{"product_id": 1 + customer_id % 50, "quantity": 1}],
+        },
+    )
+
+
+def paid(shop_url: str, timeout: float = 8.0) -> tuple[int | str, str | None]:
+    """Create an order and pay it: (status of the payment, provider that charged)."""
+    order = httpx.post(
+        f"{shop_url}/orders",
+        timeout=timeout,
+        json={"customer_id": 3, "items": [{"product_id": 7, "quantity": 1}]},
+    )
+    assert order.status_code == 201, order.text
+    try:
+        response = httpx.post(f"{shop_url}/orders/{order.json()['id']}/pay", timeout=timeout)
+    except httpx.HTTPError as exc:
+        return type(exc).__name__, None
+    provider = response.json().get("provider") if response.status_code == 200 else None
+    return response.status_code, provider
+
+
+def eventually(check: Callable[[], bool], timeout_s: float, interval_s: float = 0.25) -> bool:
+    """Poll `check` until it holds or the bounded time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval_s)
+    return check()
+
+
+def healthy(state_dir: Path) -> bool:
+    """The shop answers its API normally (the baseline every revert must restore)."""
+    shop = current(state_dir).shop.url
+    return (
+        status_of(f"{shop}/healthz", timeout=2) == 200
+        and status_of(f"{shop}/products", timeout=2) == 200
+        and status_of(f"{shop}/readyz", timeout=2) == 200
+    )
+
+
+def needs(condition: bool, what: str) -> None:
+    """Skip on a developer's machine without `what`; in CI a missing part is a failure."""
+    if condition:
+        return
+    if os.environ.get("CHAOSDRILL_CI"):
+        pytest.fail(f"CI must provide {what}")
+    pytest.skip(f"needs {what}")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
