@@ -59,7 +59,7 @@ def shop(env_dir: Path) -> str:
 def test_error_rate_fails_a_share_of_requests(env_dir: Path, faults: FaultManager) -> None:
     entry = faults.inject("app.error_rate", {"fraction": 0.5}, ttl_s=60)
     codes = statuses(f"{shop(env_dir)}/products", 300)
-    # Binomial(300, 0.5): 150 ± 6σ (σ ≈ 8.7) — a false failure is below 1e-8.
+    # Binomial(300, 0.5): 150 +- 6 sd (sd = 8.7); a false failure is below 1e-8.
     assert 98 <= codes.count(500) <= 202
     assert faults.is_active(entry)
     faults.revert(entry.id)
