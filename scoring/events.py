@@ -34,6 +34,19 @@ Event types and their `data` (the contract between engine and scoring):
 
 `actor` is who caused the event: "engine", "detector", "autopilot",
 "facilitator", or "trainee:NAME". Unknown types are kept and ignored by scoring.
+
+Optional fields scoring also understands (all may be omitted):
+
+| type | optional data |
+|---|---|
+| drill.started | team (the name of the team being drilled; `chaosdrill history --team`) |
+| incident.assigned | area (the root-cause area the responder named: a routing key) |
+| page.escalated | reason (unacknowledged / unresolved / manual); inferred when absent |
+| fault.reverted | reason "remediated:ACTION" is read like "remediated" when action_seq is absent |
+
+How scoring reads the clocks: T0 is the first `fault.injected`; `service.recovered`
+is the moment the SLIs have stayed healthy for `confirm_window_s` (so they turned
+healthy `confirm_window_s` earlier); drill seconds x `time_scale` are real seconds.
 """
 
 from __future__ import annotations
