@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from scoring.durations import PositiveDuration
 from scoring.names import ALERT_NAMES, ALERT_SEVERITIES, REMEDIATIONS
@@ -76,7 +76,7 @@ class Expectations(YamlModel):
     team: TeamName
     root_cause: str = Field(min_length=1)
     root_cause_area: str = Field(min_length=1)
-    remediations: list[RemediationRef] = Field(min_length=1)
+    remediations: list[RemediationRef] = Field(default_factory=list)
     harmful: list[RemediationRef] = Field(default_factory=list)
 
     @field_validator("root_cause_area")
@@ -88,12 +88,14 @@ class Expectations(YamlModel):
             known("root cause area (a key of the playbook's routing)", sorted(routing))(area)
         return area
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Expectations:
-        overlap = sorted(set(self.remediations) & set(self.harmful))
-        if overlap:
-            raise ValueError(f"{overlap[0]!r} is listed both as a remediation and as harmful")
-        return self
+    @field_validator("harmful")
+    @classmethod
+    def _not_accepted(cls, harmful: list[str], info: ValidationInfo) -> list[str]:
+        accepted = set(info.data.get("remediations") or ())
+        for ref in harmful:
+            if ref in accepted:
+                raise ValueError(f"{ref!r} is listed both as a remediation and as harmful")
+        return harmful
 
     def accepts(self, action: str, argument: str | None = None) -> bool:
         """Whether executing `action` (with `argument`) is one of the accepted fixes."""

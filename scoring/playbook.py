@@ -9,6 +9,7 @@ validates the file and reports the first problem as one located sentence:
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -211,13 +212,45 @@ def _describe(error: Any, located: LocatedYaml, model: type[BaseModel]) -> tuple
         hint = suggestion(key, allowed) if allowed else ""
         text = f"{field_path(parent) or 'top level'}: unknown key {key!r}{hint}"
         return False, located.line_of(loc), text
+    return False, located.line_of(loc), f"{where}: {_message(error)}"
+
+
+def _message(error: Any) -> str:
+    kind, ctx, shown = error["type"], error.get("ctx") or {}, _shown(error.get("input"))
+    template = _MESSAGES.get(kind)
+    if template is not None:
+        return template.format(shown=shown, **ctx)
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        value = str(error.get("input"))
+        return f"unknown value {shown}{suggestion(value, choices)}"
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     if kind not in ("value_error", "assertion_error"):
         message = message.replace("Input should be", "expected", 1)
-        message = f"{message[:1].lower()}{message[1:]} (got {_shown(error.get('input'))})"
-    return False, located.line_of(loc), f"{where}: {message}"
+        message = f"{message[:1].lower()}{message[1:]} (got {shown})"
+    return message
+
+
+# Plain sentences for pydantic's most common error types (its `ctx` fills the blanks).
+_MESSAGES: dict[str, str] = {
+    "too_short": "needs at least {min_length} item(s) (got {actual_length})",
+    "string_too_short": "must not be empty",
+    "string_pattern_mismatch": "{shown} does not match the pattern {pattern}",
+    "greater_than_equal": "must be at least {ge} (got {shown})",
+    "greater_than": "must be greater than {gt} (got {shown})",
+    "less_than_equal": "must be at most {le} (got {shown})",
+    "less_than": "must be less than {lt} (got {shown})",
+    "int_parsing": "expected a whole number (got {shown})",
+    "int_from_float": "expected a whole number (got {shown})",
+    "float_parsing": "expected a number (got {shown})",
+    "bool_parsing": "expected true or false (got {shown})",
+    "list_type": "expected a list (got {shown})",
+    "dict_type": "expected a mapping of keys to values (got {shown})",
+    "model_type": "expected a mapping of keys to values (got {shown})",
+    "string_type": "expected text (got {shown})",
+}
 
 
 def _shown(value: Any) -> str:
@@ -321,8 +354,15 @@ Level = Annotated[
 ]
 
 
+def _id_from_key(schema: dict[str, Any]) -> None:
+    # In YAML the id is the severity's key (P0: {...}); writing it again is optional.
+    schema["required"] = [name for name in schema.get("required", []) if name != "id"]
+
+
 class SeverityLevel(YamlModel):
     """One row of the playbook's severity classification."""
+
+    model_config = ConfigDict(**YamlModel.model_config, json_schema_extra=_id_from_key)
 
     id: SeverityId
     name: str = Field(min_length=1)

@@ -1,0 +1,142 @@
+"""The scenario YAML as pydantic models: one drill, its faults and its answer key.
+
+A scenario file is what a facilitator picks and a CI job replays. Everything a
+trainee may see (title, briefing, difficulty, tags, time limit) is separate from
+the answer key (`faults`, `expected`, `hints`), which only facilitators, scoring
+and the post-drill review read. See scenarios/app-crash.yaml for a full example.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from scoring.durations import Duration, PositiveDuration
+from scoring.expectations import Expectations
+from scoring.names import FAULT_KINDS
+from scoring.playbook import YamlModel, enum_schema, known
+
+__all__ = [
+    "DEFAULT_CONFIRM_RECOVERY_S",
+    "Fault",
+    "FaultKindName",
+    "Hint",
+    "Load",
+    "Scenario",
+    "SteadyState",
+    "Target",
+]
+
+# Used only when neither the scenario nor a playbook says how long recovery must hold.
+DEFAULT_CONFIRM_RECOVERY_S = 60.0
+
+FaultKindName = Annotated[
+    str, AfterValidator(known("fault kind", FAULT_KINDS)), enum_schema(FAULT_KINDS)
+]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class Target(YamlModel):
+    """What the drill runs against; the engine refuses a scenario its environment cannot serve."""
+
+    database: Literal["sqlite", "postgres", "any"] = "any"
+    version: str = Field(default="1.0.0", pattern=r"^\d+\.\d+\.\d+$")
+    backend: Literal["local", "docker", "any"] = "any"
+
+
+class Load(YamlModel):
+    """The Locust load that runs through the whole drill (real users of the shop)."""
+
+    users: int = Field(default=20, ge=1, le=2000)
+    spawn_rate: float = Field(default=10, gt=0)
+    profile: Literal["shop", "catalog", "orders"] = "shop"
+    seed: int = 0
+
+
+class SteadyState(YamlModel):
+    """The SLIs that must hold before the first fault; the drill waits up to `timeout`."""
+
+    max_error_rate: Fraction = 0.01
+    max_p99_ms: float = Field(default=500, gt=0)
+    min_rps: float = Field(default=5, ge=0)
+    timeout_s: PositiveDuration = Field(default=60.0, validation_alias="timeout")
+
+
+class Fault(YamlModel):
+    """One fault: injected `at` after steady state; ends when remediated or after `duration`."""
+
+    at_s: Duration = Field(validation_alias="at")
+    kind: FaultKindName
+    params: dict[str, Any] = Field(default_factory=dict)
+    until: Literal["remediated", "duration"] = "remediated"
+    duration_s: PositiveDuration | None = Field(default=None, validation_alias="duration")
+    # Far-side safety net: the fault reverts itself after this even if the engine is gone.
+    ttl_s: PositiveDuration | None = Field(default=None, validation_alias="ttl")
+
+    @model_validator(mode="after")
+    def _ending(self) -> Fault:
+        if self.until == "duration" and self.duration_s is None:
+            raise ValueError("until: duration needs a duration, e.g. duration: 30s")
+        if self.until == "remediated" and self.duration_s is not None:
+            raise ValueError("duration is only used with until: duration; remove it or set until")
+        if self.ttl_s is not None and self.duration_s is not None and self.ttl_s < self.duration_s:
+            raise ValueError("ttl must not be shorter than duration")
+        return self
+
+
+class Hint(YamlModel):
+    """A hint the facilitator console offers `after` the first fault (taking one costs points)."""
+
+    after_s: Duration = Field(validation_alias="after")
+    text: str = Field(min_length=1)
+
+
+class Scenario(YamlModel):
+    """One drill. `time_scale` > 1 compresses the playbook's targets (10: an hour in 6 min)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
+    title: str = Field(min_length=1)
+    briefing: str = Field(min_length=1)
+    difficulty: Literal["intro", "standard", "hard"] = "standard"
+    tags: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]] = Field(default_factory=list)
+    target: Target = Field(default_factory=Target)
+    load: Load = Field(default_factory=Load)
+    steady_state: SteadyState = Field(default_factory=SteadyState)
+    time_scale: float = Field(default=1.0, gt=0)
+    faults: list[Fault] = Field(min_length=1)
+    expected: Expectations
+    hints: list[Hint] = Field(default_factory=list)
+    # None in YAML means "the playbook's confirm_recovery"; the loader fills it in.
+    confirm_recovery_s: PositiveDuration = Field(
+        default=None,
+        validate_default=True,
+        json_schema_extra={"default": None, "description": "default: the playbook's"},
+    )
+    time_limit_s: PositiveDuration = 600.0
+
+    _source: str | None = PrivateAttr(default=None)
+
+    @field_validator("confirm_recovery_s", mode="before")
+    @classmethod
+    def _playbook_default(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return (info.context or {}).get("confirm_recovery_s", DEFAULT_CONFIRM_RECOVERY_S)
+        return value
+
+    @property
+    def source(self) -> str | None:
+        """The file this scenario was loaded from, if any."""
+        return self._source
+
+    @property
+    def first_fault_s(self) -> float:
+        """Seconds after steady state at which the first fault is injected (T0)."""
+        return min(fault.at_s for fault in self.faults)
