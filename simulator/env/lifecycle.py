@@ -146,6 +146,8 @@ def _start_all(state: EnvState, options: EnvOptions) -> None:
     shop.env = {"TARGET_SEED": str(options.seed)}
     state.services["shop"] = shop
     services.start(state, "shop")
+    state.deploys.append({"version": options.version, "at": time.time(), "by": "env up",
+                          "change": "initial release"})
     watchdog = _service(
         "watchdog",
         [py, "-m", "simulator.faults.watchdog", "--state-dir", str(state_dir)],
