@@ -182,12 +182,12 @@ def test_wrong_remediations_end_nothing(env_dir: Path, faults: FaultManager) -> 
 
 def test_postgres_only_actions_refuse_on_sqlite(env_dir: Path, faults: FaultManager) -> None:
     for action in ("db.restore", "db.failover_to_replica"):
-        with pytest.raises(Exception, match="PostgreSQL|replica"):
+        with pytest.raises(Exception, match=r"PostgreSQL|replica"):
             apply(env_dir, action)
 
 
 def test_unknown_action_suggests_the_right_one(env_dir: Path) -> None:
-    with pytest.raises(UnknownAction, match="did you mean 'service.restart'"):
+    with pytest.raises(UnknownAction, match=r"did you mean .service\.restart."):
         apply(env_dir, "service.restrat")
 
 
