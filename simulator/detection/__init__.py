@@ -9,6 +9,7 @@ from simulator.detection.alerts import AlertEvaluator, AlertFiring, AlertResolve
 from simulator.detection.detector import INTERVAL_S, BuiltinDetector, DetectorOutput
 from simulator.detection.exposition import MetricsSnapshot, parse_metrics
 from simulator.detection.probes import DEFAULT_PROBES, ProbeSpec
+from simulator.detection.promql import sli_expr
 from simulator.detection.quantile import histogram_quantile
 from simulator.detection.rules import (
     ALERT_SPECS,
@@ -42,4 +43,5 @@ __all__ = [
     "parse_metrics",
     "rules_from_playbook",
     "rules_from_thresholds",
+    "sli_expr",
 ]

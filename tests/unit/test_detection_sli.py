@@ -14,6 +14,7 @@ from simulator.detection.exposition import (
     RequestSeries,
     parse_metrics,
 )
+from simulator.detection.promql import excluded_route_regex, sli_expr
 from simulator.detection.samples import CheckResult
 from simulator.detection.sli import (
     SliConfig,
@@ -274,3 +275,38 @@ def test_event_data_has_the_contract_fields() -> None:
     data = window.update(1.0, snapshot(1.0, 99.0, 1.0), [live(1.0)]).event_data()
     assert set(data) == {"rps", "error_rate", "p50_ms", "p99_ms", "availability"}
     assert data["error_rate"] == pytest.approx(0.01)
+
+
+# -- PromQL ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        PRODUCT,
+        "/orders",
+        "/orders/{order_id}/pay",
+        "/healthz",
+        "/healthzx",
+        "/readyz",
+        "/metrics",
+        "/version",
+        "unmatched",
+        "/chaos",
+        "/chaos/errors",
+        "/admin/cache/clear",
+    ],
+)
+def test_promql_excludes_the_same_routes_as_the_builtin_detector(route: str) -> None:
+    # Prometheus anchors label regexes: excluded means a full match.
+    excluded = re.fullmatch(excluded_route_regex(), route) is not None
+    assert excluded is not is_user_route(route)
+
+
+def test_promql_of_each_sli() -> None:
+    assert sli_expr("error_rate", "30s").count("[30s]") == 2
+    assert 'status=~"5.."' in sli_expr("error_rate")
+    assert sli_expr("p99_ms").startswith("histogram_quantile(0.99, sum by (le) (rate(")
+    assert sli_expr("availability", job="shop-1") == 'avg_over_time(up{job="shop-1"}[1m])'
+    with pytest.raises(KeyError, match="no PromQL for SLI 'p95_ms'"):
+        sli_expr("p95_ms")
