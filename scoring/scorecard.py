@@ -11,6 +11,7 @@ trainees (or a second log) is scored the same way as a baseline.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pydantic import BaseModel
 
@@ -46,6 +47,11 @@ class CriterionResult(BaseModel):
     shared: bool = False
     details: list[str] = []
 
+    @property
+    def ratio(self) -> float:
+        """Share of the points earned (1.0 for a criterion weighted 0)."""
+        return self.points / self.max_points if self.max_points else 1.0
+
 
 class ParticipantCard(BaseModel):
     """The scorecard of one scored party: a trainee, the team or the autopilot."""
@@ -60,6 +66,11 @@ class ParticipantCard(BaseModel):
 
     def criterion(self, key: str) -> CriterionResult:
         return next(c for c in self.criteria if c.key == key)
+
+    def weakest(self) -> CriterionResult:
+        """The criterion with the lowest share of points, preferring the person's own."""
+        own = [c for c in self.criteria if not c.shared] or self.criteria
+        return min(own, key=lambda c: c.ratio)
 
 
 class AlertCheck(BaseModel):
@@ -88,6 +99,8 @@ class Scorecard(BaseModel):
     drill_id: str
     scenario_id: str
     title: str
+    started_at: datetime | None
+    drilled_team: str
     time_scale: float
     true_severity: str
     severity_label: str
@@ -123,7 +136,8 @@ def _card(
     for key, weight in playbook.scoring.weights.items():
         criterion = RULES[key]
         if team is not None and criterion.kind == "team":
-            results.append(team.criterion(key))
+            # An outcome of the whole drill: the same for everyone, so shown as the team's.
+            results.append(team.criterion(key).model_copy(update={"shared": True}))
             continue
         verdict = criterion.fn(inp)
         if team is not None and not verdict.involved:
@@ -239,6 +253,8 @@ def score_drill(
         drill_id=view.drill_id,
         scenario_id=view.scenario_id,
         title=view.title,
+        started_at=view.events[0].wall if view.events else None,
+        drilled_team=str(view.started_data.get("team") or ""),
         time_scale=view.time_scale,
         true_severity=expectations.severity,
         severity_label=sev.label,
