@@ -1,0 +1,151 @@
+"""kill -9 of the engine during each fault kind: the target heals within TTL + a few s.
+
+The "engine" is a real subprocess that injects through a FaultSession and is
+then killed with SIGKILL, so no revert code of ours runs in it. What brings
+the target back is the far side of each TTL: the shop's own expiring settings,
+the proxy's expiring toxics, the lock holder's deadline, and the watchdog.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.faults_env import (
+    cpu_seconds,
+    current,
+    eventually,
+    healthy,
+    needs,
+    new_order,
+    paid,
+    start_env,
+    status_of,
+    statuses,
+    stop_env,
+)
+
+pytestmark = pytest.mark.integration
+TTL_S = 3.0
+GRACE_S = 10.0  # restarts and the watchdog's 0.5 s tick
+
+
+@pytest.fixture(scope="module")
+def env_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    state_dir = tmp_path_factory.mktemp("env")
+    start_env(state_dir)
+    try:
+        yield state_dir
+    finally:
+        stop_env(state_dir)
+
+
+def _shop(d: Path) -> str:
+    return current(d).shop.url
+
+
+def _burning(d: Path) -> bool:
+    pid = current(d).shop.pid
+    before = cpu_seconds(pid)
+    time.sleep(1.0)
+    # A spinning thread takes most of a core; an idle shop takes almost nothing.
+    # The bar is low because other work shares these two cores.
+    return cpu_seconds(pid) - before > 0.25
+
+
+def _payment_port_silent(d: Path) -> bool:
+    port = int(current(d).proxies["payment"].listen.rsplit(":", 1)[1])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return False
+    except OSError:
+        return True
+
+
+# kind -> (params, "is it broken?" as seen from outside, what the environment needs)
+BROKEN: dict[str, tuple[dict[str, object], Callable[[Path], bool], bool]] = {
+    "app.error_rate": (
+        {"fraction": 1.0},
+        lambda d: 500 in statuses(f"{_shop(d)}/products", 5),
+        True,
+    ),
+    "app.latency": (
+        {"ms": 1500},
+        lambda d: status_of(f"{_shop(d)}/products", timeout=1.0) == "ReadTimeout",
+        True,
+    ),
+    "app.cpu_burn": ({"threads": 1}, _burning, True),
+    "db.pool_exhaustion": ({}, lambda d: status_of(f"{_shop(d)}/readyz") == 503, True),
+    "app.crash": ({}, lambda d: status_of(f"{_shop(d)}/healthz") == "ConnectError", True),
+    "app.hang": (
+        {},
+        lambda d: status_of(f"{_shop(d)}/healthz", timeout=1.0) == "ReadTimeout",
+        True,
+    ),
+    "deploy.bad_release": (
+        {"version": "1.1.0"},
+        lambda d: (
+            status_of(f"{_shop(d)}/version") == 200
+            and httpx.get(f"{_shop(d)}/version").json()["version"] == "1.1.0"
+        ),
+        True,
+    ),
+    "db.lock": ({}, lambda d: new_order(_shop(d)) == 503, True),
+    "dependency.down": ({}, lambda d: paid(_shop(d))[0] == 503, True),
+    "dependency.latency": ({"ms": 3000}, lambda d: paid(_shop(d))[0] == 503, True),
+    "disk.full": ({}, lambda d: new_order(_shop(d)) == 503, os.geteuid() == 0),
+    "network.loss": (
+        {"percent": 100, "target": "payment"},
+        _payment_port_silent,
+        os.geteuid() == 0 and shutil.which("iptables") is not None,
+    ),
+}
+
+ENGINE = """
+import sys, time
+from pathlib import Path
+from simulator.faults.session import FaultSession
+with FaultSession(Path(sys.argv[1])) as session:
+    session.inject(sys.argv[2], eval(sys.argv[3]), ttl_s=float(sys.argv[4]))
+    print("injected", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_kill_9_of_the_engine_leaves_nothing_broken_past_the_ttl(env_dir: Path, kind: str) -> None:
+    params, broken, possible = BROKEN[kind]
+    needs(possible, f"what {kind} acts on here (root, iptables)")
+    assert eventually(lambda: healthy(env_dir) and not broken(env_dir), 20), "starts healthy"
+    engine = subprocess.Popen(
+        [sys.executable, "-c", ENGINE, str(env_dir), kind, repr(params), str(TTL_S)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert engine.stdout is not None
+        assert engine.stdout.readline().strip() == "injected"
+        injected_at = time.monotonic()
+        assert broken(env_dir), f"{kind} visibly broke the shop"
+        os.kill(engine.pid, signal.SIGKILL)
+        engine.wait(timeout=5)
+        assert eventually(lambda: not broken(env_dir) and healthy(env_dir), TTL_S + GRACE_S), (
+            f"{kind} still broken after its TTL"
+        )
+        assert time.monotonic() - injected_at <= TTL_S + GRACE_S + 5
+    finally:
+        if engine.poll() is None:
+            engine.kill()
+            engine.wait(timeout=5)
+        if engine.stdout is not None:
+            engine.stdout.close()
