@@ -18,7 +18,7 @@ from scoring.phrases import clock
 from scoring.playbook import Playbook
 from scoring.timeline import CATEGORIES, TimelineEntry
 
-__all__ = ["Chart", "build_charts"]
+__all__ = ["Chart", "Tick", "build_charts", "nice_range"]
 
 WIDTH = 1100
 HEIGHT = 190
@@ -114,7 +114,7 @@ SLIS = (
 )
 
 
-def _nice_range(low: float, high: float, ceiling: float | None) -> tuple[float, float, float]:
+def nice_range(low: float, high: float, ceiling: float | None) -> tuple[float, float, float]:
     """Axis bounds on round numbers (steps of 1, 2, 2.5 or 5 x 10^k), about four steps."""
     if ceiling is not None:
         high = min(max(high, low), ceiling)
@@ -160,7 +160,7 @@ def _chart(
     values = [(s.t, v) for s in samples if (v := sli.value(s)) is not None]
     thresholds = sli.thresholds(playbook)
     seen = [v for _, v in values] + [v for _, v in thresholds]
-    low, high, step = _nice_range(
+    low, high, step = nice_range(
         0.0 if sli.floor_at_zero else min(seen, default=0.0),
         max(seen, default=1.0),
         ceiling=sli.ceiling,
