@@ -123,7 +123,12 @@ def render_history_html(trends: Trends) -> str:
         pts = trends.team.series
         charts = [
             _series_chart(
-                "score", "Team score per drill", pts, lambda p: p.total, lambda v: f"{v:.0f}"
+                "score",
+                "Team score per drill",
+                pts,
+                lambda p: p.total,
+                lambda v: f"{v:.0f}",
+                ceiling=100.0,
             ),
             _series_chart(
                 "mttd",
