@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
 from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
 from simulator.faults.registry import REGISTRY
+from simulator.faults.session import FaultSession, Interrupted
 
 
 @click.group()
@@ -69,21 +71,43 @@ def parse_param_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
     show_default=True,
     help="The fault reverts itself after this long, whatever happens.",
 )
+@click.option(
+    "--hold", is_flag=True, help="Stay in the foreground; revert on Ctrl-C, SIGTERM or at the TTL."
+)
 @state_dir_option
 @json_option
 @user_errors
 def inject(
-    kind: str, pairs: tuple[str, ...], ttl: str, state_dir: Path | None, as_json: bool
+    kind: str, pairs: tuple[str, ...], ttl: str, hold: bool, state_dir: Path | None, as_json: bool
 ) -> None:
     """Inject a fault of KIND into the running environment."""
     ttl_s = parse_duration(ttl)
-    entry = FaultManager(resolve_state_dir(state_dir)).inject(kind, parse_param_pairs(pairs), ttl_s)
+    params = parse_param_pairs(pairs)
+    if hold:
+        _hold(resolve_state_dir(state_dir), kind, params, ttl_s)
+        return
+    entry = FaultManager(resolve_state_dir(state_dir)).inject(kind, params, ttl_s)
     if as_json:
         click.echo(entry.model_dump_json())
         return
     click.echo(
         f"injected {entry.kind} as {entry.id} on {entry.target}; reverts itself in {ttl_s:.0f}s"
     )
+
+
+def _hold(state_dir: Path, kind: str, params: dict[str, Any], ttl_s: float) -> None:
+    """Inject, then wait in the foreground; the session reverts however we leave."""
+    try:
+        with FaultSession(state_dir) as session:
+            entry = session.inject(kind, params, ttl_s)
+            click.echo(f"injected {entry.kind} as {entry.id}; Ctrl-C reverts it", err=True)
+            deadline = time.monotonic() + ttl_s
+            while time.monotonic() < deadline:
+                time.sleep(0.1)
+    except Interrupted as exc:
+        click.echo(f"{exc}; reverted", err=True)
+        return
+    click.echo("ttl reached; reverted", err=True)
 
 
 @fault.command(name="list")
