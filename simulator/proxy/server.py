@@ -165,10 +165,19 @@ class ProxyServer:
         await proxy.wait_closed()
 
     async def reset(self) -> None:
-        """Enable every proxy and remove every toxic, as Toxiproxy's `POST /reset`."""
+        """Enable every proxy and remove every toxic, as Toxiproxy's `POST /reset`.
+
+        Every proxy is tried; a proxy that cannot listen again is named in one error.
+        """
+        failed = []
         for proxy in self.proxies.values():
             proxy.reset_toxics()
-            await proxy.start()
+            try:
+                await proxy.start()
+            except ApiError as exc:
+                failed.append(f"{proxy.name} ({exc.message})")
+        if failed:
+            raise ApiError(f"toxics removed, but could not re-enable: {'; '.join(failed)}", 409)
 
     # Toxics -----------------------------------------------------------------
 
