@@ -98,7 +98,7 @@ def routing(inp: RuleInput) -> Verdict:
         fraction,
         False,
         f"{head}; the routing rules send {area} problems to the"
-        f" {expected} team{' (you did name the area)' if named else ''}.",
+        f" {expected} team{' (the area was right)' if named and assigned else ''}.",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,8 +76,9 @@ class HistoryStore:
         try:
             engine = create_engine(resolved)
         except (SQLAlchemyError, ValueError) as exc:
+            shown = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", resolved)
             raise HistoryError(
-                f"{ENV_URL}/--db {resolved!r} is not a usable database URL ({_first_line(exc)})"
+                f"{ENV_URL}/--db {shown!r} is not a usable database URL ({_first_line(exc)})"
             ) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
