@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from simulator import __version__
-from simulator.cli import env_cmd, fault_cmd, load_cmd, remediate_cmd, scenarios_cmd
+from simulator.cli import env_cmd, fault_cmd, load_cmd, remediate_cmd, scenarios_cmd, score_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +22,9 @@ cli.add_command(remediate_cmd.remediate)
 cli.add_command(load_cmd.load)
 cli.add_command(scenarios_cmd.scenarios)
 cli.add_command(scenarios_cmd.playbook)
+cli.add_command(score_cmd.score)
+cli.add_command(score_cmd.report)
+cli.add_command(score_cmd.history)
 
 
 def main() -> None:
