@@ -5,8 +5,8 @@ it), then puts the same Locust load (LoadRunner, profile "catalog", no think
 time) on the shop directly and through the proxy, interleaved
 (direct, proxy, direct, proxy ...) so that drift on this shared machine hits
 both sides alike. A warm-up round is not counted. A sequential probe (one
-keep-alive connection, GET /products/1, no other load) then measures the added
-latency without Locust's millisecond rounding.
+keep-alive connection per path, GET /products/1 alternating between the paths,
+no other load) then measures the added latency without Locust's rounding.
 
     .venv/bin/python bench/proxy_overhead.py [--rounds 3] [--duration 10] [--users 20]
 
@@ -86,14 +86,19 @@ def load(host: str, users: int, duration_s: float, seed: int) -> Sample:
     return Sample(total.rps, total.p50_ms or 0.0, total.p99_ms or 0.0, total.requests)
 
 
-def probe(url: str, requests: int) -> list[float]:
-    """Milliseconds per sequential GET on one keep-alive connection."""
-    times = []
-    with httpx.Client(base_url=url, timeout=10) as client:
+def probe(targets: dict[str, str], requests: int) -> dict[str, list[float]]:
+    """Milliseconds per GET, alternating between the targets, one keep-alive connection each."""
+    times: dict[str, list[float]] = {name: [] for name in targets}
+    clients = {name: httpx.Client(base_url=url, timeout=10) for name, url in targets.items()}
+    try:
         for _ in range(requests):
-            start = time.perf_counter()
-            client.get("/products/1").raise_for_status()
-            times.append((time.perf_counter() - start) * 1000)
+            for name, client in clients.items():
+                start = time.perf_counter()
+                client.get("/products/1").raise_for_status()
+                times[name].append((time.perf_counter() - start) * 1000)
+    finally:
+        for client in clients.values():
+            client.close()
     return times
 
 
@@ -132,7 +137,7 @@ def main() -> None:
                     )
                     if round_no:
                         samples[name].append(sample)
-            probes = {name: probe(url, args.probe) for name, url in targets.items()}
+            probes = probe(targets, args.probe)
         finally:
             proxy.send_signal(signal.SIGTERM)
             proxy.wait(10)
@@ -161,7 +166,7 @@ def main() -> None:
         f"{cpu / seconds * 100:.0f} % of one core while proxying"
     )
 
-    print(f"\nsequential probe: {args.probe} x GET /products/1 on one connection")
+    print(f"\nsequential probe: {args.probe} x GET /products/1 per path, alternating")
     print(f"{'path':>6} {'p50 ms':>7} {'p99 ms':>7}")
     for name, times in probes.items():
         print(f"{name:>6} {pct(times, 0.5):7.3f} {pct(times, 0.99):7.3f}")

@@ -6,6 +6,22 @@ In-process: `ProxyServer` (async `start`/`stop`) or `ProxyServerThread` (sync).
 As a process: `start_proxy_process(workdir, proxies=[...], default_ttl_s=...)`.
 Driving it: `ProxyClient(api_url)` (typed) or any Toxiproxy client.
 Toxic types are registered in `TOXIC_KINDS`.
+
+Where we differ from Toxiproxy, on purpose:
+- TTLs: a toxic may carry `ttl_s` (or get `--default-ttl`), a disable too; the
+  proxy undoes them by itself at the deadline, so a dead engine leaves nothing
+  broken for longer than that.
+- `down` is also a toxic (per connection, with toxicity): it resets the
+  connections it applies to. Disabling the proxy (`enabled: false`) closes the
+  listener and drops every connection, as in Toxiproxy.
+- `timeout` holds data instead of dropping it, and lets it through if the toxic
+  is removed before the close; the byte stream stays whole.
+- `reset_peer` always resets the client's side (SO_LINGER 0), upstream or downstream.
+- A connection decides once per toxic whether the toxic applies to it (when it
+  connects, or when the toxic is added or updated).
+- Unknown attribute names are refused (400) instead of ignored; a busy listen
+  port is a 400 with a sentence, not a 500.
+- Not implemented: `slow_close`, `/metrics`.
 """
 
 from simulator.proxy.api import VERSION

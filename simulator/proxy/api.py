@@ -16,6 +16,7 @@ Errors are `{"error": "...", "status": N}` with that HTTP status.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from simulator.proxy.errors import ApiError
@@ -33,23 +34,30 @@ VERSION = "2.0.0-chaosdrill"
 def build_router(server: ProxyServer) -> Router:
     """The routes of the control API over `server`."""
     router = Router()
+    # Changes that await (binding, closing) run one at a time, so two requests
+    # cannot both create the same name or interleave a populate.
+    changing = asyncio.Lock()
 
     async def version(request: Request) -> Response:
         return Response(200, {"version": VERSION})
 
     async def reset(request: Request) -> Response:
-        await server.reset()
+        async with changing:
+            await server.reset()
         return Response(204)
 
     async def list_proxies(request: Request) -> Response:
         return Response(200, {name: server.proxy_json(p) for name, p in server.proxies.items()})
 
     async def create_proxy(request: Request) -> Response:
-        return Response(201, server.proxy_json(await server.create(request.json())))
+        async with changing:
+            proxy = await server.create(request.json())
+        return Response(201, server.proxy_json(proxy))
 
     async def populate(request: Request) -> Response:
         try:
-            proxies = await server.populate(request.json())
+            async with changing:
+                proxies = await server.populate(request.json())
         except ApiError as exc:
             return Response(exc.status, {**exc.to_json(), "proxies": []})
         return Response(201, {"proxies": [server.proxy_json(p) for p in proxies]})
@@ -58,11 +66,13 @@ def build_router(server: ProxyServer) -> Router:
         return Response(200, server.proxy_json(server.get(request.params["proxy"])))
 
     async def update_proxy(request: Request) -> Response:
-        proxy = await server.update(request.params["proxy"], request.json())
+        async with changing:
+            proxy = await server.update(request.params["proxy"], request.json())
         return Response(200, server.proxy_json(proxy))
 
     async def delete_proxy(request: Request) -> Response:
-        await server.delete(request.params["proxy"])
+        async with changing:
+            await server.delete(request.params["proxy"])
         return Response(204)
 
     async def list_toxics(request: Request) -> Response:
