@@ -232,3 +232,16 @@ def test_a_toxiproxy_client_drives_our_api(chaos: ProxyServerThread, tmp_path: P
         assert server.proxies() == {}
     finally:
         APIConsumer.host, APIConsumer.port = saved
+
+
+def test_an_update_without_ttl_keeps_the_deadline(api: httpx.Client) -> None:
+    api.post("/proxies", json={"name": "db", "upstream": NOWHERE})
+    api.post("/proxies/db/toxics", json={"type": "latency", "ttl_s": 0.8})
+    time.sleep(0.3)
+    updated = api.post("/proxies/db/toxics/latency_downstream", json={"attributes": {"latency": 9}})
+    assert updated.json()["ttl_s"] == 0.8 and updated.json()["expires_in_s"] <= 0.5
+    time.sleep(0.7)
+    assert api.get("/proxies/db/toxics").json() == []
+    api.post("/proxies/db/toxics", json={"type": "latency", "ttl_s": 0.5})
+    renewed = api.post("/proxies/db/toxics/latency_downstream", json={"ttl_s": 60})
+    assert renewed.json()["ttl_s"] == 60 and renewed.json()["expires_in_s"] > 59
