@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 import uvicorn
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
 
-from target_app.app import create_app
+from target_app.app import build_shop, create_app, prepare
 from target_app.config import Settings
+from target_app.db import database_url
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m target_app", description="Serve the chaosdrill sample shop."
     )
@@ -26,7 +30,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-file", help="JSON log file (env TARGET_LOG_FILE)")
     parser.add_argument("--no-stdout-log", action="store_true", help="log to the file only")
     parser.add_argument("--reset-db", action="store_true", help="drop and reseed the tables")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def prepare_or_exit(settings: Settings) -> None:
+    """Create and seed the database, or exit with one sentence naming the URL."""
+    shop = build_shop(settings)  # a throwaway engine: fail here, before serving
+    try:
+        prepare(shop)
+    except (sa_exc.SQLAlchemyError, ImportError, OSError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        try:
+            shown = database_url(settings.database_url).render_as_string(hide_password=True)
+        except sa_exc.ArgumentError:
+            shown = settings.database_url
+        sys.exit(f"target_app: cannot prepare the database {shown!r} (--database-url): {first}")
+    finally:
+        shop.engine.dispose()
+        shop.payments.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     overrides = {
         k: v
         for k, v in vars(args).items()
@@ -34,13 +59,21 @@ def main(argv: list[str] | None = None) -> None:
     }
     if args.no_stdout_log:
         overrides["log_stdout"] = False
-    settings = Settings(**overrides)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        sys.exit(f"target_app: setting {field!r} is invalid: {error['msg']}")
+    prepare_or_exit(settings)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, prepare_on_startup=False),
         host=args.host,
         port=args.port,
         log_level="warning",
         access_log=False,
+        # The chaos controls trust the peer address; never let a header rewrite it.
+        proxy_headers=False,
         timeout_graceful_shutdown=2,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import prometheus_client
 from fastapi import Depends, FastAPI, Request
@@ -13,19 +14,29 @@ from sqlalchemy import exc as sa_exc
 from target_app.cache import RecommendationCache
 from target_app.chaos import ChaosControls
 from target_app.config import Settings
-from target_app.db import make_engine, session_factory
-from target_app.deps import Shop, chaos_gate
+from target_app.db import check_database, make_engine, session_factory
+from target_app.deps import Shop, ShopProbes, chaos_gate
 from target_app.logs import configure_logging, error_log, event_log
 from target_app.metrics import ShopMetrics
 from target_app.middleware import ObservabilityMiddleware
 from target_app.payments import PaymentClient
+from target_app.readiness import Probe
 from target_app.routes import catalog, chaos, customers, health, orders, recommendations
 from target_app.seed import prepare_database
 
 
 def build_shop(settings: Settings) -> Shop:
+    """Every part of one service, wired (nothing connects to anything yet)."""
     engine = make_engine(settings)
     cache = RecommendationCache()
+    payments = PaymentClient(settings)
+    probes = ShopProbes(
+        database=Probe("database", partial(check_database, engine)),
+        payments={
+            name: Probe(f"payment_provider:{name}", partial(payments.check, name))
+            for name in payments.urls
+        },
+    )
     return Shop(
         settings=settings,
         engine=engine,
@@ -33,11 +44,27 @@ def build_shop(settings: Settings) -> Shop:
         metrics=ShopMetrics(settings.app_version, engine),
         cache=cache,
         chaos=ChaosControls(engine, cache),
-        payments=PaymentClient(settings),
+        payments=payments,
+        probes=probes,
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def prepare(shop: Shop) -> None:
+    """Create the schema and seed it (once) as the settings say."""
+    settings = shop.settings
+    prepare_database(
+        shop.engine,
+        seed=settings.seed,
+        products=settings.products,
+        customers=settings.customers,
+        reset=settings.reset_db,
+    )
+
+
+def create_app(settings: Settings | None = None, *, prepare_on_startup: bool = True) -> FastAPI:
+    """The shop as an ASGI app. `prepare_on_startup=False` when the caller has
+    prepared the database already (`python -m target_app` does, to report a
+    bad database in one sentence)."""
     settings = settings or Settings()
     prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
     configure_logging(settings.log_file, settings.log_stdout)
@@ -45,20 +72,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        prepare_database(
-            shop.engine,
-            seed=settings.seed,
-            products=settings.products,
-            customers=settings.customers,
-            reset=settings.reset_db,
-        )
+        if prepare_on_startup:
+            prepare(shop)
         shop.chaos.start()
         event_log.info("started", extra={"version": settings.app_version})
-        yield
-        shop.chaos.shutdown()
-        shop.payments.close()
-        shop.engine.dispose()
-        event_log.info("stopped", extra={"version": settings.app_version})
+        try:
+            yield
+        finally:
+            shop.chaos.shutdown()
+            shop.payments.close()
+            shop.engine.dispose()
+            event_log.info("stopped", extra={"version": settings.app_version})
 
     app = FastAPI(title="chaosdrill shop", version=settings.app_version, lifespan=lifespan)
     app.state.shop = shop

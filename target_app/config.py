@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import make_url
 
 from target_app import DEFAULT_VERSION
 
@@ -22,18 +24,30 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("APP_VERSION", "TARGET_APP_VERSION"),
     )
     seed: int = 42
-    products: int = 200
-    customers: int = 300
+    products: int = Field(default=200, ge=1)
+    customers: int = Field(default=300, ge=1)
     payment_provider_url: str = "http://127.0.0.1:8101"
     payment_backup_url: str = "http://127.0.0.1:8102"
-    payment_connect_timeout_s: float = 0.5
-    payment_read_timeout_s: float = 2.0
+    payment_connect_timeout_s: float = Field(default=0.5, gt=0)
+    payment_read_timeout_s: float = Field(default=2.0, gt=0)
     # Bounds on how long a request may wait for the database before it gets a 503.
-    db_timeout_s: float = 2.0
-    request_timeout_s: float = 5.0
-    pool_size: int = 5
-    max_overflow: int = 5
+    db_timeout_s: float = Field(default=2.0, gt=0)
+    request_timeout_s: float = Field(default=5.0, gt=0)
+    pool_size: int = Field(default=5, ge=1)
+    max_overflow: int = Field(default=5, ge=0)
     chaos_token: str | None = None
     log_file: str | None = None
     log_stdout: bool = True
     reset_db: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _is_database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except sa_exc.ArgumentError:
+            raise ValueError(
+                f"{value!r} is not a database URL (e.g. sqlite:///shop.db or "
+                "postgresql://user:password@host:5432/name)"
+            ) from None
+        return value

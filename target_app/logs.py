@@ -48,6 +48,8 @@ def configure_logging(log_file: str | None, to_stdout: bool) -> None:
     for handler in handlers:
         handler.setFormatter(formatter)
         logger.addHandler(handler)
+    if not handlers:  # nowhere to log: say nothing (not logging's stderr last resort)
+        logger.addHandler(logging.NullHandler())
 
 
 access_log = logging.getLogger("shop.access")

@@ -12,7 +12,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from target_app.logs import access_log, error_log
 from target_app.metrics import ShopMetrics
 
-UNTRACKED = ("/metrics",)
+UNTRACKED = frozenset({"/metrics"})
+# Handlers abandoned by a timeout keep running to their own end; hold them here
+# so they are not garbage-collected half-way (asyncio keeps only weak refs).
+_ABANDONED: set[asyncio.Task[None]] = set()
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
@@ -30,9 +33,22 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+def _finish_abandoned(task: asyncio.Task[None]) -> None:
+    _ABANDONED.discard(task)
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        error_log.error("error after request timeout", exc_info=exc)
+
+
 class ObservabilityMiddleware:
     """Counts and times every request by route template; never lets one hang or
-    end in a traceback page."""
+    end in a traceback page.
+
+    On timeout the client gets a 503 at once, but the handler is *not*
+    cancelled: a sync endpoint runs in a worker thread that cancellation cannot
+    stop, and cancelling would close its database session under its feet. The
+    handler finishes in the background (bounded by the database timeouts) and
+    whatever it sends afterwards is dropped.
+    """
 
     def __init__(self, app: ASGIApp, metrics: ShopMetrics, timeout_s: float) -> None:
         self.app = app
@@ -45,52 +61,63 @@ class ObservabilityMiddleware:
             return
         start = time.perf_counter()
         status = 500
-        started = False
+        started = abandoned = False
 
         async def tracking_send(message: Message) -> None:
             nonlocal status, started
+            if abandoned:
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 started = True
             await send(message)
 
         self.metrics.in_flight.inc()
+        handler = asyncio.ensure_future(self.app(scope, receive, tracking_send))
         try:
-            await asyncio.wait_for(self.app(scope, receive, tracking_send), self.timeout_s)
-        except TimeoutError:
-            if not started:
-                status = 503
-                await _send_json(
-                    send, 503, {"detail": "request timed out", "timeout_s": self.timeout_s}
+            done, _ = await asyncio.wait((handler,), timeout=self.timeout_s)
+            if not done:
+                abandoned = True
+                _ABANDONED.add(handler)
+                handler.add_done_callback(_finish_abandoned)
+                if not started:
+                    status = 503
+                    await _send_json(
+                        send, 503, {"detail": "request timed out", "timeout_s": self.timeout_s}
+                    )
+            elif not handler.cancelled() and (exc := handler.exception()) is not None:
+                error_log.error(
+                    "unhandled error",
+                    exc_info=exc,
+                    extra={"path": scope["path"], "method": scope["method"]},
                 )
-        except Exception as exc:
-            error_log.error(
-                "unhandled error",
-                exc_info=exc,
-                extra={"path": scope["path"], "method": scope["method"]},
-            )
-            if not started:
-                status = 500
-                await _send_json(
-                    send, 500, {"detail": "internal server error", "error": type(exc).__name__}
-                )
+                if not started:
+                    status = 500
+                    await _send_json(
+                        send, 500, {"detail": "internal server error", "error": type(exc).__name__}
+                    )
+        except asyncio.CancelledError:
+            handler.cancel()  # the server is shutting down or the client is gone
+            raise
         finally:
             self.metrics.in_flight.dec()
-            elapsed = time.perf_counter() - start
-            route = scope.get("route")
-            label = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
-            self.metrics.requests.labels(label, method, str(status)).inc()
-            self.metrics.latency.labels(label, method).observe(elapsed)
-            client = scope.get("client")
-            access_log.info(
-                "request",
-                extra={
-                    "method": method,
-                    "path": scope["path"],
-                    "route": label,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "client": client[0] if client else None,
-                },
-            )
+            self._record(scope, status, time.perf_counter() - start)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = scope.get("route")
+        label = getattr(route, "path", None) or "unmatched"
+        method = scope["method"]
+        self.metrics.requests.labels(label, method, str(status)).inc()
+        self.metrics.latency.labels(label, method).observe(elapsed)
+        client = scope.get("client")
+        access_log.info(
+            "request",
+            extra={
+                "method": method,
+                "path": scope["path"],
+                "route": label,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+                "client": client[0] if client else None,
+            },
+        )

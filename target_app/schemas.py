@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+
+# Ids fit PostgreSQL's `integer`; a bigger one is a client error (422), not a 500.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class ProductOut(BaseModel):
@@ -34,12 +42,12 @@ class CustomerOut(BaseModel):
 
 
 class OrderItemIn(BaseModel):
-    product_id: int = Field(gt=0)
+    product_id: Id
     quantity: int = Field(gt=0, le=100)
 
 
 class OrderIn(BaseModel):
-    customer_id: int = Field(gt=0)
+    customer_id: Id
     items: list[OrderItemIn] = Field(min_length=1, max_length=20)
 
 

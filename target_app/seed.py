@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from faker import Faker
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from target_app.models import Base, Customer, Product
@@ -28,9 +28,25 @@ def prepare_database(
             return
         seed_shop(session, seed=seed, products=products, customers=customers)
         session.commit()
+        if engine.dialect.name == "postgresql":
+            _advance_sequences(session)
+            session.commit()
+
+
+def _advance_sequences(session: Session) -> None:
+    # The seed inserts explicit ids (products 1..N are part of the contract);
+    # PostgreSQL's sequences do not see them, so the next new row would collide.
+    for table in (Product.__tablename__, Customer.__tablename__):
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+        )
 
 
 def seed_shop(session: Session, *, seed: int, products: int, customers: int) -> None:
+    """Add `products` products and `customers` customers, derived only from `seed`."""
     fake = Faker()
     fake.seed_instance(seed)
     rng = random.Random(seed)

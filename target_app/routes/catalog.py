@@ -10,7 +10,7 @@ from sqlalchemy import select
 from target_app.deps import SessionDep, ShopDep
 from target_app.models import Customer, Product
 from target_app.pricing import unit_price
-from target_app.schemas import ProductOut
+from target_app.schemas import IdPath, IdQuery, ProductOut
 
 router = APIRouter(prefix="/products", tags=["catalog"])
 
@@ -41,10 +41,10 @@ def search_products(
 
 @router.get("/{product_id}", response_model=ProductOut)
 def get_product(
-    product_id: int,
+    product_id: IdPath,
     session: SessionDep,
     shop: ShopDep,
-    customer_id: int | None = None,
+    customer_id: IdQuery = None,
 ) -> ProductOut:
     product = session.get(Product, product_id)
     if product is None:

@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from target_app.deps import SessionDep
 from target_app.models import Customer
-from target_app.schemas import CustomerIn, CustomerOut
+from target_app.schemas import CustomerIn, CustomerOut, IdPath
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
 @router.get("/{customer_id}", response_model=CustomerOut)
-def get_customer(customer_id: int, session: SessionDep) -> Customer:
+def get_customer(customer_id: IdPath, session: SessionDep) -> Customer:
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise HTTPException(404, detail=f"customer {customer_id} not found")

@@ -11,7 +11,7 @@ from target_app.deps import SessionDep, ShopDep
 from target_app.models import Customer, Order, OrderItem, Payment, Product
 from target_app.payments import PaymentRejected, PaymentUnavailable
 from target_app.pricing import unit_price
-from target_app.schemas import OrderIn, OrderOut, PaymentOut
+from target_app.schemas import IdPath, IdQuery, OrderIn, OrderOut, PaymentOut
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -44,7 +44,7 @@ def create_order(body: OrderIn, session: SessionDep, shop: ShopDep) -> Order:
 @router.get("", response_model=list[OrderOut])
 def list_orders(
     session: SessionDep,
-    customer_id: int | None = None,
+    customer_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[Order]:
     query = select(Order).order_by(Order.id.desc()).limit(limit)
@@ -54,7 +54,7 @@ def list_orders(
 
 
 @router.get("/{order_id}", response_model=OrderOut)
-def get_order(order_id: int, session: SessionDep) -> Order:
+def get_order(order_id: IdPath, session: SessionDep) -> Order:
     order = session.get(Order, order_id)
     if order is None:
         raise HTTPException(404, detail=f"order {order_id} not found")
@@ -62,7 +62,7 @@ def get_order(order_id: int, session: SessionDep) -> Order:
 
 
 @router.post("/{order_id}/pay", response_model=PaymentOut)
-def pay_order(order_id: int, session: SessionDep, shop: ShopDep) -> PaymentOut:
+def pay_order(order_id: IdPath, session: SessionDep, shop: ShopDep) -> PaymentOut:
     order = session.get(Order, order_id)
     if order is None:
         raise HTTPException(404, detail=f"order {order_id} not found")
@@ -72,7 +72,7 @@ def pay_order(order_id: int, session: SessionDep, shop: ShopDep) -> PaymentOut:
     # Give the connection back before the network call: a slow provider must not
     # also starve the database pool.
     session.commit()
-    provider = str(shop.chaos.flags["payment_provider"])
+    provider = shop.chaos.flags.payment_provider
     try:
         result = shop.payments.charge(provider, order_id, amount, currency)
     except PaymentUnavailable as exc:

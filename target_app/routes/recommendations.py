@@ -10,14 +10,15 @@ from sqlalchemy import select
 from target_app.deps import SessionDep, ShopDep
 from target_app.models import Customer, Product
 from target_app.pricing import unit_price
+from target_app.schemas import IdPath
 from target_app.seed import CATEGORIES
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
 
 @router.get("/{customer_id}")
-def recommendations(customer_id: int, session: SessionDep, shop: ShopDep) -> dict[str, Any]:
-    if not shop.chaos.flags["recommendations_enabled"]:
+def recommendations(customer_id: IdPath, session: SessionDep, shop: ShopDep) -> dict[str, Any]:
+    if not shop.chaos.flags.recommendations_enabled:
         return {"customer_id": customer_id, "items": [], "disabled": True}
     cached = shop.cache.get(customer_id)
     if cached is not None:
