@@ -107,6 +107,8 @@ def load(
         workers=workers,
     )
     console = Console()
+    if not console.is_terminal:  # piped: do not squeeze the tables into 80 columns
+        console = Console(width=160)
     try:
         runner = LoadRunner(config)
         with runner:
