@@ -127,6 +127,7 @@ def load(
     if as_json:
         _print_json({"type": "summary", **summary.to_dict()})
     else:
+        console.print()
         console.print(summary_table(summary, config))
         if summary.errors:
             console.print(errors_table(summary))

@@ -38,9 +38,16 @@ from simulator.load.protocol import (
     TickMessage,
     parse_message,
 )
-from simulator.load.stats import EndpointStats, LoadAggregate, LoadSnapshot, LoadSummary
+from simulator.load.stats import (
+    Checkpoint,
+    EndpointStats,
+    LoadAggregate,
+    LoadSnapshot,
+    LoadSummary,
+)
 
 __all__ = [
+    "Checkpoint",
     "EndpointStats",
     "LoadConfig",
     "LoadConfigError",
@@ -190,10 +197,15 @@ class LoadRunner:
         with self._lock:
             return self._latest
 
-    def summary(self) -> LoadSummary:
-        """Totals, mean rates and percentiles over the run so far."""
+    def summary(self, since: Checkpoint | None = None) -> LoadSummary:
+        """Totals, mean rates and percentiles over the run so far (or after `since`)."""
         with self._lock:
-            return self._aggregate.summary(self.config.duration_s)
+            return self._aggregate.summary(self.config.duration_s, since)
+
+    def checkpoint(self) -> Checkpoint:
+        """A mark in the run: `summary(since=mark)` covers only what came after it."""
+        with self._lock:
+            return self._aggregate.checkpoint()
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Wait until the run ended by itself; True if it did."""

@@ -20,6 +20,7 @@ from simulator.load.protocol import TickMessage
 
 __all__ = [
     "TOTAL",
+    "Checkpoint",
     "EndpointStats",
     "ErrorCount",
     "LoadAggregate",
@@ -137,6 +138,28 @@ class _Totals:
     failures: int = 0
     hist: Counter[int] = field(default_factory=Counter)
 
+    def copy(self) -> _Totals:
+        return _Totals(self.requests, self.failures, Counter(self.hist))
+
+    def minus(self, earlier: _Totals | None) -> _Totals:
+        if earlier is None:
+            return self
+        return _Totals(
+            self.requests - earlier.requests,
+            self.failures - earlier.failures,
+            self.hist - earlier.hist,
+        )
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Totals at one moment of a run (see `LoadAggregate.checkpoint`)."""
+
+    t: float
+    endpoints: dict[str, _Totals]
+    total: _Totals
+    errors: Counter[tuple[str, str]]
+
 
 class LoadAggregate:
     """Accumulates ticks; not thread-safe (the runner's reader thread owns it)."""
@@ -191,26 +214,41 @@ class LoadAggregate:
             endpoints=dict(sorted(second.items())),
         )
 
-    def summary(self, max_duration_s: float | None = None) -> LoadSummary:
-        """Everything folded in so far, as rates over the run's duration.
+    def checkpoint(self) -> Checkpoint:
+        """The totals so far, to summarise only what comes after (`summary(since=...)`)."""
+        return Checkpoint(
+            t=self.duration_s,
+            endpoints={k: v.copy() for k, v in self._endpoints.items()},
+            total=self._total.copy(),
+            errors=Counter(self._errors),
+        )
 
-        `max_duration_s` caps the divisor: a distributed run's last worker reports
-        arrive after its users stopped, and that tail is no load time.
+    def summary(
+        self, max_duration_s: float | None = None, since: Checkpoint | None = None
+    ) -> LoadSummary:
+        """Everything folded in so far (after `since`), as rates over that time.
+
+        `max_duration_s` caps the run's length: a distributed run's last worker
+        reports arrive after its users stopped, and that tail is no load time.
         """
-        seconds = self.duration_s
-        if max_duration_s is not None:
-            seconds = min(seconds, max_duration_s)
+        end = self.duration_s if max_duration_s is None else min(self.duration_s, max_duration_s)
+        base = since or Checkpoint(t=0.0, endpoints={}, total=_Totals(), errors=Counter())
+        seconds = max(end - base.t, 0.0)
+        endpoints = {
+            key: totals.minus(base.endpoints.get(key)) for key, totals in self._endpoints.items()
+        }
+        total = self._total.minus(base.total)
+        errors = self._errors - base.errors
         return LoadSummary(
             duration_s=round(seconds, 3),
-            total=_stats(
-                TOTAL, self._total.requests, self._total.failures, seconds, self._total.hist
-            ),
+            total=_stats(TOTAL, total.requests, total.failures, seconds, total.hist),
             endpoints={
                 key: _stats(key, t.requests, t.failures, seconds, t.hist)
-                for key, t in sorted(self._endpoints.items())
+                for key, t in sorted(endpoints.items())
+                if t.requests or t.failures or since is None
             },
             errors=[
                 ErrorCount(endpoint=endpoint, error=error, count=count)
-                for (endpoint, error), count in self._errors.most_common()
+                for (endpoint, error), count in errors.most_common()
             ],
         )

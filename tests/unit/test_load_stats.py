@@ -182,3 +182,17 @@ def test_reporter_starts_over_when_locust_resets_its_stats() -> None:
     entries[("/products", "GET")] = Entry(4, 0, {3: 4})
     after_reset = deltas.tick(entries, {}, t=2.0, dt=1.0, users=1)
     assert after_reset.endpoints == [EndpointTick("GET", "/products", 4, 0, {3: 4})]
+
+
+def test_summary_since_a_checkpoint_covers_only_what_came_after() -> None:
+    agg = LoadAggregate()
+    agg.add(tick(1.0, EndpointTick("GET", "/products", 10, 0, {900: 10})))  # slow warm-up
+    mark = agg.checkpoint()
+    agg.add(tick(2.0, EndpointTick("GET", "/products", 30, 3, {5: 30})))
+    agg.add(tick(3.0, EndpointTick("POST", "/orders", 10, 0, {8: 10})))
+    window = agg.summary(since=mark)
+    assert window.duration_s == 2.0
+    assert window.total.requests == 40 and window.total.failures == 3
+    assert window.total.rps == 20.0
+    assert window.endpoints["GET /products"].p99_ms == 5.0  # the warm-up's 900 ms are out
+    assert agg.summary().total.requests == 50
