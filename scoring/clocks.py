@@ -50,7 +50,19 @@ class ClockResult(BaseModel):
 
     @property
     def missed(self) -> bool:
-        return self.drill_s is None
+        """Started but never stopped (a clock that never started is not applicable)."""
+        return self.start_t is not None and self.stop_t is None
+
+    @property
+    def status(self) -> str:
+        """PASS, FAIL, MISSED, n/a (never started) or "no target"."""
+        if self.start_t is None:
+            return "n/a"
+        if self.stop_t is None:
+            return "MISSED"
+        if self.passed is None:
+            return "no target"
+        return "PASS" if self.passed else "FAIL"
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,7 @@ class _Span:
     note: str | None = None
 
 
-Measure = Callable[[DrillView, Scope | None], _Span]
+Measure = Callable[[DrillView, Scope, Scope], _Span]
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,7 @@ def _never(view: DrillView, what: str, instead: str) -> str:
     return f"{instead} by the end of the log at {clock(view.end_t)}"
 
 
-def _detection(view: DrillView, scope: Scope | None) -> _Span:
+def _detection(view: DrillView, scope: Scope, team: Scope) -> _Span:
     if view.t0 is None:
         return _Span(None, None, _not_started(view))
     alert = view.first("alert.firing", after=view.t0)
@@ -96,7 +108,7 @@ def _detection(view: DrillView, scope: Scope | None) -> _Span:
     return _Span(view.t0, alert.t)
 
 
-def _mttd(view: DrillView, scope: Scope | None) -> _Span:
+def _mttd(view: DrillView, scope: Scope, team: Scope) -> _Span:
     if view.t0 is None:
         return _Span(None, None, _not_started(view))
     noticed = view.first_of(RESPONSE_TYPES, after=view.t0, scope=scope)
@@ -117,7 +129,7 @@ def _mttd(view: DrillView, scope: Scope | None) -> _Span:
     return _Span(view.t0, noticed.t, note=note)
 
 
-def _mtta(view: DrillView, scope: Scope | None) -> _Span:
+def _mtta(view: DrillView, scope: Scope, team: Scope) -> _Span:
     if view.t0 is None:
         return _Span(None, None, _not_started(view))
     page = view.first("page.sent", after=view.t0)
@@ -137,7 +149,7 @@ def _mtta(view: DrillView, scope: Scope | None) -> _Span:
     )
 
 
-def _identify(view: DrillView, scope: Scope | None) -> _Span:
+def _identify(view: DrillView, scope: Scope, team: Scope) -> _Span:
     if view.t0 is None:
         return _Span(None, None, _not_started(view))
     identified = view.first(
@@ -167,7 +179,7 @@ def recovery_event(view: DrillView) -> Event | None:
     return candidates[0] if candidates else None
 
 
-def _recover(view: DrillView, scope: Scope | None) -> _Span:
+def _recover(view: DrillView, scope: Scope, team: Scope) -> _Span:
     if view.t0 is None:
         return _Span(None, None, _not_started(view))
     recovered = recovery_event(view)
@@ -184,10 +196,10 @@ def _recover(view: DrillView, scope: Scope | None) -> _Span:
     return _Span(view.t0, recovered.t)
 
 
-def _mttr(view: DrillView, scope: Scope | None) -> _Span:
+def _mttr(view: DrillView, scope: Scope, team: Scope) -> _Span:
     if view.t0 is None:
         return _Span(None, None, _not_started(view))
-    resolved = view.last("incident.resolved")
+    resolved = view.last("incident.resolved", scope=team)
     if resolved is None:
         return _Span(
             view.t0,
@@ -219,10 +231,10 @@ CLOCKS: tuple[ClockSpec, ...] = (
 
 
 def measure_clock(
-    spec: ClockSpec, view: DrillView, severity: SeverityLevel, scope: Scope | None = None
+    spec: ClockSpec, view: DrillView, severity: SeverityLevel, scope: Scope, team: Scope
 ) -> ClockResult:
-    """Measure one clock for the actors in `scope` and judge it against its target."""
-    found = spec.measure(view, scope)
+    """Measure one clock for the actors in `scope` (of `team`) and judge it against its target."""
+    found = spec.measure(view, scope, team)
     target = spec.target(severity)
     result = ClockResult(
         name=spec.name,
@@ -233,7 +245,9 @@ def measure_clock(
         reason=found.reason,
         note=found.note,
     )
-    if found.start is None or found.stop is None:
+    if found.start is None:
+        return result  # the clock never started (no fault, no page): nothing to judge
+    if found.stop is None:
         # Missing is a failure when there was a target to meet, never a zero.
         return result.model_copy(update={"passed": False if target is not None else None})
     drill_s = max(0.0, found.stop - found.start)
@@ -250,10 +264,11 @@ def compute_clocks(
     playbook: Playbook,
     true_severity: str,
     scope: Scope | None = None,
+    team: Scope | None = None,
 ) -> dict[str, ClockResult]:
     """Every clock of the drill, keyed by name, judged for the TRUE severity."""
     view = events if isinstance(events, DrillView) else DrillView(events)
-    if scope is None:
-        scope = view.responders()
+    team = team if team is not None else view.responders()
+    scope = scope if scope is not None else team
     severity = playbook.severities[true_severity]
-    return {spec.name: measure_clock(spec, view, severity, scope) for spec in CLOCKS}
+    return {spec.name: measure_clock(spec, view, severity, scope, team) for spec in CLOCKS}

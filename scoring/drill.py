@@ -26,6 +26,9 @@ __all__ = [
 TRAINEE_PREFIX = "trainee:"
 AUTOPILOT = "autopilot"
 
+# Event types (besides incident.*) that only a responder's decision produces.
+DECISIONS = frozenset({"action.executed", "page.escalated"})
+
 Scope = frozenset[str]
 """The actors whose decisions are being scored (one trainee, the team, the autopilot)."""
 
@@ -126,13 +129,18 @@ class DrillView:
         return min(candidates, key=lambda e: (e.t, e.seq)) if candidates else None
 
     def trainees(self) -> list[str]:
-        """Actors who are people, in order of first appearance (declared ones first)."""
+        """Trainees: declared participants, then anyone who made a decision, in order."""
         declared = [
             TRAINEE_PREFIX + str(p.get("name"))
             for p in self.started_data.get("participants", [])
             if isinstance(p, dict) and p.get("name")
         ]
-        seen = [e.actor for e in self.events if is_trainee(e.actor)]
+        # Chatting or looking at a dashboard does not make someone a responder; a decision does.
+        seen = [
+            e.actor
+            for e in self.events
+            if is_trainee(e.actor) and (e.type.startswith("incident.") or e.type in DECISIONS)
+        ]
         return list(dict.fromkeys([*declared, *seen]))
 
     def role_of(self, actor: str) -> str:

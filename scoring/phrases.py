@@ -80,3 +80,13 @@ def _arg_text(args: Any) -> str:
     if isinstance(args, list | tuple):
         return ",".join(str(value) for value in args)
     return str(args)
+
+
+def first_sentence(text: str, *, mid_sentence: bool = True) -> str:
+    """The first sentence of prose, without its full stop, to use inside feedback."""
+    sentence = " ".join(text.split()).split(". ")[0].rstrip(".")
+    word = sentence.split(" ")[0]
+    # "A query ..." reads "a query ..." mid-sentence; acronyms ("DB lock") stay as they are.
+    if mid_sentence and word and word[0].isupper() and (word == "A" or word[1:].islower()):
+        sentence = sentence[0].lower() + sentence[1:]
+    return sentence

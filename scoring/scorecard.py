@@ -126,12 +126,13 @@ def _card(
     playbook: Playbook,
     scope: Scope,
     *,
+    team_scope: Scope,
     actor: str,
     subject: str,
     team: ParticipantCard | None = None,
 ) -> ParticipantCard:
-    clocks = compute_clocks(view, playbook, expectations.severity, scope)
-    inp = RuleInput(view, expectations, playbook, scope, clocks, subject)
+    clocks = compute_clocks(view, playbook, expectations.severity, scope, team_scope)
+    inp = RuleInput(view, expectations, playbook, scope, team_scope, clocks, subject)
     results = []
     for key, weight in playbook.scoring.weights.items():
         criterion = RULES[key]
@@ -216,16 +217,26 @@ def score_drill(
     """Score a drill: team, every trainee, and the autopilot baseline when there is one."""
     view = events if isinstance(events, DrillView) else DrillView(events)
     scope = view.responders()
-    team_actor = "team" if view.trainees() else AUTOPILOT
-    subject = "The team" if view.trainees() else "The autopilot"
-    team = _card(view, expectations, playbook, scope, actor=team_actor, subject=subject)
+    has_people = bool(view.trainees())
+    team_actor, subject = ("team", "The team") if has_people else (AUTOPILOT, "The autopilot")
+    team = _card(
+        view, expectations, playbook, scope, team_scope=scope, actor=team_actor, subject=subject
+    )
     people = [
         _card(
-            view, expectations, playbook, frozenset({actor}), actor=actor, subject="You", team=team
+            view,
+            expectations,
+            playbook,
+            frozenset({actor}),
+            team_scope=scope,
+            actor=actor,
+            subject="You",
+            team=team,
         )
         for actor in view.trainees()
     ]
     baseline = None
+    autopilot = frozenset({AUTOPILOT})
     if baseline_events is not None:
         other = DrillView(baseline_events)
         card = _card(
@@ -233,20 +244,26 @@ def score_drill(
             expectations,
             playbook,
             other.responders(),
+            team_scope=other.responders(),
             actor=AUTOPILOT,
             subject="The autopilot",
         )
-        baseline = Baseline(source="second log", card=card, delta_total=team.total - card.total)
+        baseline = Baseline(
+            source="second log", card=card, delta_total=round(team.total - card.total, 1)
+        )
     elif view.has_autopilot_baseline():
         card = _card(
             view,
             expectations,
             playbook,
-            frozenset({AUTOPILOT}),
+            autopilot,
+            team_scope=autopilot,
             actor=AUTOPILOT,
             subject="The autopilot",
         )
-        baseline = Baseline(source="same log", card=card, delta_total=team.total - card.total)
+        baseline = Baseline(
+            source="same log", card=card, delta_total=round(team.total - card.total, 1)
+        )
     outcome, detail = _outcome(view)
     sev = playbook.severities[expectations.severity]
     return Scorecard(

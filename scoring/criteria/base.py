@@ -29,12 +29,17 @@ Kind = Literal["team", "decision"]
 
 @dataclass(frozen=True)
 class RuleInput:
-    """Everything a rule may look at; `subject` is how feedback names the scored actors."""
+    """Everything a rule may look at.
+
+    `scope` is whose decisions are scored, `team` the responders they belong to
+    (for "anyone on the team" questions), `subject` how feedback names them.
+    """
 
     view: DrillView
     expectations: Expectations
     playbook: Playbook
     scope: Scope
+    team: Scope
     clocks: dict[str, ClockResult]
     subject: str
 

@@ -32,9 +32,9 @@ def field_coverage(update: Event, template: list[str]) -> list[str]:
 def longest_silence(inp: RuleInput, updates: list[Event]) -> tuple[float, float]:
     """(longest gap in drill seconds, where it started) over the update window."""
     view = inp.view
-    start_event = view.first_of(("incident.acknowledged", "incident.declared"), scope=None)
+    start_event = view.first_of(("incident.acknowledged", "incident.declared"), scope=inp.team)
     start = start_event.t if start_event else (view.t0 or 0.0)
-    resolved = view.last("incident.resolved")
+    resolved = view.last("incident.resolved", scope=inp.team)
     end = resolved.t if resolved else view.end_t
     points = [start, *[u.t for u in updates if start <= u.t <= end], end]
     gaps = [(b - a, a) for a, b in pairwise(points)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from scoring.clocks import recovery_event
 from scoring.criteria.base import RuleInput, Verdict, rule
-from scoring.phrases import clock, span
+from scoring.phrases import clock, first_sentence, span
 
 __all__ = ["HINT_COST", "confirm_window_s"]
 
@@ -46,7 +46,9 @@ def resolution_discipline(inp: RuleInput) -> Verdict:
             involved=False,
         )
     visited = {
-        str(e.data.get("to")) for e in view.by("incident.status_changed", None) if e.t <= resolved.t
+        str(e.data.get("to"))
+        for e in view.by("incident.status_changed", inp.team)
+        if e.t <= resolved.t
     }
     statuses = sum(s in visited for s in WORKING_STATUSES) / len(WORKING_STATUSES)
     recovered = recovery_event(view)
@@ -95,7 +97,7 @@ def hints(inp: RuleInput) -> Verdict:
     if not given:
         return Verdict(1.0, True, "No hints were needed.")
     first = given[0]
-    text = str(first.data.get("text", "")).strip().rstrip(".")
+    text = first_sentence(str(first.data.get("text", "")), mid_sentence=False)
     plural = "s were" if len(given) > 1 else " was"
     return Verdict(
         fraction,

@@ -38,7 +38,7 @@ def classify_escalations(inp: RuleInput) -> list[Escalation]:
     view = inp.view
     if view.t0 is None:
         return []
-    ack = view.first("incident.acknowledged")
+    ack = view.first("incident.acknowledged", scope=inp.team)
     found = []
     for event in view.of("page.escalated"):
         if event.t < view.t0:
@@ -109,7 +109,7 @@ def escalation(inp: RuleInput) -> Verdict:
     due = _first_unresolved_due(inp)
     view = inp.view
     page = view.first("page.sent", after=view.t0) if view.t0 is not None else None
-    resolved = view.last("incident.resolved")
+    resolved = view.last("incident.resolved", scope=inp.team)
     if page is not None and due is not None:
         stop = resolved.t if resolved else view.end_t
         if view.scaled(stop - page.t) >= due:

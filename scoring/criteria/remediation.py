@@ -14,7 +14,7 @@ from typing import Any
 from scoring.criteria.base import RuleInput, Verdict, rule
 from scoring.events import Event
 from scoring.impact import Impact, measure_impact
-from scoring.phrases import action_label, action_phrase, clock
+from scoring.phrases import action_label, action_phrase, clock, first_sentence
 
 __all__ = ["ActionReview", "matches", "review_actions"]
 
@@ -87,7 +87,7 @@ def remediation(inp: RuleInput) -> Verdict:
     reviews = review_actions(inp)
     details = [r.line() for r in reviews]
     fix = _accepted(inp)
-    cause = inp.expectations.root_cause.rstrip(".")
+    cause = first_sentence(inp.expectations.root_cause)
     if not reviews:
         ended = _how_fault_ended(inp)
         return Verdict(

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from scoring.criteria.communication import UPDATE_CADENCE_S
-from scoring.phrases import span
+from scoring.phrases import first_sentence, span
 from scoring.playbook import Playbook
 from scoring.scorecard import CriterionResult, Scorecard
 
@@ -102,7 +102,12 @@ def _routing(card: Scorecard, pb: Playbook, r: CriterionResult) -> list[tuple[st
 
 def _remediation(card: Scorecard, pb: Playbook, r: CriterionResult) -> list[tuple[str, str]]:
     fix = " or ".join(card.remediations)
-    items = [(f"Write the runbook step for '{card.root_cause}': apply {fix}", card.expected_team)]
+    items = [
+        (
+            f"Write the runbook step for '{first_sentence(card.root_cause)}': apply {fix}",
+            card.expected_team,
+        )
+    ]
     harmful = [d.split(" — ")[0] for d in r.details if " — harmful" in d]
     if harmful:
         items.append(

@@ -14,12 +14,11 @@ from scoring.scorecard import ParticipantCard, Scorecard
 __all__ = ["scorecard_renderable"]
 
 
+STATUS_STYLE = {"PASS": "green", "FAIL": "red", "MISSED": "yellow"}
+
+
 def _result(clock: ClockResult) -> Text:
-    if clock.drill_s is None:
-        return Text("MISSED", style="yellow")
-    if clock.passed is None:
-        return Text("no target", style="dim")
-    return Text("PASS", style="green") if clock.passed else Text("FAIL", style="red")
+    return Text(clock.status, style=STATUS_STYLE.get(clock.status, "dim"))
 
 
 def _clocks(card: Scorecard) -> Table:
