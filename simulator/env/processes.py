@@ -7,6 +7,7 @@ is stopped only through the handle (pid) we got when we started it.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,9 +21,35 @@ import httpx
 STOP_GRACE_S = 5.0
 
 
+# Services listen below the kernel's ephemeral range (32768-60999 by default).
+# A port from that range can be taken as the source port of some client's
+# connection while its service is down, and a connect() to a dead service on
+# such a port can even connect to itself (TCP simultaneous open).
+SERVICE_PORTS = range(20000, 32000)
+
+
+def _ephemeral_range() -> range:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """A TCP port on 127.0.0.1, outside the ephemeral range, that is free right now."""
+    ephemeral = _ephemeral_range()
+    for _ in range(200):
+        port = random.choice(SERVICE_PORTS)
+        if port in ephemeral:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # a crowded machine
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from simulator.env.http import client
+
 
 class ProxyError(RuntimeError):
     """The proxy refused or could not be reached; the message says which."""
@@ -18,7 +20,9 @@ class ProxyClient:
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         try:
-            response = httpx.request(method, self.api_url + path, json=body, timeout=self.timeout_s)
+            response = client().request(
+                method, self.api_url + path, json=body, timeout=self.timeout_s
+            )
         except httpx.HTTPError as exc:
             raise ProxyError(
                 f"chaos proxy at {self.api_url} unreachable: {type(exc).__name__}"

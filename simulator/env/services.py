@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from simulator.env.http import client
 from simulator.env.processes import shop_argv
 from simulator.env.state import EnvState, ServiceRecord, pid_matches, process_state
 
@@ -55,7 +56,7 @@ def wait_ready(
         if not is_running(record):
             raise ServiceError(f"{record.name} exited during start; see {record.log}")
         try:
-            if httpx.get(record.url + path, timeout=1.0).status_code == 200:
+            if client().get(record.url + path, timeout=1.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

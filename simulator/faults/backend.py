@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from simulator.env import services
+from simulator.env.http import client
 from simulator.env.proxy_client import ProxyClient
 from simulator.env.state import EnvState, ServiceRecord, process_state, save_state
 from simulator.faults.errors import FaultError, NotApplicable, TargetRefused
@@ -38,7 +39,7 @@ class LocalBackend:
     def shop_chaos(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         shop = self.state.shop
         try:
-            response = httpx.request(
+            response = client().request(
                 method,
                 shop.url + path,
                 json=body,

@@ -41,9 +41,15 @@ class DiskFull(FaultKind):
         scratch = backend.data_dir / SCRATCH
         scratch.mkdir(exist_ok=True)
         path = scratch / f"export-{fault_id}.csv"
-        block = b"order_id,customer_id,total_cents\n" * (CHUNK // 34)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
+            # Reserve nearly all free space at once (fast on tmpfs), then write
+            # until the kernel says ENOSPC, as a runaway export would.
+            free = os.statvfs(scratch).f_bavail * os.statvfs(scratch).f_frsize
+            if free > CHUNK:
+                os.posix_fallocate(fd, 0, free - CHUNK)
+                os.lseek(fd, 0, os.SEEK_END)
+            block = b"order_id,customer_id,total_cents\n" * (CHUNK // 34)
             while True:
                 os.write(fd, block)
         except OSError as exc:
