@@ -111,19 +111,23 @@ def load(
         console = Console(width=160)
     try:
         runner = LoadRunner(config)
-        with runner:
-            try:
-                if as_json:
-                    _stream_json(runner)
-                else:
-                    _show_live(runner, console, config)
-            except KeyboardInterrupt:
-                pass  # Ctrl-C: stop the load and still print what was measured
+        runner.start()
+        try:
+            if as_json:
+                _stream_json(runner)
+            else:
+                _show_live(runner, console, config)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: stop the load and still print what was measured
+        finally:
+            runner.stop()
         summary = runner.summary()
     except (LoadConfigError, TargetUnreachable) as exc:
         raise BadLoadInput(str(exc)) from None
     except LoadError as exc:
         raise LoadFailed(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.Abort() from None  # Ctrl-C while Locust was starting: nothing left running
     if as_json:
         _print_json({"type": "summary", **summary.to_dict()})
     else:

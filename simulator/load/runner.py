@@ -108,7 +108,11 @@ class LoadRunner:
             target=self._read, args=(read_fd,), name="locust-reader", daemon=True
         )
         self._reader.start()
-        self._started.wait(self.config.start_timeout_s)
+        try:
+            self._started.wait(self.config.start_timeout_s)
+        except BaseException:  # Ctrl-C while waiting: leave nothing running
+            self.stop()
+            raise
         if not self._began:
             self._error = LoadStartError(self._why_not_started())
             self.stop()
@@ -178,6 +182,8 @@ class LoadRunner:
 
         Raises LoadError at the end if Locust died instead of finishing.
         """
+        if not self.processes:
+            raise LoadError("the load run has not been started; call start() first")
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while deadline is None or time.monotonic() < deadline:
             try:
