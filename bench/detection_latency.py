@@ -102,7 +102,7 @@ class Recorder:
 class RunResult:
     steady_s: float | None
     detection_s: dict[tuple[str, str], float | None]  # (config, fault) -> seconds
-    false_alerts: dict[str, int]
+    false_alerts: dict[str, list[str]]  # config -> "name/severity=value" fired while healthy
     rps: float | None
 
 
@@ -182,7 +182,11 @@ async def one_run(workdir: Path, healthy_s: float) -> RunResult:
         await asyncio.sleep(healthy_s)
         healthy_to = time.monotonic()
         false_alerts = {
-            n: len(r.alerts_between(healthy_from, healthy_to)) for n, r in recorders.items()
+            n: [
+                f"{a.name}/{a.severity}={a.value:.3g}"
+                for a in r.alerts_between(healthy_from, healthy_to)
+            ]
+            for n, r in recorders.items()
         }
         rps = [s.rps for s in default.samples() if healthy_from <= s.t <= healthy_to and s.rps]
         async with httpx.AsyncClient(base_url=url, headers={"X-Chaos-Token": TOKEN}) as client:
@@ -253,7 +257,7 @@ def report(results: list[RunResult], healthy_s: float) -> None:
         for fault in FAULTS:
             got = [v for r in results if (v := r.detection_s.get((name, fault.name))) is not None]
             cells.append(f"{statistics.median(got):>22.2f}" if got else f"{'no alert':>22}")
-        false = sum(r.false_alerts[name] for r in results)
+        false = sum(len(r.false_alerts[name]) for r in results)
         print(f"{name:<20}" + "".join(cells) + f"{false:>14}")
 
 
@@ -273,8 +277,9 @@ def main() -> None:
             if c == DEFAULT
         )
         steady = "-" if result.steady_s is None else f"{result.steady_s:.2f}s"
+        false = ", ".join(result.false_alerts[DEFAULT]) or "none"
         print(
-            f"run {run + 1}: steady {steady}; {cells}; false alerts {result.false_alerts}",
+            f"run {run + 1}: steady {steady}; {cells}; alerts while healthy: {false}",
             flush=True,
         )
     report(results, args.healthy_s)

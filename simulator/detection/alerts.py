@@ -16,8 +16,8 @@ from typing import Any
 from simulator.detection.rules import AlertRule
 from simulator.detection.samples import SliSample
 
-# Ticks jitter by a few milliseconds; a hold time that misses by that still counts.
-TIMING_SLACK_S = 0.05
+# Sample times jitter with check latency; a hold time that misses by that still counts.
+TIMING_SLACK_S = 0.1
 
 
 @dataclass(frozen=True)

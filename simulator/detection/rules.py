@@ -73,10 +73,49 @@ ALERT_SPECS: dict[str, AlertSpec] = {
 if tuple(ALERT_SPECS) != ALERT_NAMES:  # scoring/names.py is the contract
     raise RuntimeError("ALERT_SPECS must list exactly scoring.names.ALERT_NAMES, in order")
 
-# for_s 0: the windows already smooth single requests, and detection within two
-# seconds leaves no room for a second confirming sample; clear_s keeps a noisy
-# recovery from flapping the alert.
-DEFAULT_TIMING: dict[str, RuleTiming] = {name: RuleTiming() for name in ALERT_NAMES}
+# Keys are an alert name (all its severities) or "name/severity". Measured with
+# bench/detection_latency.py and a 150 s healthy soak on a busy 2-core machine:
+# - error_rate: a healthy shop serves no 5xx, so the first breached sample fires.
+# - latency_p99 high/critical fire at once (a 1.5 s fault is seen ~1.6-2.3 s after
+#   it starts); medium (500 ms) sits near the healthy tail when the CPU is
+#   contended, where one-second spikes fired it 4 times in 150 s, so it needs
+#   three breached samples in a row.
+# - availability is the share of this tick's liveness checks: a second failed
+#   tick confirms it, so one slow /healthz never pages a P0.
+# clear_s keeps a noisy recovery from flapping every alert.
+DEFAULT_TIMING: dict[str, RuleTiming] = {
+    "error_rate": RuleTiming(for_s=0.0),
+    "latency_p99": RuleTiming(for_s=0.0),
+    "latency_p99/medium": RuleTiming(for_s=2.0),
+    "availability": RuleTiming(for_s=1.0),
+}
+
+
+def merge_timing(overrides: Mapping[str, RuleTiming] | None) -> dict[str, RuleTiming]:
+    """DEFAULT_TIMING with `overrides` applied; an override for a whole alert name
+    also replaces the defaults of its single severities."""
+    merged = dict(DEFAULT_TIMING)
+    for key, value in (overrides or {}).items():
+        name, _, severity = key.partition("/")
+        if name not in ALERT_SPECS:
+            raise ValueError(
+                f"timing for {key!r}: no alert named {name!r}; known alerts: "
+                f"{', '.join(ALERT_SPECS)}"
+            )
+        if severity and severity not in ALERT_SEVERITIES:
+            raise ValueError(
+                f"timing for {key!r}: no severity {severity!r}; known: "
+                f"{', '.join(ALERT_SEVERITIES)}"
+            )
+        if not severity:
+            merged = {k: v for k, v in merged.items() if not k.startswith(f"{name}/")}
+        merged[key] = value
+    return merged
+
+
+def timing_for(timing: Mapping[str, RuleTiming], name: str, severity: str) -> RuleTiming:
+    """The timing of one alert instance: "name/severity", else "name", else the default."""
+    return timing.get(f"{name}/{severity}") or timing.get(name) or RuleTiming()
 
 
 @dataclass(frozen=True)
@@ -104,17 +143,16 @@ class AlertRule:
 def rules_from_thresholds(
     thresholds: ThresholdsLike, timing: Mapping[str, RuleTiming] | None = None
 ) -> list[AlertRule]:
-    """One rule per alert name and severity, most severe first within each name."""
-    timing = {**DEFAULT_TIMING, **(timing or {})}
-    unknown = sorted(set(timing) - set(ALERT_SPECS))
-    if unknown:
-        raise ValueError(
-            f"no alert named {', '.join(unknown)}; known alerts: {', '.join(ALERT_SPECS)}"
-        )
+    """One rule per alert name and severity, most severe first within each name.
+
+    `timing` overrides DEFAULT_TIMING by "name" or "name/severity".
+    """
+    merged = merge_timing(timing)
     rules: list[AlertRule] = []
     for name, spec in ALERT_SPECS.items():
         levels = getattr(thresholds, spec.thresholds_field)
         for severity in ALERT_SEVERITIES:
+            hold = timing_for(merged, name, severity)
             rules.append(
                 AlertRule(
                     name=name,
@@ -122,8 +160,8 @@ def rules_from_thresholds(
                     op=spec.op,
                     threshold=float(getattr(levels, severity)),
                     severity=severity,
-                    for_s=timing[name].for_s,
-                    clear_s=timing[name].clear_s,
+                    for_s=hold.for_s,
+                    clear_s=hold.clear_s,
                 )
             )
     return rules

@@ -38,6 +38,9 @@ def is_user_route(route: str) -> bool:
 class SliConfig:
     """How far back each SLI looks.
 
+    Availability is the share of successful liveness checks (the names in
+    `availability_checks`) within `availability_window_s`.
+
     The traffic window is the most recent scrape intervals covering at least
     `min_window_s` and holding at least `min_requests` requests, never
     reaching back further than `max_window_s`: short under load (fast
@@ -47,7 +50,10 @@ class SliConfig:
     min_window_s: float = 1.0
     max_window_s: float = 5.0
     min_requests: int = 50
-    availability_window_s: float = 3.0
+    # Shorter than a tick: the checks of the current tick only, so availability
+    # reads 0 at the first failed tick and 1 at the first good one; the rules'
+    # for_s/clear_s decide how long that must last.
+    availability_window_s: float = 0.5
     availability_checks: frozenset[str] = frozenset({"scrape", "healthz"})
 
 

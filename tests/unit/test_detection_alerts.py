@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pytest
@@ -92,9 +93,39 @@ def test_rules_follow_edited_thresholds_and_timing() -> None:
     assert by_key["error_rate", "high"].for_s == 0.0
 
 
-def test_timing_for_an_unknown_alert_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match="no alert named latency; known alerts: error_rate"):
-        rules_from_playbook(load_playbook(), {"latency": RuleTiming()})
+def test_default_timing_confirms_noisy_levels_and_fires_clear_ones_at_once() -> None:
+    by_key = {r.key: r for r in PLAYBOOK_RULES}
+    assert by_key["latency_p99", "medium"].for_s == 2.0
+    assert by_key["latency_p99", "high"].for_s == 0.0
+    assert by_key["availability", "critical"].for_s == 1.0
+    assert all(r.for_s == 0.0 for r in PLAYBOOK_RULES if r.name == "error_rate")
+    assert all(r.clear_s == 5.0 for r in PLAYBOOK_RULES)
+
+
+def test_timing_override_by_name_covers_every_severity_and_by_severity_only_one() -> None:
+    playbook = load_playbook()
+    whole = {r.key: r for r in rules_from_playbook(playbook, {"latency_p99": RuleTiming(0.0, 1.0)})}
+    assert whole["latency_p99", "medium"].for_s == 0.0  # the default for medium is replaced
+    assert whole["latency_p99", "medium"].clear_s == 1.0
+    one = {
+        r.key: r
+        for r in rules_from_playbook(playbook, {"error_rate/critical": RuleTiming(3.0, 9.0)})
+    }
+    assert (one["error_rate", "critical"].for_s, one["error_rate", "critical"].clear_s) == (3, 9)
+    assert one["error_rate", "high"].for_s == 0.0
+    assert one["latency_p99", "medium"].for_s == 2.0  # untouched defaults stay
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("latency", "timing for 'latency': no alert named 'latency'; known alerts: error_rate"),
+        ("error_rate/urgent", "timing for 'error_rate/urgent': no severity 'urgent'"),
+    ],
+)
+def test_timing_for_an_unknown_alert_or_severity_is_refused_by_name(key: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        rules_from_playbook(load_playbook(), {key: RuleTiming()})
 
 
 def test_duplicate_rules_are_refused() -> None:

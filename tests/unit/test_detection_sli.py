@@ -244,6 +244,15 @@ def test_availability_recovers_when_failures_leave_its_window() -> None:
     assert window.update(3.0, None, [live(3.0)]).availability == 1.0
 
 
+def test_default_availability_is_the_share_of_this_ticks_checks() -> None:
+    window = SliWindow()
+    assert (
+        window.update(0.0, None, [live(0.0, False, "scrape"), live(0.0, False)]).availability == 0
+    )
+    assert window.update(1.0, None, [live(1.0, False, "scrape"), live(1.0)]).availability == 0.5
+    assert window.update(2.0, None, [live(2.0, name="scrape"), live(2.0)]).availability == 1.0
+
+
 def test_transaction_probes_do_not_count_toward_availability_by_default() -> None:
     sample = SliWindow().update(0.0, None, [live(0.0), live(0.0, False, "product")])
     assert sample.availability == 1.0
