@@ -146,8 +146,9 @@ def _start_all(state: EnvState, options: EnvOptions) -> None:
     shop.env = {"TARGET_SEED": str(options.seed)}
     state.services["shop"] = shop
     services.start(state, "shop")
-    state.deploys.append({"version": options.version, "at": time.time(), "by": "env up",
-                          "change": "initial release"})
+    state.deploys.append(
+        {"version": options.version, "at": time.time(), "by": "env up", "change": "initial release"}
+    )
     watchdog = _service(
         "watchdog",
         [py, "-m", "simulator.faults.watchdog", "--state-dir", str(state_dir)],
@@ -206,6 +207,8 @@ def down(state_dir: Path) -> list[str]:
         services.stop(watchdog)
     FaultManager(state_dir).revert_all(reason="env-down")
     with lock(state_dir):
+        # Reverting may have restarted a service (a crash's revert): stop the new pid.
+        state = load_state(state_dir) or state
         stopped = _stop_all(state)
         _unmount(Path(state.data_dir))
         state_path(state_dir).unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from simulator.faults.journal import load_journal
+from simulator.faults.manager import FaultManager
 from tests.integration.faults_env import current, eventually, start_env, status_of, stop_env
 
 pytestmark = pytest.mark.integration
@@ -182,11 +183,21 @@ def test_env_status_and_a_second_up_refused(env_dir: Path) -> None:
     assert again.returncode == 2 and "already up" in again.stderr
 
 
+def _cmdline(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def test_env_down_stops_only_what_it_started(tmp_path: Path) -> None:
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         state = start_env(tmp_path / "env")
         pids = [r.pid for r in state.services.values()]
+        # A crash is active when we go down: its revert restarts the shop, which
+        # must then be stopped too.
+        FaultManager(tmp_path / "env").inject("app.crash", {}, ttl_s=60)
         done = subprocess.run(
             [*CLI, "env", "down", "--state-dir", str(tmp_path / "env")],
             capture_output=True,
@@ -205,6 +216,11 @@ def test_env_down_stops_only_what_it_started(tmp_path: Path) -> None:
             10,
         )
         assert bystander.poll() is None, "a process we did not start was left alone"
+        assert not [
+            p
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and str(tmp_path / "env") in _cmdline(p)
+        ], "nothing of the env is left"
     finally:
         bystander.kill()
         bystander.wait()
