@@ -7,10 +7,14 @@ locust.conf or pyproject.toml of ours, and with its output in a log file there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +22,22 @@ import simulator
 from simulator.load.config import LoadConfig
 from simulator.load.profiles import UserSettings
 
-__all__ = ["LOCUSTFILE", "LocustProcess", "child_env", "locust_argv", "spawn"]
+__all__ = [
+    "LOCUSTFILE",
+    "STOP_GRACE_S",
+    "LocustProcess",
+    "child_env",
+    "locust_argv",
+    "log_tail",
+    "spawn",
+    "terminate",
+    "user_settings",
+    "wait_exit",
+    "wait_quietly",
+]
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+STOP_GRACE_S = 3.0  # SIGTERM lets Locust report its last piece; then SIGKILL
 # Locust reads LOCUST_* variables as options; the parent's must not leak into our run.
 _LOCUST_ENV_PREFIX = "LOCUST_"
 
@@ -134,3 +151,46 @@ def log_tail(path: Path, lines: int = 40) -> str:
 
 
 _ERROR_WORDS = re.compile(r"error|exception|failed|failure|gave up|cannot|refused", re.I)
+
+
+def terminate(proc: LocustProcess, before_reap: Callable[[], None]) -> None:
+    """SIGTERM the process, SIGKILL its group if it outlives the grace period, reap it.
+
+    `before_reap` runs once the process has exited but is still in /proc.
+    """
+    popen = proc.popen
+    if popen.returncode is None and not wait_exit(popen, 0.0):
+        with contextlib.suppress(ProcessLookupError):
+            popen.send_signal(signal.SIGTERM)
+        if not wait_exit(popen, STOP_GRACE_S):
+            # Alive after the grace period: kill its whole group (ours: start_new_session).
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            wait_exit(popen, STOP_GRACE_S)
+    before_reap()
+    wait_quietly(popen, STOP_GRACE_S)
+
+
+def wait_exit(popen: subprocess.Popen[bytes], timeout_s: float) -> bool:
+    """Wait until the child exited, without reaping it; True if it has."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if popen.returncode is not None:
+            return True
+        try:
+            # WNOWAIT leaves the zombie in place, so /proc/PID/stat still holds its CPU time.
+            if os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                return True
+        except ChildProcessError:
+            return True  # reaped by another thread meanwhile
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
+def wait_quietly(popen: subprocess.Popen[bytes], timeout_s: float) -> int | None:
+    """Reap the child if it exits within `timeout_s`; its exit code or None."""
+    try:
+        return popen.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return None

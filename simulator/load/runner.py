@@ -12,23 +12,30 @@ asyncio engine polls `latest()`). This module never imports Locust or gevent.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 from simulator.env.processes import free_port
 from simulator.load.config import LoadConfig, check_reachable
 from simulator.load.errors import LoadConfigError, LoadError, LoadStartError, TargetUnreachable
-from simulator.load.launch import LocustProcess, child_env, locust_argv, log_tail, spawn
+from simulator.load.launch import (
+    STOP_GRACE_S,
+    LocustProcess,
+    child_env,
+    locust_argv,
+    log_tail,
+    spawn,
+    terminate,
+    wait_exit,
+    wait_quietly,
+)
 from simulator.load.launch import user_settings as settings_for
 from simulator.load.procstat import cpu_seconds
 from simulator.load.protocol import (
@@ -59,7 +66,6 @@ __all__ = [
     "TargetUnreachable",
 ]
 
-STOP_GRACE_S = 3.0  # SIGTERM lets Locust report its last piece; then SIGKILL
 _END = object()  # queue sentinel: no more snapshots
 
 
@@ -156,7 +162,7 @@ class LoadRunner:
         Safe to call any number of times and after the run ended by itself.
         """
         for proc in self.processes:
-            _terminate(proc, self._sample_cpu)
+            terminate(proc, self._sample_cpu)
         if self._reader is not None:
             self._reader.join(timeout=STOP_GRACE_S)
         if self._own_log_dir and self._log_dir is not None and self._error is None:
@@ -267,10 +273,10 @@ class LoadRunner:
                     self.exit_code = message.exit_code
                     ended = True
         main = self.processes[0]
-        _wait_exit(main.popen, STOP_GRACE_S)
+        wait_exit(main.popen, STOP_GRACE_S)
         self._sample_cpu()  # the exited process stays in /proc until it is reaped
         if not ended:
-            code = _wait_quietly(main.popen, STOP_GRACE_S)
+            code = wait_quietly(main.popen, STOP_GRACE_S)
             tail = log_tail(main.log_path)
             self._error = LoadError(
                 f"Locust ended without finishing its run (exit code {code})"
@@ -288,45 +294,3 @@ class LoadRunner:
                 self._latest = snapshot
         if snapshot is not None:
             self._snapshots.put(snapshot)
-
-
-def _terminate(proc: LocustProcess, before_reap: Callable[[], None]) -> None:
-    """SIGTERM the process, SIGKILL its group if it outlives the grace period, reap it.
-
-    `before_reap` runs once the process has exited but is still in /proc.
-    """
-    popen = proc.popen
-    if popen.returncode is None and not _wait_exit(popen, 0.0):
-        with contextlib.suppress(ProcessLookupError):
-            popen.send_signal(signal.SIGTERM)
-        if not _wait_exit(popen, STOP_GRACE_S):
-            # Alive after the grace period: kill its whole group (ours: start_new_session).
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            _wait_exit(popen, STOP_GRACE_S)
-    before_reap()
-    _wait_quietly(popen, STOP_GRACE_S)
-
-
-def _wait_exit(popen: subprocess.Popen[bytes], timeout_s: float) -> bool:
-    """Wait until the child exited, without reaping it; True if it has."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if popen.returncode is not None:
-            return True
-        try:
-            # WNOWAIT leaves the zombie in place, so /proc/PID/stat still holds its CPU time.
-            if os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
-                return True
-        except ChildProcessError:
-            return True  # reaped by another thread meanwhile
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-
-
-def _wait_quietly(popen: subprocess.Popen[bytes], timeout_s: float) -> int | None:
-    try:
-        return popen.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        return None
