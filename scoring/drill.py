@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from scoring.events import Event
 
@@ -68,7 +69,7 @@ class DrillView:
     """Events of one drill in order, indexed by type and seq."""
 
     def __init__(self, events: Iterable[Event]) -> None:
-        self.events: list[Event] = sorted(events, key=lambda e: (e.t, e.seq))
+        self.events: list[Event] = sorted(events, key=attrgetter("t", "seq"))
         self.by_seq: dict[int, Event] = {}
         self._by_type: dict[str, list[Event]] = {}
         for event in self.events:
@@ -84,6 +85,9 @@ class DrillView:
         self.aborted: Event | None = self.first("drill.aborted")
         self.scenario_id = str(self.started_data.get("scenario_id", ""))
         self.title = str(self.started_data.get("title", self.scenario_id))
+        self._trainees = self._find_trainees()
+        self._autopilot_acted = any(e.actor == AUTOPILOT for e in self.events)
+        self._sli_times: list[float] | None = None
 
     def of(self, event_type: str) -> list[Event]:
         """All events of one type, in time order (empty when none)."""
@@ -130,6 +134,9 @@ class DrillView:
 
     def trainees(self) -> list[str]:
         """Trainees: declared participants, then anyone who made a decision, in order."""
+        return list(self._trainees)
+
+    def _find_trainees(self) -> list[str]:
         declared = [
             TRAINEE_PREFIX + str(p.get("name"))
             for p in self.started_data.get("participants", [])
@@ -138,10 +145,22 @@ class DrillView:
         # Chatting or looking at a dashboard does not make someone a responder; a decision does.
         seen = [
             e.actor
-            for e in self.events
-            if is_trainee(e.actor) and (e.type.startswith("incident.") or e.type in DECISIONS)
+            for kind, events in self._by_type.items()
+            if kind.startswith("incident.") or kind in DECISIONS
+            for e in events
+            if is_trainee(e.actor)
         ]
+        seen.sort(key=lambda actor: self._first_seq(actor))
         return list(dict.fromkeys([*declared, *seen]))
+
+    def _first_seq(self, actor: str) -> float:
+        return next((e.t for e in self.events if e.actor == actor), 0.0)
+
+    def sli_times(self) -> list[float]:
+        """Times of the `sli.sample` events (cached; for bisecting windows)."""
+        if self._sli_times is None:
+            self._sli_times = [e.t for e in self.of("sli.sample")]
+        return self._sli_times
 
     def role_of(self, actor: str) -> str:
         """The role a participant was given in drill.started, or ""."""
@@ -152,14 +171,14 @@ class DrillView:
 
     def responders(self) -> Scope:
         """Whose decisions make the team's score: the trainees, or the autopilot alone."""
-        people = self.trainees()
+        people = self._trainees
         if people:
             return frozenset(people)
         return frozenset({AUTOPILOT})
 
     def has_autopilot_baseline(self) -> bool:
         """True when an autopilot acted alongside trainees (a baseline in the same log)."""
-        return bool(self.trainees()) and any(e.actor == AUTOPILOT for e in self.events)
+        return bool(self._trainees) and self._autopilot_acted
 
     def faults_active_at(self, t: float) -> list[FaultWindow]:
         return [fault for fault in self.faults if fault.active_at(t)]

@@ -57,7 +57,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 
 class Event(BaseModel):
@@ -104,5 +104,16 @@ def iter_jsonl(path: Path) -> Iterator[Event]:
                 raise EventLogError(f"{path}:{number}: field '{field}': {first['msg']}") from None
 
 
+_EVENT_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
 def read_jsonl(path: Path) -> list[Event]:
-    return list(iter_jsonl(path))
+    """Read a whole JSON Lines log; a bad line raises EventLogError naming file and line."""
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        # Fast path: validate every line in one call; only a bad log pays for line-by-line.
+        return _EVENT_LIST.validate_json("[" + ",".join(lines) + "]")
+    except ValidationError:
+        pass
+    return list(iter_jsonl(path))  # raises EventLogError naming the bad line

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from statistics import fmean
 
 from scoring.drill import DrillView
 from scoring.events import Event
@@ -81,11 +80,15 @@ def _mean(samples: list[Event]) -> SliMean | None:
     if not samples:
         return None
     return SliMean(
-        error_rate=fmean(_number(s.data.get("error_rate")) for s in samples),
-        p99_ms=fmean(_number(s.data.get("p99_ms")) for s in samples),
-        availability=fmean(_number(s.data.get("availability"), 1.0) for s in samples),
+        error_rate=_avg([_number(s.data.get("error_rate")) for s in samples]),
+        p99_ms=_avg([_number(s.data.get("p99_ms")) for s in samples]),
+        availability=_avg([_number(s.data.get("availability"), 1.0) for s in samples]),
         samples=len(samples),
     )
+
+
+def _avg(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def _number(value: object, default: float = 0.0) -> float:
@@ -97,7 +100,7 @@ def _number(value: object, default: float = 0.0) -> float:
 def measure_impact(view: DrillView, t: float, window_s: float = IMPACT_WINDOW_S) -> Impact:
     """SLI means in [t - window, t) and (t, t + window]."""
     samples = sli_series(view)
-    times = [s.t for s in samples]
+    times = view.sli_times()
     before = samples[bisect_left(times, t - window_s) : bisect_left(times, t)]
     after = samples[bisect_right(times, t) : bisect_right(times, t + window_s)]
     return Impact(before=_mean(before), after=_mean(after))

@@ -147,7 +147,7 @@ def _card(
             continue
         fraction = min(1.0, max(0.0, verdict.fraction))
         results.append(
-            CriterionResult(
+            CriterionResult.model_construct(
                 key=key,
                 label=criterion.label,
                 points=round(weight * fraction, 1),

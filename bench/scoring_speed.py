@@ -1,0 +1,272 @@
+"""How fast scoring and history are (run: .venv/bin/python bench/scoring_speed.py).
+
+Goals: scoring 1,000 logs of 500 events <= 5 s; trends over 10,000 stored drills <= 2 s.
+
+The logs are synthetic but shaped like real drills (one SLI sample a second,
+a fault, alert, page, three trainees acknowledging, deciding, acting,
+updating and resolving at random times; seeded, so every run scores the same
+logs). History is filled by storing the 1,000 scorecards ten times under new
+drill ids and dates; each stored drill keeps a 50-event excerpt of its log,
+since trend queries never read the logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.table import Table
+
+from scoring.drill import DrillView
+from scoring.events import Event, read_jsonl, write_jsonl
+from scoring.expectations import Expectations
+from scoring.history import HistoryStore, TrendFilter, compute_trends
+from scoring.history.render import render_history_html, trends_renderable
+from scoring.playbook import load_playbook
+from scoring.report import build_report, render_html
+from scoring.scorecard import Scorecard, score_drill
+
+T = TypeVar("T")
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+KEY = Expectations.model_validate(
+    {
+        "alerts": [{"name": "error_rate", "severity": "high", "within": "60s"}],
+        "severity": "P1",
+        "team": "dba",
+        "root_cause": "a long-running transaction holds a lock on the orders table",
+        "root_cause_area": "database",
+        "remediations": ["db.kill_long_queries"],
+        "harmful": ["db.restore"],
+    }
+)
+PEOPLE = ["ann", "ben", "cat", "dev", "eve", "fay"]
+TEAMS = ["payments", "search", "checkout"]
+
+
+def synthetic_log(index: int, size: int = 500) -> list[Event]:
+    """One drill of exactly `size` events, most of them SLI samples."""
+    rng = random.Random(index)
+    people = [f"trainee:{p}" for p in rng.sample(PEOPLE, 3)]
+    fault, alert = rng.uniform(20, 60), 0.0
+    alert = fault + rng.uniform(5, 90)
+    ack = alert + rng.uniform(5, 400)
+    fix = ack + rng.uniform(20, 200)
+    recovered = fix + 60
+    resolved = recovered + rng.uniform(-30, 60)
+    rows: list[tuple[float, str, str, dict[str, Any]]] = [
+        (
+            0,
+            "drill.started",
+            "engine",
+            {
+                "scenario_id": "db-lock",
+                "time_scale": 1,
+                "team": rng.choice(TEAMS),
+                "participants": [{"name": p[8:], "role": "on-call"} for p in people],
+            },
+        ),
+        (
+            fault,
+            "fault.injected",
+            "engine",
+            {"fault_id": "f1", "kind": "db.lock", "target": "shop"},
+        ),
+        (alert, "alert.firing", "detector", {"name": "error_rate", "severity": "high"}),
+        (alert + 1, "page.sent", "engine", {"page_id": "p1", "level": 1}),
+        (ack, "incident.acknowledged", people[0], {"page_id": "p1"}),
+        (ack + 5, "incident.status_changed", people[0], {"to": "INVESTIGATING"}),
+        (ack + 10, "incident.severity_set", people[1], {"severity": rng.choice(["P1", "P2"])}),
+        (ack + 15, "incident.assigned", people[0], {"team": rng.choice(["dba", "sre"])}),
+        (
+            ack + 20,
+            "incident.update_posted",
+            people[2],
+            {
+                "fields": {
+                    "incident_id": "I",
+                    "severity": "HIGH",
+                    "status": "INVESTIGATING",
+                    "summary": "orders failing",
+                    "impact": "30%",
+                    "root_cause": "db lock",
+                    "next_steps": "kill query",
+                }
+            },
+        ),
+        (fix - 30, "action.executed", people[2], {"action": "service.restart", "result": "ok"}),
+        (fix, "action.executed", people[1], {"action": "db.kill_long_queries", "result": "ok"}),
+        (recovered, "service.recovered", "engine", {"confirm_window_s": 60}),
+        (resolved, "incident.resolved", people[0], {}),
+    ]
+    if rng.random() < 0.15:
+        rows.append((alert + 601, "page.escalated", "engine", {"level": 2}))
+    samples = size - len(rows) - 2  # room for fault.reverted and answer_key.revealed
+    for second in range(1, samples + 1):
+        bad = fault <= second < fix
+        rows.append(
+            (
+                float(second),
+                "sli.sample",
+                "detector",
+                {
+                    "error_rate": 0.3 if bad else 0.0,
+                    "p99_ms": 1800 if bad else 90,
+                    "availability": 0.7 if bad else 1.0,
+                },
+            )
+        )
+    rows.sort(key=lambda r: r[0])
+    events = [
+        Event(
+            seq=i,
+            drill_id=f"bench-{index}",
+            type=kind,
+            t=t,
+            wall=START + timedelta(days=index % 365, seconds=t),
+            actor=actor,
+            data=data,
+        )
+        for i, (t, kind, actor, data) in enumerate(rows)
+    ]
+    fix_seq = next(e.seq for e in events if e.data.get("action") == "db.kill_long_queries")
+    last = len(events)
+    events.append(
+        Event(
+            seq=last,
+            drill_id=f"bench-{index}",
+            type="fault.reverted",
+            t=fix + 1,
+            wall=START,
+            data={"fault_id": "f1", "reason": "remediated", "action_seq": fix_seq},
+        )
+    )
+    events.append(
+        Event(
+            seq=last + 1,
+            drill_id=f"bench-{index}",
+            type="answer_key.revealed",
+            t=max(e.t for e in events) + 1,
+            wall=START,
+            data=KEY.model_dump(by_alias=True),
+        )
+    )
+    assert len(events) == size
+    return events
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    began = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logs", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--drills", type=int, default=10_000)
+    args = parser.parse_args()
+    playbook = load_playbook(None)
+    logs, t_make = timed(lambda: [synthetic_log(i, args.events) for i in range(args.logs)])
+
+    cards, t_score = timed(lambda: [score_drill(e, KEY, playbook) for e in logs])
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for i, events in enumerate(logs):
+            write_jsonl(folder / f"{i}.jsonl", events)
+        parsed, t_parse = timed(
+            lambda: [read_jsonl(folder / f"{i}.jsonl") for i in range(args.logs)]
+        )
+        assert parsed[0] == logs[0]
+        view = DrillView(logs[0])
+        _, t_report = timed(lambda: render_html(build_report(view, cards[0], playbook)))
+
+        store = HistoryStore.open(f"sqlite:///{folder / 'history.db'}")
+        copies = -(-args.drills // len(cards))
+
+        def stored() -> list[tuple[Scorecard, list[Event], Expectations]]:
+            out = []
+            for n in range(copies):
+                for i, card in enumerate(cards):
+                    drill_id = f"bench-{n}-{i}"
+                    when = START + timedelta(days=(n * len(cards) + i) % 730)
+                    out.append(
+                        (
+                            card.model_copy(update={"drill_id": drill_id, "started_at": when}),
+                            logs[i][:50],
+                            KEY,
+                        )
+                    )
+            return out[: args.drills]
+
+        _, t_store = timed(lambda: store.save_many(stored()))
+        trends, t_trends = timed(
+            lambda: compute_trends(store, TrendFilter(), playbook.escalation_rate_target)
+        )
+        _, t_one = timed(lambda: compute_trends(store, TrendFilter(trainee="ann"), 0.1))
+
+        def show() -> None:
+            Console(file=StringIO(), width=160).print(trends_renderable(trends))
+            render_history_html(trends)
+
+        _, t_show = timed(show)
+        store.close()
+
+    table = Table(
+        title=f"scoring speed ({args.logs} logs x {args.events} events,"
+        f" {trends.drills} stored drills)"
+    )
+    for column in ("what", "count", "seconds", "per item", "goal"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    table.add_row(
+        "build synthetic logs (setup)",
+        str(args.logs),
+        f"{t_make:.2f}",
+        f"{t_make / args.logs * 1e3:.2f} ms",
+        "",
+    )
+    table.add_row(
+        "score in-memory logs",
+        str(args.logs),
+        f"{t_score:.2f}",
+        f"{t_score / args.logs * 1e3:.2f} ms",
+        "<= 5 s",
+    )
+    table.add_row(
+        "read JSONL (parse + validate)",
+        str(args.logs),
+        f"{t_parse:.2f}",
+        f"{t_parse / args.logs * 1e3:.2f} ms",
+        "",
+    )
+    table.add_row(
+        "read JSONL + score",
+        str(args.logs),
+        f"{t_parse + t_score:.2f}",
+        f"{(t_parse + t_score) / args.logs * 1e3:.2f} ms",
+        "",
+    )
+    table.add_row("HTML report of one drill", "1", f"{t_report:.3f}", "", "")
+    table.add_row(
+        "store drills in SQLite (setup)",
+        str(trends.drills),
+        f"{t_store:.2f}",
+        f"{t_store / trends.drills * 1e3:.2f} ms",
+        "",
+    )
+    table.add_row("trends over all drills", str(trends.drills), f"{t_trends:.2f}", "", "<= 2 s")
+    table.add_row("trends of one trainee", "1", f"{t_one:.2f}", "", "")
+    table.add_row("render trends (Rich + HTML)", "1", f"{t_show:.3f}", "", "")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
