@@ -8,12 +8,13 @@ previous totals and histogram of every endpoint and send the difference.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from simulator.load.protocol import EndpointTick, ErrorTick, TickMessage
 
-__all__ = ["StatsDeltas"]
+__all__ = ["StatsDeltas", "error_text"]
 
 
 class StatsDeltas:
@@ -81,8 +82,17 @@ class StatsDeltas:
             if delta:
                 method, name = str(error.method), str(error.name)
                 text = str(error.to_name()).removeprefix(f"{method} {name}: ")
-                out.append(ErrorTick(method=method, name=name, error=text[:300], count=delta))
+                out.append(ErrorTick(method=method, name=name, error=error_text(text), count=delta))
         return out
+
+
+def error_text(text: str) -> str:
+    """A short, uniform error text: "HTTP 500" whichever client call raised it."""
+    text = _BAD_STATUS.sub(lambda m: f"HTTP {m.group(1)}", text)
+    return text[:300]
+
+
+_BAD_STATUS = re.compile(r"\w*BadStatusCode\(code=(\d+)\)")
 
 
 def _delta(current: int, previous: int) -> int:

@@ -16,7 +16,7 @@ from simulator.load.protocol import (
     encode,
     parse_message,
 )
-from simulator.load.reporter import StatsDeltas
+from simulator.load.reporter import StatsDeltas, error_text
 from simulator.load.stats import TOTAL, LoadAggregate, percentile
 
 
@@ -196,3 +196,12 @@ def test_summary_since_a_checkpoint_covers_only_what_came_after() -> None:
     assert window.total.rps == 20.0
     assert window.endpoints["GET /products"].p99_ms == 5.0  # the warm-up's 900 ms are out
     assert agg.summary().total.requests == 50
+
+
+def test_error_texts_read_the_same_for_every_request_kind() -> None:
+    assert error_text("LocustBadStatusCode(code=500)") == "HTTP 500"
+    assert error_text("HTTP 503") == "HTTP 503"
+    assert error_text("ConnectionRefusedError(111, 'Connection refused')").startswith(
+        "ConnectionRefused"
+    )
+    assert len(error_text("x" * 1000)) == 300
