@@ -74,21 +74,25 @@ def test_score_json_and_store_then_report_and_history(tmp_path: Path) -> None:
 
 
 def test_score_against_a_scenario_file(tmp_path: Path) -> None:
-    scenario = tmp_path / "db-lock.yaml"
-    scenario.write_text(
-        "id: db-lock\ntitle: DB lock\nexpected:\n  severity: P2\n  team: dba\n"
-        "  root_cause: a lock\n  root_cause_area: database\n"
-        "  remediations: [db.kill_long_queries]\n"
-    )
+    # The library's db-lock scenario expects a latency_p99 alert, which this log never had.
     done = run(
-        tmp_path, "score", str(GOLDEN / "no-alert.jsonl"), "--scenario", str(scenario), "--json"
+        tmp_path,
+        "score",
+        str(GOLDEN / "no-alert.jsonl"),
+        "--scenario",
+        str(REPO / "scenarios" / "db-lock.yaml"),
+        "--json",
     )
-    if done.returncode == 0:
-        assert json.loads(done.stdout)["true_severity"] == "P2"
-    else:
-        # The engine's scenario loader wants a complete scenario; it must say what is missing.
-        assert done.stderr.startswith("chaosdrill: ") and "db-lock.yaml" in done.stderr
-        assert "Traceback" not in done.stderr
+    assert done.returncode == 0, done.stderr
+    card = json.loads(done.stdout)
+    assert card["true_severity"] == "P1"
+    assert [(a["name"], a["passed"]) for a in card["alerts"]] == [("latency_p99", False)]
+    incomplete = tmp_path / "incomplete.yaml"
+    incomplete.write_text("id: x\nexpected:\n  severity: P2\n")
+    bad = run(tmp_path, "score", str(GOLDEN / "no-alert.jsonl"), "--scenario", str(incomplete))
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("chaosdrill: ") and "incomplete.yaml" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 @pytest.mark.parametrize(
