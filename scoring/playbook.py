@@ -72,6 +72,8 @@ SCORING_CRITERIA: tuple[str, ...] = (
 REQUIRED_UPDATE_FIELDS: tuple[str, ...] = ("incident_id", "severity", "status")
 
 # --- Reading YAML with line numbers (the scenario loader uses this too) ----------
+# It lives here because scoring/ may not import simulator/ and both the playbook and
+# the scenario loader need it; it is a candidate for its own module (yaml_source.py).
 
 Loc = tuple[str | int, ...]
 
