@@ -246,8 +246,7 @@ def measure_clock(
         passed = None if target is None else scaled <= target
         margin = None if target is None else target - scaled
     # A clock that never started (no fault, no page) has nothing to judge: all None.
-    # Built from checked values, so pydantic's validation is skipped (scoring 1,000 logs).
-    return ClockResult.model_construct(
+    return ClockResult(
         name=spec.name,
         label=spec.label,
         start_t=found.start,

@@ -88,6 +88,8 @@ class DrillView:
         self._trainees = self._find_trainees()
         self._autopilot_acted = any(e.actor == AUTOPILOT for e in self.events)
         self._sli_times: list[float] | None = None
+        # Results that several scored parties ask for (an action's SLI impact), by key.
+        self.memo: dict[tuple[object, ...], object] = {}
 
     def of(self, event_type: str) -> list[Event]:
         """All events of one type, in time order (empty when none)."""

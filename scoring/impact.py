@@ -99,6 +99,16 @@ def _number(value: object, default: float = 0.0) -> float:
 
 def measure_impact(view: DrillView, t: float, window_s: float = IMPACT_WINDOW_S) -> Impact:
     """SLI means in [t - window, t) and (t, t + window]."""
+    key = ("impact", t, window_s)
+    cached = view.memo.get(key)
+    if isinstance(cached, Impact):
+        return cached
+    impact = _measure(view, t, window_s)
+    view.memo[key] = impact
+    return impact
+
+
+def _measure(view: DrillView, t: float, window_s: float) -> Impact:
     samples = sli_series(view)
     times = view.sli_times()
     before = samples[bisect_left(times, t - window_s) : bisect_left(times, t)]

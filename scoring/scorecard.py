@@ -134,20 +134,22 @@ def _card(
     clocks = compute_clocks(view, playbook, expectations.severity, scope, team_scope)
     inp = RuleInput(view, expectations, playbook, scope, team_scope, clocks, subject)
     results = []
+    # The team's results as shown on a participant's card (marked as the team's).
+    shared = {c.key: c.model_copy(update={"shared": True}) for c in team.criteria} if team else {}
     for key, weight in playbook.scoring.weights.items():
         criterion = RULES[key]
         if team is not None and criterion.kind == "team":
             # An outcome of the whole drill: the same for everyone, so shown as the team's.
-            results.append(team.criterion(key).model_copy(update={"shared": True}))
+            results.append(shared[key])
             continue
         verdict = criterion.fn(inp)
         if team is not None and not verdict.involved:
             # Someone else made this decision: show the team's result, marked as shared.
-            results.append(team.criterion(key).model_copy(update={"shared": True}))
+            results.append(shared[key])
             continue
         fraction = min(1.0, max(0.0, verdict.fraction))
         results.append(
-            CriterionResult.model_construct(
+            CriterionResult(
                 key=key,
                 label=criterion.label,
                 points=round(weight * fraction, 1),
