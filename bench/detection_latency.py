@@ -2,7 +2,7 @@
 
 Per run: start the payment provider and the shop, start Locust (LoadRunner,
 20 users, think time 0.05-0.2 s, profile "shop") and detectors with different
-traffic windows side by side on the same shop; measure start -> steady state
+traffic windows and tick intervals side by side on the same shop; measure start -> steady state
 (error rate < 1 % and p99 < 500 ms for 3 consecutive samples), count alerts
 over a healthy stretch, then inject one fault after another, each at a random
 phase of the tick schedule, and time fault -> first matching alert:
@@ -46,11 +46,12 @@ from simulator.load.runner import LoadConfig, LoadRunner
 
 TOKEN = "bench-detection"
 DEFAULT = "min 1 s (default)"
-# Detectors compared side by side on the same traffic: the traffic window's minimum length.
-CONFIGS: dict[str, SliConfig] = {
-    DEFAULT: SliConfig(),
-    "min 2 s": SliConfig(min_window_s=2.0),
-    "min 3 s": SliConfig(min_window_s=3.0),
+# Detectors compared side by side on the same traffic: (SliConfig, interval_s).
+CONFIGS: dict[str, tuple[SliConfig, float]] = {
+    DEFAULT: (SliConfig(), 1.0),
+    "min 2 s": (SliConfig(min_window_s=2.0), 1.0),
+    "min 3 s": (SliConfig(min_window_s=3.0), 1.0),
+    "interval 0.5 s": (SliConfig(), 0.5),
 }
 FAULT_TIMEOUT_S = 20.0
 QUIET_TIMEOUT_S = 40.0
@@ -149,8 +150,8 @@ async def one_run(workdir: Path, healthy_s: float) -> RunResult:
     url = f"http://127.0.0.1:{port}"
     recorders = {name: Recorder() for name in CONFIGS}
     detectors = []
-    for name, config in CONFIGS.items():
-        detector = BuiltinDetector(url, rules, sli_config=config)
+    for name, (config, interval_s) in CONFIGS.items():
+        detector = BuiltinDetector(url, rules, sli_config=config, interval_s=interval_s)
         detector.add_listener(recorders[name])
         detectors.append(detector)
     default = recorders[DEFAULT]
@@ -247,10 +248,12 @@ def report(results: list[RunResult], healthy_s: float) -> None:
     print(f"{'start -> steady state':<22} {'3 steady samples':<24} {stats(steady)}   <= 10 s")
     print()
     print(
-        "Traffic window compared side by side (same runs): median detection s;"
+        "Window and interval compared side by side (same runs): median detection s;"
         f" alerts fired over {healthy_s:g} s of healthy load x {runs} runs"
     )
-    header = f"{'window':<20}" + "".join(f"{f.name:>22}" for f in FAULTS) + f"{'false alerts':>14}"
+    header = (
+        f"{'detector':<20}" + "".join(f"{f.name:>22}" for f in FAULTS) + f"{'false alerts':>14}"
+    )
     print(header)
     for name in CONFIGS:
         cells = []
