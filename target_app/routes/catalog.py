@@ -1,60 +1,81 @@
-"""Catalog: list, search and show products."""
+"""Catalog: list, search and show products.
+
+The catalog is the hot path, so each handler is `async def` and makes exactly
+one worker-thread hop that borrows a pooled connection, reads plain rows and
+gives the connection back. A sync handler with a session dependency costs
+three hops (session setup, handler, teardown) and builds ORM objects only to
+serialise them again.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from starlette.concurrency import run_in_threadpool
 
-from target_app.deps import SessionDep, ShopDep
+from target_app.deps import Shop, ShopDep
 from target_app.models import Customer, Product
 from target_app.pricing import unit_price
 from target_app.schemas import IdPath, IdQuery, ProductOut
 
 router = APIRouter(prefix="/products", tags=["catalog"])
+PRODUCT_COLUMNS = tuple(Product.__table__.c)
+Row = dict[str, Any]
+
+
+def _rows(shop: Shop, query: Select[Any]) -> list[Row]:
+    with shop.engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
 
 
 @router.get("", response_model=list[ProductOut])
-def list_products(
-    session: SessionDep,
+async def list_products(
+    shop: ShopDep,
     category: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[Product]:
-    query = select(Product).order_by(Product.id).limit(limit).offset(offset)
+) -> list[Row]:
+    query = select(*PRODUCT_COLUMNS).order_by(Product.id).limit(limit).offset(offset)
     if category:
         query = query.where(Product.category == category)
-    return list(session.scalars(query))
+    return await run_in_threadpool(_rows, shop, query)
 
 
 @router.get("/search", response_model=list[ProductOut])
-def search_products(
-    session: SessionDep,
+async def search_products(
+    shop: ShopDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[Product]:
+) -> list[Row]:
     pattern = f"%{q.lower()}%"
-    query = select(Product).where(Product.name.ilike(pattern)).order_by(Product.id).limit(limit)
-    return list(session.scalars(query))
+    query = (
+        select(*PRODUCT_COLUMNS)
+        .where(Product.name.ilike(pattern))
+        .order_by(Product.id)
+        .limit(limit)
+    )
+    return await run_in_threadpool(_rows, shop, query)
+
+
+def _product_for(shop: Shop, product_id: int, customer_id: int | None) -> Row:
+    with shop.engine.connect() as conn:
+        product = conn.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))
+        row = product.mappings().first()
+        if row is None:
+            raise HTTPException(404, detail=f"product {product_id} not found")
+        out = dict(row)
+        if customer_id is not None:
+            country = conn.execute(
+                select(Customer.country).where(Customer.id == customer_id)
+            ).scalar()
+            if country is None:
+                raise HTTPException(404, detail=f"customer {customer_id} not found")
+            out["price_cents"] = unit_price(out["price_cents"], country, shop.settings.app_version)
+    return out
 
 
 @router.get("/{product_id}", response_model=ProductOut)
-def get_product(
-    product_id: IdPath,
-    session: SessionDep,
-    shop: ShopDep,
-    customer_id: IdQuery = None,
-) -> ProductOut:
-    product = session.get(Product, product_id)
-    if product is None:
-        raise HTTPException(404, detail=f"product {product_id} not found")
-    out = ProductOut.model_validate(product)
-    if customer_id is not None:
-        customer = session.get(Customer, customer_id)
-        if customer is None:
-            raise HTTPException(404, detail=f"customer {customer_id} not found")
-        out.price_cents = unit_price(
-            product.price_cents, customer.country, shop.settings.app_version
-        )
-    return out
+async def get_product(product_id: IdPath, shop: ShopDep, customer_id: IdQuery = None) -> Row:
+    return await run_in_threadpool(_product_for, shop, product_id, customer_id)
