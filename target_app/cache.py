@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import threading
 import time
 from typing import Any
@@ -13,7 +14,7 @@ class RecommendationCache:
     def __init__(self, ttl_s: float = 30.0) -> None:
         self.ttl_s = ttl_s
         self._entries: dict[int, tuple[float, list[dict[str, Any]]]] = {}
-        self._bloat: list[bytearray] = []
+        self._bloat: list[mmap.mmap] = []
         self._lock = threading.Lock()
 
     def get(self, key: int) -> list[dict[str, Any]] | None:
@@ -28,9 +29,12 @@ class RecommendationCache:
             self._entries[key] = (time.monotonic() + self.ttl_s, value)
 
     def bloat(self, nbytes: int) -> None:
-        chunk = bytearray(nbytes)
-        # Touch every page so the memory is really resident, not just reserved.
-        for i in range(0, nbytes, 4096):
+        """Hold `nbytes` more of resident memory (how a memory leak fault grows)."""
+        # An anonymous mapping of its own: freeing it really returns the memory
+        # to the OS. Buffers from malloc may stay in its heap after free (glibc
+        # raises its mmap threshold as it goes), so RSS would not fall reliably.
+        chunk = mmap.mmap(-1, nbytes)
+        for i in range(0, nbytes, mmap.PAGESIZE):  # touch every page: resident, not reserved
             chunk[i] = 1
         with self._lock:
             self._bloat.append(chunk)
@@ -41,14 +45,16 @@ class RecommendationCache:
 
     def drop_bloat(self) -> None:
         with self._lock:
-            self._bloat.clear()
+            chunks, self._bloat = self._bloat, []
+        for chunk in chunks:
+            chunk.close()
 
     def clear(self) -> int:
         """Drop every entry (and any bloat); returns how many entries were dropped."""
         with self._lock:
             dropped = len(self._entries) + len(self._bloat)
             self._entries.clear()
-            self._bloat.clear()
+        self.drop_bloat()
         return dropped
 
     def stats(self) -> dict[str, int]:

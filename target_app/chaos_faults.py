@@ -135,6 +135,8 @@ class MemoryGrowth(_Background):
         while not self._stop.wait(interval):
             if self.cache.bloat_bytes() < limit:
                 self.cache.bloat(int(step_mb * 1024 * 1024))
+                if self._stop.is_set():  # ended while we allocated: give it back too
+                    self.cache.drop_bloat()
 
     def end(self) -> None:
         super().end()

@@ -111,6 +111,13 @@ def test_pool_leak_on_a_dead_database_retries_and_ends_promptly(tmp_path: Path) 
         engine.dispose()
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
 def test_memory_growth_stops_at_its_cap_and_is_freed(controls: ChaosControls) -> None:
     controls.set_memory_growth(mb_per_s=50, max_mb=3, ttl_s=60)
     assert _eventually(lambda: controls.cache.bloat_bytes() >= 3 * 2**20)
@@ -119,6 +126,18 @@ def test_memory_growth_stops_at_its_cap_and_is_freed(controls: ChaosControls) ->
     controls.clear("memory")
     assert controls.cache.bloat_bytes() == 0
     assert _eventually(lambda: not _threads("memory-growth"))
+
+
+@pytest.mark.parametrize("mb_per_s", [400, 40, 400])  # big steps, small steps, big again
+def test_memory_growth_is_resident_and_really_returned(
+    controls: ChaosControls, mb_per_s: float
+) -> None:
+    base = _rss_mb()
+    controls.set_memory_growth(mb_per_s=mb_per_s, max_mb=60, ttl_s=60)
+    assert _eventually(lambda: controls.cache.bloat_bytes() >= 60 * 2**20, 5)
+    assert _rss_mb() >= base + 50
+    controls.clear("memory")
+    assert _rss_mb() <= base + 10
 
 
 def test_reaper_ends_background_faults_at_their_deadline(controls: ChaosControls) -> None:
