@@ -34,3 +34,11 @@ def test_scoring_never_imports_the_engine() -> None:
 def test_templates_ship_with_the_package() -> None:
     names = {p.name for p in (SCORING / "templates").iterdir()}
     assert {"report.html.j2", "review.md.j2", "history.html.j2", "_style.css.j2"} <= names
+
+
+def test_every_playbook_criterion_has_a_scoring_rule() -> None:
+    from scoring.criteria import RULES
+    from scoring.playbook import SCORING_CRITERIA
+
+    assert set(RULES) == set(SCORING_CRITERIA)
+    assert all(rule.label and rule.kind in ("team", "decision") for rule in RULES.values())
