@@ -183,6 +183,18 @@ def test_payment_goes_to_the_primary_and_is_paid_once(running: RunningShop) -> N
     assert charge["provider"] == "primary"
 
 
+def test_declined_card_is_402_and_the_order_stays_unpaid(running: RunningShop) -> None:
+    with running.client() as client:
+        # 97 of anything totals a multiple of 97: the stub provider declines those.
+        order = client.post(
+            "/orders", json={"customer_id": 7, "items": [{"product_id": 8, "quantity": 97}]}
+        ).json()
+        response = client.post(f"/orders/{order['id']}/pay")
+        assert response.status_code == 402 and response.json()["detail"] == "payment declined"
+        assert client.get(f"/orders/{order['id']}").json()["status"] == "payment_failed"
+        assert 'outcome="declined",provider="primary"' in client.get("/metrics").text
+
+
 def test_flags_switch_payments_to_backup_and_disable_recommendations(
     running: RunningShop,
 ) -> None:
