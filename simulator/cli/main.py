@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from simulator import __version__
-from simulator.cli import env_cmd, fault_cmd, load_cmd, remediate_cmd, scenarios_cmd, score_cmd
+from simulator.cli import (
+    env_cmd,
+    fault_cmd,
+    load_cmd,
+    remediate_cmd,
+    run_cmd,
+    scenarios_cmd,
+    score_cmd,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +27,7 @@ cli.add_command(env_cmd.env)
 cli.add_command(fault_cmd.fault)
 cli.add_command(fault_cmd.cleanup)
 cli.add_command(remediate_cmd.remediate)
+cli.add_command(run_cmd.run)
 cli.add_command(load_cmd.load)
 cli.add_command(scenarios_cmd.scenarios)
 cli.add_command(scenarios_cmd.playbook)

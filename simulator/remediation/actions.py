@@ -72,13 +72,14 @@ def kill_long_queries(backend: LocalBackend, _arg: str | None) -> str:
     # SQLite has no sessions to kill: find the processes other than the shop
     # that hold the database file open, as `fuser` would, and kill them.
     db_file = Path(backend.state.database_url.removeprefix("sqlite:///")).resolve()
-    killed = [pid for pid in _holders(db_file) if pid != backend.state.shop.pid]
+    killed = [pid for pid in holders_of(db_file) if pid != backend.state.shop.pid]
     for pid in killed:
         os.kill(pid, signal.SIGKILL)
     return f"killed {len(killed)} process(es) holding {db_file.name} open"
 
 
-def _holders(path: Path) -> list[int]:
+def holders_of(path: Path) -> list[int]:
+    """Pids of our user's processes that have `path` open, as `fuser` would list."""
     uid = os.getuid()
     pids = []
     for proc in Path("/proc").iterdir():

@@ -1,0 +1,344 @@
+"""The Drill: the composition root of one run of a scenario.
+
+It owns the event log, the environment, the load, the detector, the incident
+and the responders, and always ends the same way: every fault reverted, load
+and detector stopped, environment down, results written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scoring.playbook import Playbook
+from simulator.detection import BuiltinDetector, rules_from_playbook
+from simulator.detection.alerts import AlertFiring, AlertResolved
+from simulator.detection.detector import DetectorOutput
+from simulator.detection.samples import SliSample
+from simulator.drill.eventlog import EventLog
+from simulator.drill.incident import new_incident_id
+from simulator.drill.paging import Pager
+from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
+from simulator.drill.responses import Responses
+from simulator.env import lifecycle
+from simulator.faults.manager import FaultManager
+from simulator.load.config import LoadConfig
+from simulator.load.runner import LoadRunner
+from simulator.scenario.model import Scenario
+
+TICK_S = 0.5
+
+
+class DrillAborted(Exception):
+    """The drill stopped early; the message says why (Ctrl-C, no steady state...)."""
+
+
+@dataclass
+class DrillOptions:
+    scenario: Scenario
+    playbook: Playbook
+    report_dir: Path
+    state_root: Path = Path(".chaosdrill")
+    database_url: str | None = None
+    participants: list[dict[str, str]] = field(default_factory=list)
+
+
+class Drill:
+    def __init__(self, options: DrillOptions) -> None:
+        self.options = options
+        self.scenario = options.scenario
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        self.id = f"{self.scenario.id}-{stamp}"
+        self.dir = options.report_dir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.log = EventLog(self.dir / "events.db", self.id)
+        self.state_dir = (options.state_root / "drills" / self.id / "env").resolve()
+        self.responses = Responses(self.log, options.playbook, self.state_dir)
+        self.phase = "setup"
+        self.outcome = "incomplete"
+        self.t0: float | None = None  # drill time of the first fault
+        self.sample: SliSample | None = None
+        self.firing: dict[str, AlertFiring] = {}
+        self._abort = asyncio.Event()
+        self._abort_reason = ""
+        self._injected: dict[str, str] = {}  # fault id -> kind, still open
+        self.load: LoadRunner | None = None
+        self.detector: BuiltinDetector | None = None
+        limits = self.scenario.steady_state
+        self.limits = Thresholds(
+            limits.max_error_rate,
+            limits.max_p99_ms,
+            limits.min_rps,
+            options.playbook.thresholds.availability.medium,
+        )
+        self.recovery = RecoveryMonitor(self.limits, self.scenario.confirm_recovery_s)
+        self.pager = Pager(options.playbook.escalation, self.scenario.time_scale)
+        self._steady = SteadyState(self.limits)
+        self._steady_reached = asyncio.Event()
+
+    # -- control ---------------------------------------------------------------------
+    def abort(self, reason: str) -> None:
+        """Stop the drill now (Ctrl-C, the facilitator); teardown reverts everything."""
+        if not self._abort.is_set():
+            self._abort_reason = reason
+            self._abort.set()
+
+    @property
+    def aborted(self) -> bool:
+        return self._abort.is_set()
+
+    async def run(self) -> str:
+        """Run the whole drill; returns its outcome (resolved / time_limit / aborted)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.abort, f"interrupted by {sig.name}")
+        try:
+            await self._setup()
+            await self._wait_steady()
+            self.outcome = await self._exercise()
+        except DrillAborted as exc:
+            self.outcome = "aborted"
+            self.log.append("drill.aborted", {"reason": str(exc)})
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            await self._teardown()
+        return self.outcome
+
+    # -- phases ----------------------------------------------------------------------
+    async def _setup(self) -> None:
+        scenario = self.scenario
+        self.log.append(
+            "drill.started",
+            {
+                "scenario_id": scenario.id,
+                "title": scenario.title,
+                "time_scale": scenario.time_scale,
+                "backend": "local",
+                "detector": "builtin",
+                "participants": self.options.participants,  # people; the autopilot is not one
+            },
+        )
+        cleanup_stale(self.options.state_root)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / "owner.pid").write_text(str(os.getpid()))
+        options = lifecycle.EnvOptions(
+            state_dir=self.state_dir,
+            database_url=self.options.database_url,
+            version=scenario.target.version,
+            seed=scenario.load.seed,
+        )
+        state = await asyncio.to_thread(lifecycle.up, options)
+        self._raise_if_aborted()
+        load = scenario.load
+        self.load = LoadRunner(
+            LoadConfig(
+                host=state.shop.url,
+                users=load.users,
+                spawn_rate=load.spawn_rate,
+                duration_s=None,
+                seed=load.seed,
+                profile=load.profile,
+                log_dir=self.dir / "locust",
+            )
+        )
+        await asyncio.to_thread(self.load.start)
+        self.detector = BuiltinDetector(
+            state.shop.url,
+            rules_from_playbook(self.options.playbook),
+            clock=self.log.now,
+            id_prefix="A",
+        )
+        self.detector.add_listener(self._on_detector)
+        self.detector.start()
+        self.phase = "warm-up"
+
+    async def _wait_steady(self) -> None:
+        timeout = self.scenario.steady_state.timeout_s
+        waiter = asyncio.ensure_future(self._steady_reached.wait())
+        aborter = asyncio.ensure_future(self._abort.wait())
+        _done, pending = await asyncio.wait(
+            {waiter, aborter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+        self._raise_if_aborted()
+        if not self._steady_reached.is_set():
+            raise DrillAborted(f"no steady state within {timeout:.0f}s: {self._steady.last_reason}")
+        assert self.sample is not None
+        self.log.append("steady_state.reached", {"slis": self.sample.event_data()})
+        self.phase = "steady"
+
+    async def _exercise(self) -> str:
+        start = self.log.now()
+        faults = FaultManager(self.state_dir)
+        pending = sorted(self.scenario.faults, key=lambda f: f.at_s)
+        hints = sorted(self.scenario.hints, key=lambda h: h.after_s)
+        timed: list[tuple[float, str]] = []  # (revert at, fault id) for until: duration
+        deadline = start + self.scenario.time_limit_s
+        while not self.aborted:
+            now = self.log.now()
+            while pending and now - start >= pending[0].at_s:
+                fault = pending.pop(0)
+                ttl = fault.ttl_s or self.scenario.time_limit_s + 60
+                entry = await asyncio.to_thread(faults.inject, fault.kind, fault.params, ttl)
+                self._injected[entry.id] = entry.kind
+                if self.t0 is None:
+                    self.t0, self.phase = self.log.now(), "incident"
+                self.log.append(
+                    "fault.injected",
+                    {
+                        "fault_id": entry.id,
+                        "kind": entry.kind,
+                        "params": entry.params,
+                        "target": entry.target,
+                        "ttl_s": ttl,
+                    },
+                )
+                if fault.until == "duration" and fault.duration_s:
+                    timed.append((self.log.now() + fault.duration_s, entry.id))
+            for at, fault_id in [t for t in timed if t[0] <= now]:
+                timed.remove((at, fault_id))
+                if fault_id in self._injected:
+                    await asyncio.to_thread(faults.revert, fault_id, "duration")
+            await asyncio.to_thread(self._sync_reverted, faults)
+            if self.t0 is not None:
+                while hints and now - self.t0 >= hints[0].after_s and not self._resolved():
+                    self.log.append("hint.given", {"text": hints.pop(0).text, "source": "scenario"})
+                self._escalate(now)
+            if self._resolved() and self.recovery.recovered_at is not None:
+                self.log.append("drill.finished", {"outcome": "resolved"})
+                return "resolved"
+            if now >= deadline:
+                self.log.append("drill.finished", {"outcome": "time_limit"})
+                return "time_limit"
+            await asyncio.sleep(TICK_S)
+        raise DrillAborted(self._abort_reason)
+
+    async def _teardown(self) -> None:
+        self.phase = "teardown"
+        start = time.monotonic()
+        faults = FaultManager(self.state_dir)
+        try:
+            reverted = await asyncio.to_thread(
+                faults.revert_all, "abort" if self.aborted else "drill-end"
+            )
+            for entry in reverted:
+                if entry.id in self._injected:
+                    self._injected.pop(entry.id)
+                    self.log.append(
+                        "fault.reverted",
+                        {"fault_id": entry.id, "kind": entry.kind, "reason": entry.revert_reason},
+                    )
+        except Exception as exc:  # keep tearing down; cleanup runs again at next start
+            self.log.append("teardown.error", {"step": "revert", "error": str(exc)})
+        if self.detector is not None:
+            await self.detector.stop()
+        if self.load is not None:
+            await asyncio.to_thread(self.load.stop)
+        await asyncio.to_thread(lifecycle.down, self.state_dir)
+        self.log.append("teardown.done", {"seconds": round(time.monotonic() - start, 2)})
+        self.phase = "done"
+
+    # -- what happens on every detector output -------------------------------------
+    def _on_detector(self, output: DetectorOutput) -> None:
+        if isinstance(output, SliSample):
+            self.sample = output
+            self.log.append("sli.sample", output.event_data(), "detector")
+            if not self._steady_reached.is_set():
+                if self._steady.feed(output):
+                    self._steady_reached.set()
+            elif self.t0 is not None and self.recovery.feed(output, len(self.firing)):
+                self.log.append(
+                    "service.recovered",
+                    {
+                        "slis": output.event_data(),
+                        "confirm_window_s": self.scenario.confirm_recovery_s,
+                    },
+                    "detector",
+                )
+        elif isinstance(output, AlertFiring):
+            if self.t0 is None:
+                return  # warm-up noise is not part of the exercise
+            self.firing[output.alert_id] = output
+            self.log.append("alert.firing", output.event_data(), "detector")
+            self.recovery.arm()
+            self._page(output.alert_id)
+        elif isinstance(output, AlertResolved) and output.alert_id in self.firing:
+            del self.firing[output.alert_id]
+            self.log.append("alert.resolved", output.event_data(), "detector")
+
+    def _page(self, alert_id: str) -> None:
+        page = self.pager.page(alert_id, self.log.now())
+        if page is None:
+            return
+        if self.responses.incident is None:
+            self.responses.declare_by_page(new_incident_id())
+        self.log.append(
+            "page.sent",
+            {
+                "page_id": page.page_id,
+                "alert_id": alert_id,
+                "level": page.level,
+                "target": page.target,
+                "channel": "console",
+            },
+        )
+
+    def _escalate(self, now: float) -> None:
+        incident = self.responses.incident
+        if incident is None:
+            return
+        for step in self.pager.due(
+            now,
+            acknowledged=incident.acknowledged_by is not None,
+            resolved=incident.resolved,
+            severity=incident.severity,
+        ):
+            page_id = self.pager.first.page_id if self.pager.first else "PG-1"
+            self.log.append(
+                "page.escalated", {"page_id": page_id, "level": step.level, "target": step.target}
+            )
+
+    def _sync_reverted(self, faults: FaultManager) -> None:
+        """Faults that ended on the far side (their TTL) are facts of the drill too."""
+        open_ids = {e.id for e in faults.active()}
+        for fault_id in [f for f in self._injected if f not in open_ids]:
+            kind = self._injected.pop(fault_id)
+            if not any(
+                e.type == "fault.reverted" and e.data.get("fault_id") == fault_id
+                for e in self.log.of_type("fault.reverted")
+            ):
+                self.log.append(
+                    "fault.reverted", {"fault_id": fault_id, "kind": kind, "reason": "ttl"}
+                )
+
+    def _resolved(self) -> bool:
+        return self.responses.incident is not None and self.responses.incident.resolved
+
+    def _raise_if_aborted(self) -> None:
+        if self.aborted:
+            raise DrillAborted(self._abort_reason)
+
+
+def cleanup_stale(state_root: Path) -> list[Path]:
+    """Every engine start reverts the leftovers of drills whose engine is gone."""
+    cleaned = []
+    for state_file in sorted((state_root / "drills").glob("*/env/state.json")):
+        env_dir = state_file.parent
+        owner = env_dir / "owner.pid"
+        try:
+            pid = int(owner.read_text())
+            os.kill(pid, 0)
+            if pid != os.getpid():
+                continue  # a drill that is still running
+        except (OSError, ValueError):
+            pass
+        lifecycle.down(env_dir)
+        cleaned.append(env_dir)
+    return cleaned

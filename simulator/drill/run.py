@@ -1,0 +1,61 @@
+"""Run one drill to the end and write its results: what `chaosdrill run`,
+`verify` and `make demo` call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from scoring.playbook import Playbook
+from simulator.drill.autopilot import Autopilot
+from simulator.drill.engine import Drill, DrillOptions
+from simulator.drill.progress import Progress
+from simulator.drill.results import DrillResult, finish
+from simulator.scenario.model import Scenario
+
+
+def run_drill(
+    scenario: Scenario,
+    playbook: Playbook,
+    report_dir: Path,
+    *,
+    autopilot: bool = True,
+    database_url: str | None = None,
+    progress: Progress | None = None,
+    state_root: Path = Path(".chaosdrill"),
+    store_history: bool = True,
+) -> DrillResult:
+    """Run `scenario` with the autopilot responding; always tears down."""
+    drill = Drill(
+        DrillOptions(
+            scenario=scenario,
+            playbook=playbook,
+            report_dir=report_dir,
+            state_root=state_root,
+            database_url=database_url,
+        )
+    )
+    if progress is not None:
+        drill.log.subscribe(progress)
+
+    async def main() -> None:
+        responder = asyncio.create_task(Autopilot(drill).run()) if autopilot else None
+        try:
+            await drill.run()
+        finally:
+            if responder is not None:
+                responder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await responder
+                if not responder.cancelled() and responder.exception() is not None:
+                    drill.log.append("autopilot.error", {"error": str(responder.exception())})
+
+    try:
+        asyncio.run(main())
+    finally:
+        if progress is not None:
+            drill.log.unsubscribe(progress)
+    result = finish(drill.log, report_dir, scenario.expected, playbook, store_history=store_history)
+    drill.log.close()
+    return result
