@@ -1,8 +1,14 @@
 """The builtin detector: scrapes the target's metrics and probes it, computes SLIs
 over short windows and evaluates the playbook's alert thresholds.
 
-Pure parts (`exposition`, `quantile`, `sli`, `rules`, `alerts`) do no I/O;
-`probes` and `detector` talk HTTP to the target.
+Pure parts (`exposition`, `quantile`, `sli`, `rules`, `alerts`, `promql`) do
+no I/O; `probes` and `detector` talk HTTP to the target. In the engine:
+
+    detector = BuiltinDetector(shop.url, rules_from_playbook(load_playbook()), clock=drill_clock)
+    detector.add_listener(on_output)   # SliSample -> sli.sample, AlertFiring -> alert.firing,
+    detector.start()                   # AlertResolved -> alert.resolved (each has event_data())
+    ...
+    await detector.stop()
 """
 
 from simulator.detection.alerts import AlertEvaluator, AlertFiring, AlertResolved, AlertTransition
