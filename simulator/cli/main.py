@@ -13,6 +13,7 @@ from simulator.cli import (
     run_cmd,
     scenarios_cmd,
     score_cmd,
+    verify_cmd,
 )
 
 
@@ -28,6 +29,7 @@ cli.add_command(fault_cmd.fault)
 cli.add_command(fault_cmd.cleanup)
 cli.add_command(remediate_cmd.remediate)
 cli.add_command(run_cmd.run)
+cli.add_command(verify_cmd.verify)
 cli.add_command(load_cmd.load)
 cli.add_command(scenarios_cmd.scenarios)
 cli.add_command(scenarios_cmd.playbook)

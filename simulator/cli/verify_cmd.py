@@ -1,0 +1,124 @@
+"""`chaosdrill verify [SCENARIO...] [--junit FILE]`: CI's check that alerting still fires."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from scoring.events import read_jsonl
+from scoring.playbook import load_playbook
+from simulator.cli.errors import user_errors
+from simulator.drill.progress import Progress
+from simulator.drill.run import run_drill
+from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
+from simulator.faults.registry import check_params
+from simulator.scenario.loader import find_scenario, load_scenarios
+from simulator.scenario.model import Scenario
+
+
+def _scenarios(args: tuple[str, ...]) -> list[Scenario]:
+    playbook = load_playbook()
+    if not args:
+        return load_scenarios(check_params=check_params, playbook=playbook)
+    found: list[Scenario] = []
+    for arg in args:
+        if Path(arg).is_dir():
+            found += load_scenarios(Path(arg), check_params=check_params, playbook=playbook)
+        else:
+            found.append(find_scenario(arg, check_params=check_params, playbook=playbook))
+    return found
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the results as JUnit XML.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep each drill's log and reports under this directory.",
+)
+@click.option(
+    "--database-url",
+    envvar="CHAOSDRILL_DATABASE_URL",
+    help="PostgreSQL for scenarios that target it.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Show each drill's timeline.")
+@user_errors
+def verify(
+    scenarios: tuple[str, ...],
+    junit: Path | None,
+    report_dir: Path | None,
+    database_url: str | None,
+    verbose: bool,
+) -> None:
+    """Inject each scenario's faults; fail if an expected alert did not fire in budget
+    or the service did not recover. SCENARIOS are ids, files or directories
+    (default: the whole library)."""
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    playbook = load_playbook()
+    chosen = _scenarios(scenarios)
+    verdicts: list[Verdict] = []
+    with tempfile.TemporaryDirectory(prefix="chaosdrill-verify-") as tmp:
+        root = report_dir or Path(tmp)
+        for scenario in chosen:
+            console.print(f"[bold]verify {scenario.id}[/bold]: {scenario.title}")
+            url = database_url or os.environ.get("CHAOSDRILL_DATABASE_URL")
+            if scenario.target.database == "postgres" and not url:
+                verdicts.append(
+                    Verdict(
+                        scenario.id,
+                        [
+                            Case(
+                                scenario.id,
+                                "environment",
+                                False,
+                                "needs PostgreSQL: pass --database-url or set "
+                                "CHAOSDRILL_DATABASE_URL",
+                            )
+                        ],
+                    )
+                )
+                continue
+            result = run_drill(
+                scenario,
+                playbook,
+                root / scenario.id,
+                database_url=url if scenario.target.database == "postgres" else None,
+                progress=Progress(console) if verbose else None,
+                store_history=False,
+            )
+            verdict = judge(scenario.id, result, read_jsonl(result.files["log"]), scenario.expected)
+            verdicts.append(verdict)
+            for case in verdict.cases:
+                mark = "[green]pass[/green]" if case.passed else "[red]FAIL[/red]"
+                console.print(f"  {mark} {case.name}: {case.message}")
+    if junit is not None:
+        write_junit(verdicts, junit)
+        console.print(f"JUnit: {junit}")
+    _print_summary(console, verdicts)
+    if not all(v.passed for v in verdicts):
+        raise SystemExit(1)
+
+
+def _print_summary(console: Console, verdicts: list[Verdict]) -> None:
+    table = Table(title="autopilot triage accuracy")
+    for column in ("decision", "correct", "of", "share"):
+        table.add_column(column)
+    for name, (good, total) in accuracy(verdicts).items():
+        share = f"{good / total:.0%}" if total else "-"
+        table.add_row(name, str(good), str(total), share)
+    console.print(table)
+    failed = sum(not c.passed for v in verdicts for c in v.cases)
+    total = sum(len(v.cases) for v in verdicts)
+    console.print(f"{total - failed} passed, {failed} failed")
