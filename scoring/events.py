@@ -30,7 +30,9 @@ Event types and their `data` (the contract between engine and scoring):
 | review.submitted | fields |
 | answer_key.revealed | the scenario's `expected` block, written after the drill ends |
 | drill.aborted | reason |
-| drill.finished | outcome |
+| drill.finished | outcome (resolved / time_limit) |
+| drill.extended | seconds, total_extra_s (the facilitator added time) |
+| teardown.done | seconds (everything reverted and stopped) |
 
 `actor` is who caused the event: "engine", "detector", "autopilot",
 "facilitator", or "trainee:NAME". Unknown types are kept and ignored by scoring.

@@ -11,9 +11,11 @@ import asyncio
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from scoring.playbook import Playbook
 from simulator.detection import BuiltinDetector, rules_from_playbook
@@ -25,6 +27,7 @@ from simulator.drill.incident import new_incident_id
 from simulator.drill.paging import Pager
 from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
 from simulator.drill.responses import Responses
+from simulator.drill.stale import cleanup_stale
 from simulator.env import lifecycle
 from simulator.faults.manager import FaultManager
 from simulator.load.config import LoadConfig
@@ -32,6 +35,21 @@ from simulator.load.runner import LoadRunner
 from simulator.scenario.model import Scenario
 
 TICK_S = 0.5
+
+
+class DetectorLike(Protocol):
+    """What the engine needs of a detector (builtin, or Prometheus + Alertmanager)."""
+
+    def add_listener(self, listener: Callable[[DetectorOutput], None]) -> None: ...
+    def start(self) -> asyncio.Task[None]: ...
+    async def stop(self) -> None: ...
+
+
+DetectorFactory = Callable[[str, Playbook, Callable[[], float]], DetectorLike]
+
+
+def builtin_detector(shop_url: str, playbook: Playbook, clock: Callable[[], float]) -> DetectorLike:
+    return BuiltinDetector(shop_url, rules_from_playbook(playbook), clock=clock, id_prefix="A")
 
 
 class DrillAborted(Exception):
@@ -46,6 +64,8 @@ class DrillOptions:
     state_root: Path = Path(".chaosdrill")
     database_url: str | None = None
     participants: list[dict[str, str]] = field(default_factory=list)
+    team: str = "on-call"  # the drilled team, for the history's team trends
+    detector_factory: DetectorFactory | None = None  # default: the builtin detector
 
 
 class Drill:
@@ -68,7 +88,8 @@ class Drill:
         self._abort_reason = ""
         self._injected: dict[str, str] = {}  # fault id -> kind, still open
         self.load: LoadRunner | None = None
-        self.detector: BuiltinDetector | None = None
+        self.detector: DetectorLike | None = None
+        self.extra_s = 0.0  # time the facilitator added
         limits = self.scenario.steady_state
         self.limits = Thresholds(
             limits.max_error_rate,
@@ -87,6 +108,50 @@ class Drill:
         if not self._abort.is_set():
             self._abort_reason = reason
             self._abort.set()
+
+    def give_hint(self, text: str, actor: str = "facilitator") -> None:
+        """A hint from the facilitator (free text) or the scenario's list."""
+        source = "scenario" if actor == "engine" else "facilitator"
+        self.log.append("hint.given", {"text": text, "source": source}, actor)
+
+    def extend(self, seconds: float, actor: str = "facilitator") -> None:
+        """Give the responders more time before the drill's time limit."""
+        self.extra_s += seconds
+        self.log.append(
+            "drill.extended", {"seconds": seconds, "total_extra_s": self.extra_s}, actor
+        )
+
+    async def inject_extra(
+        self, kind: str, params: dict[str, object], ttl_s: float, actor: str = "facilitator"
+    ) -> str:
+        """An extra fault, injected now by the facilitator; returns its id."""
+        entry = await asyncio.to_thread(FaultManager(self.state_dir).inject, kind, params, ttl_s)
+        self._record_injection(entry.id, entry.kind, entry.params, entry.target, ttl_s, actor)
+        return entry.id
+
+    def _record_injection(
+        self,
+        fault_id: str,
+        kind: str,
+        params: dict[str, object],
+        target: str,
+        ttl_s: float,
+        actor: str = "engine",
+    ) -> None:
+        self._injected[fault_id] = kind
+        if self.t0 is None:
+            self.t0, self.phase = self.log.now(), "incident"
+        self.log.append(
+            "fault.injected",
+            {
+                "fault_id": fault_id,
+                "kind": kind,
+                "params": params,
+                "target": target,
+                "ttl_s": ttl_s,
+            },
+            actor,
+        )
 
     @property
     def aborted(self) -> bool:
@@ -119,6 +184,7 @@ class Drill:
                 "scenario_id": scenario.id,
                 "title": scenario.title,
                 "time_scale": scenario.time_scale,
+                "team": self.options.team,
                 "backend": "local",
                 "detector": "builtin",
                 "participants": self.options.participants,  # people; the autopilot is not one
@@ -148,12 +214,8 @@ class Drill:
             )
         )
         await asyncio.to_thread(self.load.start)
-        self.detector = BuiltinDetector(
-            state.shop.url,
-            rules_from_playbook(self.options.playbook),
-            clock=self.log.now,
-            id_prefix="A",
-        )
+        factory = self.options.detector_factory or builtin_detector
+        self.detector = factory(state.shop.url, self.options.playbook, self.log.now)
         self.detector.add_listener(self._on_detector)
         self.detector.start()
         self.phase = "warm-up"
@@ -180,26 +242,14 @@ class Drill:
         pending = sorted(self.scenario.faults, key=lambda f: f.at_s)
         hints = sorted(self.scenario.hints, key=lambda h: h.after_s)
         timed: list[tuple[float, str]] = []  # (revert at, fault id) for until: duration
-        deadline = start + self.scenario.time_limit_s
         while not self.aborted:
+            deadline = start + self.scenario.time_limit_s + self.extra_s
             now = self.log.now()
             while pending and now - start >= pending[0].at_s:
                 fault = pending.pop(0)
                 ttl = fault.ttl_s or self.scenario.time_limit_s + 60
                 entry = await asyncio.to_thread(faults.inject, fault.kind, fault.params, ttl)
-                self._injected[entry.id] = entry.kind
-                if self.t0 is None:
-                    self.t0, self.phase = self.log.now(), "incident"
-                self.log.append(
-                    "fault.injected",
-                    {
-                        "fault_id": entry.id,
-                        "kind": entry.kind,
-                        "params": entry.params,
-                        "target": entry.target,
-                        "ttl_s": ttl,
-                    },
-                )
+                self._record_injection(entry.id, entry.kind, entry.params, entry.target, ttl)
                 if fault.until == "duration" and fault.duration_s:
                     timed.append((self.log.now() + fault.duration_s, entry.id))
             for at, fault_id in [t for t in timed if t[0] <= now]:
@@ -324,21 +374,3 @@ class Drill:
     def _raise_if_aborted(self) -> None:
         if self.aborted:
             raise DrillAborted(self._abort_reason)
-
-
-def cleanup_stale(state_root: Path) -> list[Path]:
-    """Every engine start reverts the leftovers of drills whose engine is gone."""
-    cleaned = []
-    for state_file in sorted((state_root / "drills").glob("*/env/state.json")):
-        env_dir = state_file.parent
-        owner = env_dir / "owner.pid"
-        try:
-            pid = int(owner.read_text())
-            os.kill(pid, 0)
-            if pid != os.getpid():
-                continue  # a drill that is still running
-        except (OSError, ValueError):
-            pass
-        lifecycle.down(env_dir)
-        cleaned.append(env_dir)
-    return cleaned
