@@ -159,18 +159,20 @@ def test_distributed_master_and_workers(shop: ManagedProcess) -> None:
 
 
 def test_a_master_port_in_use_is_one_clear_error(
-    shop: ManagedProcess, monkeypatch: pytest.MonkeyPatch
+    shop: ManagedProcess, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = blocker.getsockname()[1]
         monkeypatch.setattr(runner_module, "free_port", lambda: port)
-        runner = LoadRunner(LoadConfig(host=shop.url, users=1, workers=1, start_timeout_s=20))
+        config = LoadConfig(host=shop.url, users=1, workers=1, start_timeout_s=20, log_dir=tmp_path)
+        runner = LoadRunner(config)
         with pytest.raises(LoadStartError) as info:
             runner.start()
     message = str(info.value)
     assert "Address already in use" in message and "\n" not in message
+    assert str(tmp_path / "locust-master.log") in message  # kept for the user to read
     assert all(gone(pid) for pid in runner.pids)
 
 
