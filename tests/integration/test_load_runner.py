@@ -178,18 +178,19 @@ def test_a_master_port_in_use_is_one_clear_error(
 
 PARENT = """
 import sys, time
+from pathlib import Path
 from simulator.load.runner import LoadConfig, LoadRunner
 runner = LoadRunner(LoadConfig(host=sys.argv[1], users=1, duration_s=None, profile="catalog",
-                               wait_min_s=0.1, wait_max_s=0.2))
+                               wait_min_s=0.1, wait_max_s=0.2, log_dir=Path(sys.argv[2])))
 runner.start()
 print(runner.pids[0], flush=True)
 time.sleep(60)
 """
 
 
-def test_locust_ends_when_its_parent_dies(shop: ManagedProcess) -> None:
+def test_locust_ends_when_its_parent_dies(shop: ManagedProcess, tmp_path: Path) -> None:
     with subprocess.Popen(
-        [sys.executable, "-c", PARENT, shop.url], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", PARENT, shop.url, str(tmp_path)], stdout=subprocess.PIPE, text=True
     ) as parent:
         _kill_parent_and_watch_locust(parent)
 
