@@ -66,13 +66,13 @@ def test_controls_need_the_right_token(chaos_shop: ShopApp) -> None:
 
 
 def test_controls_answer_on_loopback_only(chaos_shop: ShopApp) -> None:
-    app = chaos_shop.client.app
-    with TestClient(app, client=("10.1.2.3", 5000)) as remote:
-        for method, path, body in CONTROLS:
-            assert _call(remote, method, path, body, **chaos_shop.chaos_headers) == 403, path
-        assert remote.get("/products/1").status_code == 200  # the API itself is public
-    with TestClient(app, client=("::1", 5000)) as local6:
-        assert local6.get("/chaos", headers=chaos_shop.chaos_headers).status_code == 200
+    # Same app, other peer addresses (no `with`: the fixture's client owns the lifespan).
+    remote = TestClient(chaos_shop.client.app, client=("10.1.2.3", 5000))
+    for method, path, body in CONTROLS:
+        assert _call(remote, method, path, body, **chaos_shop.chaos_headers) == 403, path
+    assert remote.get("/products/1").status_code == 200  # the API itself is public
+    local6 = TestClient(chaos_shop.client.app, client=("::1", 5000))
+    assert local6.get("/chaos", headers=chaos_shop.chaos_headers).status_code == 200
 
 
 @pytest.mark.parametrize(
