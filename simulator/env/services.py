@@ -77,21 +77,52 @@ def send_signal(record: ServiceRecord, sig: signal.Signals) -> bool:
     return True
 
 
+def gone(pid: int) -> bool:
+    """The process has exited and released everything it held (sockets, files).
+
+    A killed multi-threaded process shows its leader as a zombie while its other
+    threads are still exiting, and the files they share (the listening socket)
+    stay open until the last one is done: every thread must be gone.
+    """
+    if process_state(pid) in (None, "Z"):
+        try:
+            tasks = [t.name for t in Path(f"/proc/{pid}/task").iterdir()]
+        except OSError:
+            return True
+        return all(_task_state(pid, tid) in (None, "Z", "X") for tid in tasks)
+    return False
+
+
+def _task_state(pid: int, tid: str) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def wait_gone(pid: int, timeout_s: float) -> bool:
+    """Wait until `pid` has fully exited. A process that got SIGKILL shows an empty
+    command line while the kernel still closes its sockets; only then is it gone."""
+    deadline = time.monotonic() + timeout_s
+    while not gone(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def stop(record: ServiceRecord, grace_s: float = STOP_GRACE_S) -> None:
     """SIGCONT (a hung process cannot die politely), SIGTERM, then SIGKILL."""
     if not is_running(record):
+        wait_gone(record.pid, grace_s)  # it may be exiting right now
         return
     send_signal(record, signal.SIGCONT)
     send_signal(record, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        if not is_running(record):
-            return
-        time.sleep(0.05)
+    if wait_gone(record.pid, grace_s):
+        return
     send_signal(record, signal.SIGKILL)
-    deadline = time.monotonic() + grace_s
-    while is_running(record) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_gone(record.pid, grace_s)
 
 
 def shop_command(state: EnvState, record: ServiceRecord) -> list[str]:

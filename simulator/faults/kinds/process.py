@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from simulator.env import services
 from simulator.faults.backend import LocalBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import BadParams
@@ -20,10 +21,9 @@ class Crash(FaultKind):
     def inject(
         self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
-        backend.signal_service("shop", signal.SIGKILL)
-        deadline = time.monotonic() + 3
-        while backend.service_running("shop") and time.monotonic() < deadline:
-            time.sleep(0.02)
+        pid = backend.state.shop.pid
+        if backend.signal_service("shop", signal.SIGKILL):
+            services.wait_gone(pid, 5.0)  # until its port is closed, not just its pid
         return {}
 
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
