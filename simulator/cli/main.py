@@ -10,6 +10,7 @@ from simulator.cli import (
     fault_cmd,
     load_cmd,
     remediate_cmd,
+    rules_cmd,
     run_cmd,
     scenarios_cmd,
     score_cmd,
@@ -36,6 +37,7 @@ cli.add_command(scenarios_cmd.playbook)
 cli.add_command(score_cmd.score)
 cli.add_command(score_cmd.report)
 cli.add_command(score_cmd.history)
+cli.add_command(rules_cmd.rules)
 
 
 def main() -> None:

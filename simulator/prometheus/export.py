@@ -1,0 +1,57 @@
+"""`chaosdrill rules export`: the playbook's thresholds as a Prometheus rule file
+plus the `promtool test rules` file that checks it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from simulator.detection.rules import PlaybookLike, rules_from_playbook
+from simulator.prometheus.errors import PrometheusError
+from simulator.prometheus.rulefile import RuleFileOptions, dump, render_rules
+from simulator.prometheus.ruletest import render_tests
+from simulator.prometheus.servers import find_binary
+
+RULES_FILE = "chaosdrill-rules.yml"
+TEST_FILE = "chaosdrill-rules.test.yml"
+HEADER = """\
+Prometheus alerting rules of the playbook's thresholds, written by `chaosdrill rules export`.
+Do not edit: change playbook.yaml and export again.
+alertname = the drill's alert (error_rate, latency_p99, availability); label severity =
+critical / high / medium: the same (name, severity) as chaosdrill's builtin detector.
+for = the builtin detector's for_s; keep_firing_for = its clear_s.
+Windows of {window} assume a scrape and evaluation interval of 1s (a drill's Prometheus);
+availability is `up` of the scrape job "{job}".
+"""
+TEST_HEADER = "promtool test rules {test}   (checks {rules} against the playbook's thresholds)\n"
+
+
+def write_rules(
+    playbook: PlaybookLike, out_dir: Path, options: RuleFileOptions | None = None
+) -> tuple[Path, Path]:
+    """Write RULES_FILE and TEST_FILE into `out_dir` (created); returns both paths."""
+    options = options or RuleFileOptions()
+    rules = rules_from_playbook(playbook)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rules_path, test_path = out_dir / RULES_FILE, out_dir / TEST_FILE
+    header = HEADER.format(window=options.window, job=options.job)
+    tests = render_tests(rules, RULES_FILE, options)
+    rules_path.write_text(dump(render_rules(rules, options), header))
+    test_path.write_text(dump(tests, TEST_HEADER.format(test=TEST_FILE, rules=RULES_FILE)))
+    return rules_path, test_path
+
+
+def promtool_test(test_path: Path) -> str:
+    """Run `promtool test rules` on `test_path`; its output, or PrometheusError if it failed."""
+    result = subprocess.run(
+        [find_binary("promtool"), "test", "rules", test_path.name],
+        cwd=test_path.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = (result.stdout + result.stderr).strip()
+    if result.returncode != 0:
+        raise PrometheusError(f"promtool test rules {test_path} failed:\n{output}")
+    return output

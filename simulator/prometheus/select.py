@@ -1,0 +1,74 @@
+"""Which detector a drill uses: `--detector builtin|prometheus [--rules FILE]
+[--prometheus-url URL]`, as one function the CLI commands call.
+
+    factory = detector_factory(detector, rules_file, prometheus_url)  # None: builtin
+    DrillOptions(..., detector_factory=factory)
+
+Everything a user can get wrong (no prometheus binary, a rules file
+Prometheus refuses, --rules without --detector prometheus) is a
+PrometheusError (a ValueError, so `user_errors` prints one sentence) raised
+here, before the drill starts anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from scoring.playbook import Playbook
+from simulator.drill.engine import DetectorFactory, DetectorLike
+from simulator.prometheus.detector import PrometheusDetector
+from simulator.prometheus.errors import PrometheusError
+from simulator.prometheus.remote import RemotePrometheusDetector
+from simulator.prometheus.servers import check_rules, find_binary
+
+
+def _builtin(rules_file: Path | None, prometheus_url: str | None) -> DetectorFactory | None:
+    if rules_file is not None or prometheus_url is not None:
+        raise PrometheusError("--rules and --prometheus-url need --detector prometheus")
+    return None  # the engine's default
+
+
+def _prometheus(rules_file: Path | None, prometheus_url: str | None) -> DetectorFactory:
+    if prometheus_url is not None:
+        if rules_file is not None:
+            raise PrometheusError(
+                "--rules is for the drill's own Prometheus; with --prometheus-url the rules "
+                "are the ones that Prometheus already loads"
+            )
+        url = prometheus_url
+
+        def remote(shop_url: str, playbook: Playbook, clock: Callable[[], float]) -> DetectorLike:
+            detector = RemotePrometheusDetector(shop_url, playbook, clock, prometheus_url=url)
+            detector.launch()  # is it there? (bounded, one sentence if not)
+            return detector
+
+        return remote
+    find_binary("prometheus")
+    find_binary("alertmanager")
+    if rules_file is not None:
+        if not rules_file.is_file():
+            raise PrometheusError(f"--rules {rules_file}: no such file")
+        check_rules(rules_file)
+
+    def managed(shop_url: str, playbook: Playbook, clock: Callable[[], float]) -> DetectorLike:
+        detector = PrometheusDetector(shop_url, playbook, clock, rules_file=rules_file)
+        detector.launch()  # blocking ~1 s; fails with one sentence, nothing left running
+        return detector
+
+    return managed
+
+
+DETECTORS: dict[str, Callable[[Path | None, str | None], DetectorFactory | None]] = {
+    "builtin": _builtin,
+    "prometheus": _prometheus,
+}
+
+
+def detector_factory(
+    kind: str, rules_file: Path | None = None, prometheus_url: str | None = None
+) -> DetectorFactory | None:
+    """The DrillOptions.detector_factory for `--detector kind` (None: the builtin one)."""
+    if kind not in DETECTORS:
+        raise PrometheusError(f"unknown detector {kind!r}; known: {', '.join(DETECTORS)}")
+    return DETECTORS[kind](rules_file, prometheus_url)

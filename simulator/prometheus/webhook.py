@@ -1,0 +1,148 @@
+"""The engine's Alertmanager webhook endpoint: a tiny HTTP server in the drill's loop.
+
+Alertmanager POSTs its v4 payload (status firing/resolved; alerts[] with
+labels, annotations, startsAt, endsAt, fingerprint) to `/alertmanager`.
+Each delivery is parsed into a `WebhookPayload` and handed to a callback in
+the same asyncio loop as the engine, so no thread hop and no web framework
+(uvicorn would install signal handlers the engine owns). Requests are
+bounded in size and time; anything else is answered 404/400/413.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PATH = "/alertmanager"
+MAX_HEADER_BYTES = 16 * 1024
+MAX_BODY_BYTES = 4 * 1024 * 1024
+READ_TIMEOUT_S = 5.0
+
+log = logging.getLogger(__name__)
+
+
+class WebhookAlert(BaseModel):
+    """One alert of an Alertmanager webhook delivery."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    status: Literal["firing", "resolved"]
+    labels: dict[str, str]
+    annotations: dict[str, str] = Field(default_factory=dict)
+    starts_at: str = Field("", alias="startsAt")
+    ends_at: str = Field("", alias="endsAt")
+    fingerprint: str = ""
+
+    @property
+    def key(self) -> str:
+        """The alert instance's identity: Alertmanager's fingerprint of its labels."""
+        return self.fingerprint or json.dumps(sorted(self.labels.items()))
+
+
+class WebhookPayload(BaseModel):
+    """An Alertmanager webhook delivery (version 4)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    version: str = "4"
+    status: Literal["firing", "resolved"]
+    receiver: str = ""
+    alerts: list[WebhookAlert]
+
+
+def listening_socket() -> socket.socket:
+    """A TCP socket listening on 127.0.0.1 on a port the kernel picked.
+
+    Bound before Alertmanager's config is written, so its URL is known; a
+    delivery that comes before the server runs waits in the backlog.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    return sock
+
+
+class WebhookReceiver:
+    """Serves POST /alertmanager on `sock`; calls `on_payload` for each valid delivery."""
+
+    def __init__(self, on_payload: Callable[[WebhookPayload], None], sock: socket.socket) -> None:
+        self.on_payload = on_payload
+        self.sock = sock
+        self.deliveries = 0
+        self._server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.sock.getsockname()[:2]
+        return f"http://{host}:{port}{PATH}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, sock=self.sock)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+            self._server = None
+        else:
+            self.sock.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            status, text = await asyncio.wait_for(self._handle(reader), READ_TIMEOUT_S)
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            status, text = 400, "bad request"
+        except ConnectionError:
+            return
+        body = text.encode()
+        writer.write(
+            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
+            f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n".encode()
+            + body
+        )
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader) -> tuple[int, str]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if len(head) > MAX_HEADER_BYTES:
+            return 413, "headers too large"
+        request_line, *header_lines = head.decode("latin-1").split("\r\n")
+        method, target, _version = request_line.split(" ", 2)
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, sep, value in (line.partition(":") for line in header_lines)
+            if sep
+        }
+        length = int(headers.get("content-length", "0"))
+        if length > MAX_BODY_BYTES:
+            return 413, "body too large"
+        body = await reader.readexactly(length)
+        if target.split("?", 1)[0] != PATH:
+            return 404, "not found"
+        if method != "POST":
+            return 405, "POST only"
+        try:
+            payload = WebhookPayload.model_validate_json(body)
+        except ValidationError as exc:
+            log.warning("alertmanager webhook: bad payload: %s", exc)
+            return 400, "bad payload"
+        self.deliveries += 1
+        try:
+            self.on_payload(payload)
+        except Exception:  # a broken consumer must not make Alertmanager retry forever
+            log.exception("alertmanager webhook consumer failed")
+        return 200, "ok"
