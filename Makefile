@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Everything that needs only Python; the system parts are covered by test-all.
 PYTHON_ONLY := not postgres and not docker and not prometheus and not browser
 
-.PHONY: venv lint test test-all system demo clean
+.PHONY: venv lint test test-all system verify demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,13 @@ system:
 
 test-all: lint system
 	. .ci/system-env && $(BIN)/pytest
+	$(MAKE) verify
+
+# CI's question: does every scenario's alerting still fire against real faults,
+# and does the service recover? JUnit goes to test-output/verify.xml.
+verify: $(STAMP)
+	. .ci/system-env && $(BIN)/chaosdrill verify scenarios/ \
+		--database-url "$$TEST_POSTGRES_URL" --junit test-output/verify.xml
 
 demo: $(STAMP)
 	$(BIN)/chaosdrill run scenarios/app-crash.yaml --autopilot --report-dir reports/demo
