@@ -118,8 +118,14 @@ def test_error_surge_fires_through_alertmanager_and_resolves(shop: RunningShop) 
     managed_out: list[DetectorOutput] = []
     remote_out: list[DetectorOutput] = []
 
-    def alerts(out: list[DetectorOutput], kind: type) -> dict[tuple[str, str], str]:
-        return {(o.name, o.severity): o.alert_id for o in out if isinstance(o, kind)}
+    def alerts(
+        out: list[DetectorOutput], kind: type[AlertFiring] | type[AlertResolved]
+    ) -> dict[tuple[str, str], str]:
+        return {
+            (o.name, o.severity): o.alert_id
+            for o in out
+            if isinstance(o, (AlertFiring, AlertResolved)) and isinstance(o, kind)
+        }
 
     async def main() -> tuple[list[int], Path]:
         playbook = load_playbook()
