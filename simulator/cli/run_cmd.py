@@ -1,4 +1,9 @@
-"""`chaosdrill run SCENARIO`: one whole drill, from environment to report."""
+"""`chaosdrill run SCENARIO`: one whole drill, from environment to report.
+
+With `--autopilot` the automated responder works the incident; without it the
+drill is served to people through the console (join links printed here), and
+the facilitator starts it from the browser (or `--start-now`).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,13 @@ from rich.console import Console
 
 from scoring.playbook import load_playbook
 from simulator.cli.errors import fail, user_errors
+from simulator.console.launch import parse_trainee, run_console
+from simulator.console.live import DrillSettings
 from simulator.drill.progress import Progress
+from simulator.drill.results import DrillResult
 from simulator.drill.run import run_drill
 from simulator.faults.registry import check_params
+from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
 from simulator.scenario.loader import find_scenario
 
 
@@ -57,6 +66,31 @@ def database_for(target: str, given: str | None) -> str | None:
     help="playbook.yaml to use (default: the repository's).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
+@click.option("--port", default=0, show_default=True, help="Console port on 127.0.0.1 (0: free).")
+@click.option(
+    "--trainee",
+    "trainees",
+    multiple=True,
+    metavar="NAME[:ROLE]",
+    help="A trainee with a personal link; ROLE: commander, operations, communications.",
+)
+@click.option(
+    "--start-now", is_flag=True, help="Start at once instead of waiting for the facilitator."
+)
+@click.option(
+    "--review-window",
+    default=300.0,
+    show_default=True,
+    help="Seconds trainees have for the post-incident review after the drill.",
+)
+@click.option("--exit-when-scored", is_flag=True, help="Stop the console once results are written.")
+@click.option(
+    "--links-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the join links and tokens to this JSON file (for scripts).",
+)
+@notify_options
 @user_errors
 def run(
     scenario: str,
@@ -67,33 +101,72 @@ def run(
     database_url: str | None,
     playbook_path: Path | None,
     as_json: bool,
+    port: int,
+    trainees: tuple[str, ...],
+    start_now: bool,
+    review_window: float,
+    exit_when_scored: bool,
+    links_file: Path | None,
+    slack_webhook_url: str | None,
+    pagerduty_routing_key: str | None,
+    pagerduty_url: str,
 ) -> None:
     """Run the drill SCENARIO (an id from scenarios/ or a YAML file)."""
     if backend != "local":
         fail("the docker backend is not built yet; use --backend local")
     if detector != "builtin":
         fail("the prometheus detector is not built yet; use --detector builtin")
-    if not autopilot:
-        fail(
-            "drills with people in them run through the console, which is not built yet; "
-            "pass --autopilot for an automated responder"
-        )
+    people = [parse_trainee(spec) for spec in trainees]
     playbook = load_playbook(playbook_path)
     loaded = find_scenario(scenario, check_params=check_params, playbook=playbook)
     url = database_for(loaded.target.database, database_url)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     directory = report_dir or Path("reports") / f"{loaded.id}-{stamp}"
     console = Console(stderr=True, highlight=False, soft_wrap=True)
+    notifiers = notifiers_from(
+        NotifyConfig(slack_webhook_url, pagerduty_routing_key, pagerduty_url)
+    )
     if not as_json:
         console.print(f"[bold]{loaded.title}[/bold] ({loaded.id})\n{loaded.briefing.strip()}\n")
-    result = run_drill(
-        loaded,
-        playbook,
-        directory,
-        autopilot=autopilot,
-        database_url=url,
-        progress=None if as_json else Progress(console),
-    )
+    if autopilot:
+        result = run_drill(
+            loaded,
+            playbook,
+            directory,
+            autopilot=True,
+            database_url=url,
+            progress=None if as_json else Progress(console),
+            notifiers=notifiers,
+        )
+    else:
+        settings = DrillSettings(
+            playbook=playbook,
+            report_dir=directory,
+            database_url=url,
+            review_window_s=review_window,
+            notifiers=notifiers,
+        )
+        session = run_console(
+            settings,
+            scenario=loaded,
+            trainees=people,
+            port=port,
+            start_now=start_now,
+            exit_when_scored=exit_when_scored,
+            links_file=links_file,
+            console=console,
+            show_progress=not as_json,
+        )
+        live = session.live
+        if live is None or live.result is None:
+            reason = live.error if live is not None and live.error else "it was never started"
+            fail(f"the drill left no results: {reason}", code=1)
+            return
+        result = live.result
+    _print(result, as_json, console)
+
+
+def _print(result: DrillResult, as_json: bool, console: Console) -> None:
     if as_json:
         click.echo(
             json.dumps({**result.summary, "files": {k: str(v) for k, v in result.files.items()}})
@@ -102,6 +175,10 @@ def run(
     card = result.scorecard
     console.print(f"\n[bold]Outcome:[/bold] {card.outcome_detail}")
     console.print(f"[bold]Score:[/bold] {card.team.total:.0f}/100 (grade {card.team.grade})")
+    for person in card.participants:
+        console.print(
+            f"  {person.name} ({person.role or 'trainee'}): {person.total:.0f} ({person.grade})"
+        )
     for alert in card.alerts:
         mark = "ok" if alert.passed else "MISSED"
         console.print(

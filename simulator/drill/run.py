@@ -12,6 +12,7 @@ from simulator.drill.autopilot import Autopilot
 from simulator.drill.engine import Drill, DrillOptions
 from simulator.drill.progress import Progress
 from simulator.drill.results import DrillResult, finish
+from simulator.notify import Dispatcher, Notifier
 from simulator.scenario.model import Scenario
 
 
@@ -25,8 +26,13 @@ def run_drill(
     progress: Progress | None = None,
     state_root: Path = Path(".chaosdrill"),
     store_history: bool = True,
+    notifiers: list[Notifier] | None = None,
 ) -> DrillResult:
-    """Run `scenario` with the autopilot responding; always tears down."""
+    """Run `scenario` with the autopilot responding; always tears down.
+
+    Drills with people in them run through the console (`simulator.console`).
+    `notifiers` (Slack, PagerDuty) hear of pages and incident changes.
+    """
     drill = Drill(
         DrillOptions(
             scenario=scenario,
@@ -38,6 +44,7 @@ def run_drill(
     )
     if progress is not None:
         drill.log.subscribe(progress)
+    dispatcher = Dispatcher(notifiers, drill.log) if notifiers else None
 
     async def main() -> None:
         responder = asyncio.create_task(Autopilot(drill).run()) if autopilot else None
@@ -56,6 +63,8 @@ def run_drill(
     finally:
         if progress is not None:
             drill.log.unsubscribe(progress)
+        if dispatcher is not None:
+            dispatcher.close()
     result = finish(drill.log, report_dir, scenario.expected, playbook, store_history=store_history)
     drill.log.close()
     return result

@@ -1,0 +1,208 @@
+"""`chaosdrill incident ...`: a responder's terminal, through the console's own API."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from simulator.cli.errors import fail
+from simulator.console.client import ConsoleClient, ConsoleClientError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+QUIET = {"sli.sample", "diagnostic.viewed"}
+
+
+def _client(ctx: click.Context) -> ConsoleClient:
+    client: ConsoleClient = ctx.obj
+    return client
+
+
+def _errors(func: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ConsoleClientError as exc:
+            fail(str(exc))
+            raise  # unreachable
+
+    return wrapper
+
+
+@click.group()
+@click.option(
+    "--url",
+    envvar="CHAOSDRILL_CONSOLE_URL",
+    show_envvar=True,
+    required=True,
+    help="The console (or your join link, which carries your token).",
+)
+@click.option(
+    "--token",
+    envvar="CHAOSDRILL_TOKEN",
+    show_envvar=True,
+    default=None,
+    help="Your token (from your join link).",
+)
+@click.pass_context
+@_errors
+def incident(ctx: click.Context, url: str, token: str | None) -> None:
+    """Work the drill's incident from a terminal (the same API as the console pages)."""
+    ctx.obj = ConsoleClient(url, token)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _done(text: str) -> None:
+    click.echo(text)
+
+
+@incident.command()
+@click.pass_context
+@_errors
+def ack(ctx: click.Context) -> None:
+    """Acknowledge the page."""
+    _client(ctx).ack()
+    _done("acknowledged")
+
+
+@incident.command()
+@click.argument("severity", type=click.Choice(["P0", "P1", "P2", "P3"], case_sensitive=False))
+@click.pass_context
+@_errors
+def severity(ctx: click.Context, severity: str) -> None:
+    """Set the severity (P0-P3)."""
+    _client(ctx).severity(severity.upper())
+    _done(f"severity {severity.upper()}")
+
+
+@incident.command()
+@click.argument("team")
+@click.pass_context
+@_errors
+def assign(ctx: click.Context, team: str) -> None:
+    """Assign the incident to TEAM (dba, development, sre, security, backend, frontend)."""
+    _client(ctx).assign(team)
+    _done(f"assigned to {team}")
+
+
+@incident.command()
+@click.argument("status")
+@click.pass_context
+@_errors
+def status(ctx: click.Context, status: str) -> None:
+    """Move the status: INVESTIGATING, IDENTIFIED, MONITORING, RESOLVED."""
+    _client(ctx).status(status)
+    _done(f"status {status.upper()}")
+
+
+@incident.command()
+@click.pass_context
+@_errors
+def resolve(ctx: click.Context) -> None:
+    """Resolve the incident (status RESOLVED)."""
+    _client(ctx).status("RESOLVED")
+    _done("resolved")
+
+
+@incident.command()
+@click.argument("summary")
+@click.option("--impact", default="", help="Who is affected, how many.")
+@click.option("--root-cause", default="", help="What we know so far.")
+@click.option("--next-steps", default="", help="What we are doing next.")
+@click.option(
+    "--field",
+    "extra",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Any other field of the playbook's update template.",
+)
+@click.pass_context
+@_errors
+def update(
+    ctx: click.Context,
+    summary: str,
+    impact: str,
+    root_cause: str,
+    next_steps: str,
+    extra: tuple[str, ...],
+) -> None:
+    """Post an update; incident id, severity and status are filled in from the incident."""
+    client = _client(ctx)
+    state = client.state()
+    book = client.get("/api/playbook")
+    inc = (state.get("live") or {}).get("incident") or {}
+    labels = {s["id"]: s["label"] for s in book["severities"]}
+    fields = {
+        "incident_id": inc.get("id", ""),
+        "severity": labels.get(inc.get("severity") or "", ""),
+        "status": inc.get("status", ""),
+        "summary": summary,
+        "impact": impact,
+        "root_cause": root_cause,
+        "next_steps": next_steps,
+    }
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep:
+            fail(f"--field {item!r}: write KEY=VALUE, e.g. --field impact='10% of orders'")
+        fields[key.strip()] = value
+    template = set(book["update_template"])
+    client.update({k: v for k, v in fields.items() if v and k in template})
+    _done("update posted")
+
+
+@incident.command()
+@click.argument("name")
+@click.argument("arg", required=False)
+@click.option("--why", default="", help="The evidence you act on (goes on the timeline).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@_errors
+def action(ctx: click.Context, name: str, arg: str | None, why: str, yes: bool) -> None:
+    """Run the runbook action NAME (e.g. db.kill_long_queries) on the live service."""
+    if not yes:
+        click.confirm(f"Run {name}{' ' + arg if arg else ''} on the live service?", abort=True)
+    result = _client(ctx).action(name, arg, why)
+    _done(f"{name}: {result['result']} - {result['detail']}")
+    if result["result"] != "ok":
+        raise SystemExit(1)
+
+
+@incident.command()
+@click.argument(
+    "view",
+    type=click.Choice(["health", "routes", "logs", "deploys", "database", "host", "dependencies"]),
+)
+@click.pass_context
+@_errors
+def diagnose(ctx: click.Context, view: str) -> None:
+    """Look at one diagnostic view of the live service (printed as JSON)."""
+    import json
+
+    click.echo(json.dumps(_client(ctx).get(f"/api/diagnostics/{view}"), indent=2))
+
+
+@incident.command()
+@click.option("--since", default=0, show_default=True, help="Replay events after this seq.")
+@click.option("--samples", is_flag=True, help="Also print the SLI samples (one a second).")
+@click.pass_context
+@_errors
+def watch(ctx: click.Context, since: int, samples: bool) -> None:
+    """Follow the drill live: pages, alerts, everyone's actions; ends when it is scored."""
+    for kind, data in _client(ctx).stream(since):
+        if kind == "phase":
+            click.echo(f"-- {data.get('phase')}")
+            if data.get("phase") in ("scored", "closed"):
+                return
+        elif kind == "drill" and (samples or data.get("type") not in QUIET):
+            click.echo(_line(data))
+
+
+def _line(event: dict[str, Any]) -> str:
+    t = float(event.get("t", 0))
+    actor = str(event.get("actor", "")).removeprefix("trainee:")
+    return f"{int(t // 60):02d}:{t % 60:04.1f}  {actor:<12} {event.get('text', event.get('type'))}"

@@ -1,0 +1,116 @@
+"""Start a console session from the CLI: print the join links, serve, report the results.
+
+`chaosdrill run SCENARIO` (one drill) and `chaosdrill console` (drill after
+drill) both come through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from simulator.console.auth import DUTIES, check_name
+from simulator.console.live import DrillSettings
+from simulator.console.server import serve_session
+from simulator.console.session import ConsoleSession
+from simulator.drill.progress import Progress
+from simulator.scenario.model import Scenario
+
+__all__ = ["parse_trainee", "run_console"]
+
+
+def parse_trainee(spec: str) -> tuple[str, str]:
+    """'alice:commander' -> ('alice', 'commander'); the role defaults to operations."""
+    name, _, duty = spec.partition(":")
+    duty = duty.strip() or "operations"
+    if duty not in DUTIES:
+        raise ValueError(
+            f"--trainee {spec!r}: unknown role {duty!r}; roles are {', '.join(DUTIES)}"
+        )
+    return check_name(name), duty
+
+
+def _links(session: ConsoleSession) -> dict[str, Any]:
+    tokens = session.tokens
+    return {
+        "url": session.base_url,
+        "facilitator": session.link(tokens.facilitator),
+        "observer": session.link(tokens.observer),
+        "join": session.link(tokens.join),
+        "trainees": {p.name: session.link(p) for p in tokens.trainees()},
+        "tokens": {
+            "facilitator": tokens.facilitator.token,
+            "observer": tokens.observer.token,
+            "join": tokens.join.token,
+            **{f"trainee:{p.name}": p.token for p in tokens.trainees()},
+        },
+    }
+
+
+def run_console(
+    settings: DrillSettings,
+    *,
+    scenario: Scenario | None,
+    trainees: list[tuple[str, str]],
+    port: int,
+    start_now: bool,
+    exit_when_scored: bool,
+    links_file: Path | None,
+    console: Console,
+    show_progress: bool = True,
+) -> ConsoleSession:
+    """Serve one session to its end; returns it (its drills hold the results)."""
+
+    async def main() -> ConsoleSession:
+        session = ConsoleSession(settings, scenario=scenario, single=scenario is not None)
+        for name, duty in trainees:
+            session.tokens.add_trainee(name, duty)
+
+        def ready(s: ConsoleSession) -> None:
+            links = _links(s)
+            if links_file is not None:
+                links_file.write_text(json.dumps(links, indent=2))
+            console.print(f"[bold]Console[/bold] {s.base_url}")
+            console.print(f"  facilitator   {links['facilitator']}")
+            console.print(f"  observers     {links['observer']}")
+            console.print(f"  trainees join {links['join']}  (each types a name and picks a role)")
+            for name, link in links["trainees"].items():
+                console.print(f"  trainee {name:<8} {link}")
+            if not start_now:
+                console.print("Waiting for the facilitator to start the drill (Ctrl-C ends).")
+
+        def scored(s: ConsoleSession) -> None:
+            if s.live is not None and s.live.result is not None:
+                console.print(f"[bold]Scored:[/bold] {s.live.result.files['report']}")
+            if not exit_when_scored:
+                console.print("The console stays open for the debrief; End session or Ctrl-C.")
+
+        progress = Progress(console, show_faults=True) if show_progress else None
+        if progress is not None:
+            session.stage_listeners.append(lambda stage: _follow(session, progress, stage))
+        await serve_session(
+            session,
+            port=port,
+            on_ready=ready,
+            on_scored=scored,
+            start_now=start_now,
+            exit_when_scored=exit_when_scored,
+        )
+        return session
+
+    return asyncio.run(main())
+
+
+def _follow(session: ConsoleSession, progress: Progress, stage: str) -> None:
+    """Show the facilitator's terminal the drill as it happens (faults included)."""
+    live = session.live
+    if live is None:
+        return
+    if stage == "running":
+        live.log.subscribe(progress)
+    elif stage == "scored":
+        live.log.unsubscribe(progress)

@@ -1,0 +1,129 @@
+"""Serve a console session with uvicorn inside the drill's own asyncio loop.
+
+The engine and the web server share one loop and one process, so a request
+handler calls the drill's Responses API directly and every stream hears every
+event as it is appended. uvicorn's own signal capture is switched off: Ctrl-C
+during a drill aborts the drill (the engine's handler, which reverts every
+fault); at other times it ends the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+from collections.abc import Callable, Iterator
+
+import uvicorn
+
+from simulator.console.app import create_app
+from simulator.console.session import ConsoleSession
+
+__all__ = ["ConsoleServer", "bind", "serve_session"]
+
+STARTUP_S = 10.0
+
+
+class ConsoleServer(uvicorn.Server):
+    """uvicorn without its signal handlers (the drill and this module own them)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; a taken port is one clear sentence."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ValueError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); pass another --port, or 0 for a"
+            " free one"
+        ) from None
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve_session(
+    session: ConsoleSession,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    on_ready: Callable[[ConsoleSession], None] | None = None,
+    on_scored: Callable[[ConsoleSession], None] | None = None,
+    start_now: bool = False,
+    exit_when_scored: bool = False,
+) -> None:
+    """Run the console until the facilitator ends the session (or Ctrl-C, or scoring)."""
+    sock = bind(host, port)
+    session.base_url = f"http://{host}:{sock.getsockname()[1]}"
+    config = uvicorn.Config(
+        create_app(session),
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        ws="none",
+    )
+    server = ConsoleServer(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    loop = asyncio.get_running_loop()
+
+    def interrupted() -> None:
+        # During a drill the engine's own handler is installed and aborts it.
+        session.request_close()
+
+    def install() -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, interrupted)
+
+    session.stage_listeners.append(lambda stage: install() if stage != "running" else None)
+    try:
+        for _ in range(int(STARTUP_S / 0.02)):
+            if server.started or serving.done():
+                break
+            await asyncio.sleep(0.02)
+        if serving.done():
+            serving.result()  # raises what stopped the server
+        install()
+        if on_ready is not None:
+            on_ready(session)
+        if start_now:
+            session.start()
+        await _wait(session, on_scored, exit_when_scored)
+    finally:
+        await session.close()
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(serving, 5)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        sock.close()
+
+
+async def _wait(
+    session: ConsoleSession,
+    on_scored: Callable[[ConsoleSession], None] | None,
+    exit_when_scored: bool,
+) -> None:
+    reported: object = None
+    while not session.close_requested.is_set():
+        closing = asyncio.ensure_future(session.close_requested.wait())
+        scored = asyncio.ensure_future(session.scored.wait())
+        await asyncio.wait({closing, scored}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (closing, scored):
+            task.cancel()
+        if session.scored.is_set() and session.live is not reported:
+            reported = session.live
+            if on_scored is not None:
+                on_scored(session)
+            if exit_when_scored:
+                return
+            # Wait for the next drill (console) or the end of the session.
+            while session.scored.is_set() and not session.close_requested.is_set():
+                await asyncio.sleep(0.2)
