@@ -6,8 +6,10 @@ import click
 
 from simulator import __version__
 from simulator.cli import (
+    console_cmd,
     env_cmd,
     fault_cmd,
+    incident_cmd,
     load_cmd,
     remediate_cmd,
     rules_cmd,
@@ -30,6 +32,8 @@ cli.add_command(fault_cmd.fault)
 cli.add_command(fault_cmd.cleanup)
 cli.add_command(remediate_cmd.remediate)
 cli.add_command(run_cmd.run)
+cli.add_command(console_cmd.console)
+cli.add_command(incident_cmd.incident)
 cli.add_command(verify_cmd.verify)
 cli.add_command(load_cmd.load)
 cli.add_command(scenarios_cmd.scenarios)
