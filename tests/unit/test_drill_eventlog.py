@@ -47,8 +47,8 @@ def test_t_counts_from_the_given_drill_start(tmp_path: Path) -> None:
     try:
         event = event_log.append("drill.started")
         assert 100.0 <= event.t < 200.0
-        assert event.t == round(event.t, 3)
-        assert event_log.now() >= event.t
+        assert event.t == round(event.t, 3)  # stored to the millisecond
+        assert event_log.now() >= event.t - 0.0005  # rounding may have gone up
     finally:
         event_log.close()
 
