@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from scoring.playbook import Playbook
 from simulator.detection import BuiltinDetector, rules_from_playbook
@@ -29,6 +29,7 @@ from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
 from simulator.drill.responses import Responses
 from simulator.drill.stale import cleanup_stale
 from simulator.env import lifecycle
+from simulator.faults.journal import JournalEntry
 from simulator.faults.manager import FaultManager
 from simulator.load.config import LoadConfig
 from simulator.load.runner import LoadRunner
@@ -66,6 +67,7 @@ class DrillOptions:
     participants: list[dict[str, str]] = field(default_factory=list)
     team: str = "on-call"  # the drilled team, for the history's team trends
     detector_factory: DetectorFactory | None = None  # default: the builtin detector
+    backend: str = "local"  # where the environment runs: "local" or "docker"
 
 
 class Drill:
@@ -90,6 +92,8 @@ class Drill:
         self.load: LoadRunner | None = None
         self.detector: DetectorLike | None = None
         self.extra_s = 0.0  # time the facilitator added
+        self._injecting = 0
+        self._held_alerts: list[AlertFiring] = []
         limits = self.scenario.steady_state
         self.limits = Thresholds(
             limits.max_error_rate,
@@ -125,9 +129,19 @@ class Drill:
         self, kind: str, params: dict[str, object], ttl_s: float, actor: str = "facilitator"
     ) -> str:
         """An extra fault, injected now by the facilitator; returns its id."""
-        entry = await asyncio.to_thread(FaultManager(self.state_dir).inject, kind, params, ttl_s)
+        entry = await self._inject(FaultManager(self.state_dir), kind, params, ttl_s)
         self._record_injection(entry.id, entry.kind, entry.params, entry.target, ttl_s, actor)
         return entry.id
+
+    async def _inject(
+        self, faults: FaultManager, kind: str, params: dict[str, Any], ttl_s: float
+    ) -> JournalEntry:
+        """Inject in a worker thread; alerts that fire meanwhile wait for the fault's event."""
+        self._injecting += 1
+        try:
+            return await asyncio.to_thread(faults.inject, kind, params, ttl_s)
+        finally:
+            self._injecting -= 1
 
     def _record_injection(
         self,
@@ -152,6 +166,9 @@ class Drill:
             },
             actor,
         )
+        held, self._held_alerts = self._held_alerts, []
+        for alert in held:
+            self._fire(alert)
 
     @property
     def aborted(self) -> bool:
@@ -185,7 +202,7 @@ class Drill:
                 "title": scenario.title,
                 "time_scale": scenario.time_scale,
                 "team": self.options.team,
-                "backend": "local",
+                "backend": self.options.backend,
                 "detector": "builtin",
                 "participants": self.options.participants,  # people; the autopilot is not one
             },
@@ -198,6 +215,7 @@ class Drill:
             database_url=self.options.database_url,
             version=scenario.target.version,
             seed=scenario.load.seed,
+            backend=self.options.backend,
         )
         state = await asyncio.to_thread(lifecycle.up, options)
         self._raise_if_aborted()
@@ -248,7 +266,7 @@ class Drill:
             while pending and now - start >= pending[0].at_s:
                 fault = pending.pop(0)
                 ttl = fault.ttl_s or self.scenario.time_limit_s + 60
-                entry = await asyncio.to_thread(faults.inject, fault.kind, fault.params, ttl)
+                entry = await self._inject(faults, fault.kind, fault.params, ttl)
                 self._record_injection(entry.id, entry.kind, entry.params, entry.target, ttl)
                 if fault.until == "duration" and fault.duration_s:
                     timed.append((self.log.now() + fault.duration_s, entry.id))
@@ -313,15 +331,25 @@ class Drill:
                     "detector",
                 )
         elif isinstance(output, AlertFiring):
-            if self.t0 is None:
-                return  # warm-up noise is not part of the exercise
-            self.firing[output.alert_id] = output
-            self.log.append("alert.firing", output.event_data(), "detector")
-            self.recovery.arm()
-            self._page(output.alert_id)
-        elif isinstance(output, AlertResolved) and output.alert_id in self.firing:
+            if self.t0 is not None:
+                self._fire(output)
+            elif self._injecting:
+                # A slow injection (a release going live) can trip an alert before
+                # its event is written: hold the alert so the log keeps fault first.
+                self._held_alerts.append(output)
+            # else: warm-up noise, not part of the exercise
+        elif isinstance(output, AlertResolved):
+            self._held_alerts = [a for a in self._held_alerts if a.alert_id != output.alert_id]
+            if output.alert_id not in self.firing:
+                return
             del self.firing[output.alert_id]
             self.log.append("alert.resolved", output.event_data(), "detector")
+
+    def _fire(self, alert: AlertFiring) -> None:
+        self.firing[alert.alert_id] = alert
+        self.log.append("alert.firing", alert.event_data(), "detector")
+        self.recovery.arm()
+        self._page(alert.alert_id)
 
     def _page(self, alert_id: str) -> None:
         page = self.pager.page(alert_id, self.log.now())

@@ -64,8 +64,10 @@ class RecoveryMonitor:
         self.recovered_at: float | None = None
 
     def arm(self) -> None:
+        """Impact seen: recovery must be measured anew, from a fresh window."""
         self.armed = True
         self.recovered_at = None
+        self.healthy_since = None
 
     def feed(self, sample: SliSample, alerts_firing: int) -> bool:
         """True exactly once, at the sample that completes the confirmation window."""
