@@ -117,6 +117,10 @@ class EventLog:
 
 def load_log(path: Path) -> list[Event]:
     """Read a drill's events back from its SQLite file (after a crash, say)."""
+    if not path.is_file():
+        raise ValueError(
+            f"{path}: no drill event log there (events.db of a drill's report directory)"
+        )
     db = sqlite3.connect(path)
     try:
         rows = db.execute(
