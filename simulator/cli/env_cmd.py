@@ -40,6 +40,15 @@ def env() -> None:
     show_default=True,
     help="Size of the tmpfs for the data directory (root only; 0 = none).",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "docker"]),
+    default="local",
+    show_default=True,
+    envvar="CHAOSDRILL_BACKEND",
+    help="local: processes on 127.0.0.1; docker: a compose project of docker-compose.yml "
+    "(--database-url with any value then means the stack's own PostgreSQL).",
+)
 @json_option
 @user_errors
 def up(
@@ -48,6 +57,7 @@ def up(
     app_version: str,
     seed: int,
     disk_limit_mb: int,
+    backend: str,
     as_json: bool,
 ) -> None:
     """Start the shop, payment providers, chaos proxy and watchdog."""
@@ -57,6 +67,7 @@ def up(
         version=app_version,
         seed=seed,
         disk_limit_mb=disk_limit_mb,
+        backend=backend,
     )
     state = lifecycle.up(options)
     if as_json:

@@ -48,6 +48,9 @@ class EnvOptions:
     version: str = "1.0.0"
     seed: int = 42
     disk_limit_mb: int = DEFAULT_DISK_MB  # tmpfs for the data directory when root; 0 = none
+    # "docker": a compose project of docker-compose.yml (simulator/docker/env.py);
+    # there a database_url of any value means the stack's own PostgreSQL container.
+    backend: str = "local"
 
 
 def _service(name: str, argv: list[str], state_dir: Path, port: int = 0) -> ServiceRecord:
@@ -74,6 +77,12 @@ def _unmount(path: Path) -> None:
 
 def up(options: EnvOptions) -> EnvState:
     """Start a whole environment, or nothing: on failure everything started is stopped."""
+    if options.backend == "docker":
+        from simulator.docker import env as docker_env  # the Docker SDK only when asked
+
+        return docker_env.up(options)
+    if options.backend != "local":
+        raise EnvError(f"unknown backend '{options.backend}'; choose local or docker")
     state_dir = options.state_dir.resolve()
     existing = load_state(state_dir)
     if existing is not None:
@@ -202,6 +211,10 @@ def down(state_dir: Path) -> list[str]:
     state = load_state(state_dir)
     if state is None:
         return []
+    if state.backend == "docker":
+        from simulator.docker import env as docker_env
+
+        return docker_env.down(state_dir)
     watchdog = state.services.get("watchdog")
     if watchdog is not None:
         services.stop(watchdog)
@@ -220,6 +233,10 @@ def status(state_dir: Path) -> dict[str, Any] | None:
     state = load_state(state_dir.resolve())
     if state is None:
         return None
+    if state.backend == "docker":
+        from simulator.docker import env as docker_env
+
+        return {"state": state, "services": docker_env.status_rows(state)}
     rows = {}
     for name, record in state.services.items():
         running = services.is_running(record)

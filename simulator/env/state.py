@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -36,6 +37,9 @@ class ServiceRecord(BaseModel):
     log: str
     version: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
+    # docker backend: the compose service's container (pid is its main process on
+    # this host, refreshed whenever the container starts; argv stays empty).
+    container: str | None = None
 
     @property
     def url(self) -> str:
@@ -53,6 +57,9 @@ class EnvState(BaseModel):
 
     state_dir: str
     data_dir: str
+    backend: Literal["local", "docker"] = "local"
+    compose_project: str | None = None  # docker: the compose project of the services
+    compose_settings: dict[str, str] = Field(default_factory=dict)  # its variables
     disk_limited: bool = False
     database_kind: str  # "sqlite" or "postgres"
     database_url: str  # what the shop uses (through the proxy for PostgreSQL)

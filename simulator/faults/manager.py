@@ -34,13 +34,18 @@ class FaultManager:
             raise NoEnvironment(
                 f"no environment is up in {self.state_dir}; start one with `chaosdrill env up`"
             )
-        return LocalBackend(state)
+        return make_backend(state)
+
+    def backend_name(self) -> str:
+        """The backend the environment in the state directory runs on (local if none)."""
+        state = load_state(self.state_dir)
+        return state.backend if state is not None else "local"
 
     def inject(
         self, kind_name: str, raw_params: dict[str, Any] | None = None, ttl_s: float = DEFAULT_TTL_S
     ) -> JournalEntry:
         """Validate everything first; journal before acting; act; record how to undo."""
-        kind = get_kind(kind_name)
+        kind = get_kind(kind_name, self.backend_name())
         params = parse_params(kind, raw_params or {})
         if not 0 < ttl_s <= MAX_TTL_S:
             raise FaultError(f"ttl must be between 0 and {MAX_TTL_S:.0f}s, not {ttl_s}")
@@ -94,7 +99,7 @@ class FaultManager:
             entries = load_journal(self.state_dir).open_entries()
             if state is None:
                 return entries
-            backend = LocalBackend(state)
+            backend = make_backend(state)
             return [self._revert(backend, e, reason) for e in reversed(entries)]
 
     def expire(self, now: float | None = None) -> list[JournalEntry]:
@@ -111,8 +116,9 @@ class FaultManager:
         return load_journal(self.state_dir).open_entries()
 
     def is_active(self, entry: JournalEntry) -> bool:
-        kind = get_kind(entry.kind)
-        return kind.is_active(self.backend(), parse_params(kind, entry.params), entry.undo)
+        backend = self.backend()
+        kind = get_kind(entry.kind, backend.name)
+        return kind.is_active(backend, parse_params(kind, entry.params), entry.undo)
 
     def reassert(self) -> list[JournalEntry]:
         """After the shop restarted, re-apply faults whose cause a restart does not remove."""
@@ -122,14 +128,14 @@ class FaultManager:
     def _reassert(self, backend: LocalBackend) -> list[JournalEntry]:
         again = []
         for entry in load_journal(self.state_dir).open_entries():
-            kind = get_kind(entry.kind)
+            kind = get_kind(entry.kind, backend.name)
             if kind.survives_restart and entry.ttl_left() > 0:
                 kind.inject(backend, parse_params(kind, entry.params), entry.ttl_left(), entry.id)
                 again.append(entry)
         return again
 
     def _revert(self, backend: LocalBackend, entry: JournalEntry, reason: str) -> JournalEntry:
-        kind = get_kind(entry.kind)
+        kind = get_kind(entry.kind, backend.name)
         shop_pid = backend.state.shop.pid
         try:
             kind.revert(backend, parse_params(kind, entry.params), entry.undo)
@@ -144,6 +150,15 @@ class FaultManager:
         if backend.state.shop.pid != shop_pid and backend.service_running("shop"):
             self._reassert(backend)
         return entry
+
+
+def make_backend(state: EnvState) -> LocalBackend:
+    """The backend the environment was brought up with."""
+    if state.backend == "docker":
+        from simulator.docker.backend import DockerBackend
+
+        return DockerBackend(state)
+    return LocalBackend(state)
 
 
 def _store(state_dir: Path, entry: JournalEntry) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scoring.names import FAULT_KINDS
+from simulator.docker.contract_kinds import docker_kinds
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import BadParams, UnknownFault
 from simulator.faults.kinds import app, database, dependency, disk, network, process
@@ -34,13 +35,26 @@ def _load() -> dict[str, FaultKind]:
 
 REGISTRY: dict[str, FaultKind] = _load()
 assert set(FAULT_KINDS) <= set(REGISTRY), "every contract name has an implementation"
+# The docker backend: the local kinds, its own forms of some, and container faults.
+DOCKER_REGISTRY: dict[str, FaultKind] = {**REGISTRY, **docker_kinds()}
+BACKEND_REGISTRIES: dict[str, dict[str, FaultKind]] = {
+    "local": REGISTRY,
+    "docker": DOCKER_REGISTRY,
+}
 
 
-def get_kind(name: str) -> FaultKind:
+def get_kind(name: str, backend: str = "local") -> FaultKind:
+    """The kind called `name` as the given backend implements it."""
+    registry = BACKEND_REGISTRIES[backend]
     try:
-        return REGISTRY[name]
+        return registry[name]
     except KeyError:
-        close = difflib.get_close_matches(name, REGISTRY, n=1)
+        for other, kinds in BACKEND_REGISTRIES.items():
+            if name in kinds:
+                raise UnknownFault(
+                    f"fault kind '{name}' exists only on the {other} backend; use --backend {other}"
+                ) from None
+        close = difflib.get_close_matches(name, registry, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise UnknownFault(
             f"unknown fault kind '{name}'; {hint}`chaosdrill fault kinds` lists them"
