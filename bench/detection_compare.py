@@ -14,8 +14,11 @@ phase of the tick schedule (the same as bench/detection_latency.py):
 
     .venv/bin/python bench/detection_compare.py [--runs 3] [--windows 3s,2s]
 
-Prints per-run lines and a table: median (min-max) seconds per detector and
-the ratio prometheus / builtin of the medians. Everything runs on 127.0.0.1.
+After the errors and latency faults are reverted, the time from the revert to
+the alert's AlertResolved is measured too (the engine counts the service as
+recovered only when no alert fires). Prints per-run lines and tables: median
+(min-max) seconds per detector and the ratio prometheus / builtin of the
+medians. Everything runs on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import httpx
 from detection_latency import FAULT_TIMEOUT_S, FAULTS, QUIET_TIMEOUT_S, TOKEN, Recorder, wait_for
 
 from scoring.playbook import load_playbook
-from simulator.detection import AlertFiring, BuiltinDetector, rules_from_playbook
+from simulator.detection import AlertFiring, AlertResolved, BuiltinDetector, rules_from_playbook
 from simulator.env.processes import free_port, start_provider, start_shop
 from simulator.load.runner import LoadConfig, LoadRunner
 from simulator.prometheus import RuleFileOptions, write_rules
@@ -54,7 +57,18 @@ def prometheus_name(window: str) -> str:
     return f"prometheus {window}"
 
 
-async def one_run(workdir: Path, windows: list[str]) -> dict[tuple[str, str], float | None]:
+def resolved_at(recorder: Recorder, alert: AlertFiring | None) -> float | None:
+    """When `alert` resolved (None: not yet, or it never fired)."""
+    for output in recorder.outputs:
+        if isinstance(output, AlertResolved) and alert and output.alert_id == alert.alert_id:
+            return output.t
+    return None
+
+
+Timings = dict[tuple[str, str], float | None]
+
+
+async def one_run(workdir: Path, windows: list[str]) -> tuple[Timings, Timings]:
     playbook = load_playbook()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -82,7 +96,8 @@ async def one_run(workdir: Path, windows: list[str]) -> dict[tuple[str, str], fl
             wait_max_s=0.2,
         )
     )
-    detection: dict[tuple[str, str], float | None] = {}
+    detection: Timings = {}
+    resolution: Timings = {}
     try:
         for detector in detectors.values():
             if isinstance(detector, PrometheusDetector):
@@ -114,13 +129,24 @@ async def one_run(workdir: Path, windows: list[str]) -> dict[tuple[str, str], fl
                     detection[name, fault.name] = None if alert is None else alert.t - t_fault
                 if fault.kind:
                     await client.delete(f"/chaos/{fault.kind}")
+                    t_revert = time.monotonic()
+                    fired = {n: r.first_alert(fault.alert, t_fault) for n, r in recorders.items()}
+                    await wait_for(
+                        lambda f=fired: all(  # type: ignore[misc]
+                            resolved_at(r, f[n]) for n, r in recorders.items()
+                        ),
+                        QUIET_TIMEOUT_S,
+                    )
+                    for name, recorder in recorders.items():
+                        at = resolved_at(recorder, fired[name])
+                        resolution[name, fault.name] = None if at is None else at - t_revert
     finally:
         await asyncio.to_thread(load.stop)
         for detector in detectors.values():
             await detector.stop()
         shop.stop()
         provider.stop()
-    return detection
+    return detection, resolution
 
 
 def cell(values: list[float | None]) -> str:
@@ -137,17 +163,19 @@ def median(values: list[float | None]) -> float | None:
     return statistics.median(got) if got else None
 
 
-def report(results: list[dict[tuple[str, str], float | None]], windows: list[str]) -> None:
+def report(results: list[Timings], windows: list[str], title: str) -> None:
     names = [BUILTIN, *(prometheus_name(w) for w in windows)]
     print()
     print(
-        f"Fault -> first alert (s), median (min-max) over {len(results)} runs, same faults "
+        f"{title} (s), median (min-max) over {len(results)} runs, same faults "
         "seen by every detector; ratio = prometheus median / builtin median"
     )
     header = f"{'fault':<22} {'alert':<24}" + "".join(f"{n:>26}" for n in names)
     header += "".join(f"{'ratio ' + w:>12}" for w in windows)
     print(header)
     for fault in FAULTS:
+        if not any((BUILTIN, fault.name) in r for r in results):
+            continue
         row = f"{fault.name:<22} {'/'.join(fault.alert):<24}"
         values = {n: [r.get((n, fault.name)) for r in results] for n in names}
         row += "".join(f"{cell(values[n]):>26}" for n in names)
@@ -165,17 +193,19 @@ def main() -> None:
     parser.add_argument("--windows", default="3s", help="rate windows of the Prometheus rules")
     args = parser.parse_args()
     windows = [w.strip() for w in args.windows.split(",") if w.strip()]
-    results = []
+    detections, resolutions = [], []
     for run in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as tmp:
-            result = asyncio.run(one_run(Path(tmp), windows))
-        results.append(result)
+            detection, resolution = asyncio.run(one_run(Path(tmp), windows))
+        detections.append(detection)
+        resolutions.append(resolution)
         cells = "; ".join(
             f"{name} {fault}: {'-' if v is None else f'{v:.2f}s'}"
-            for (name, fault), v in result.items()
+            for (name, fault), v in detection.items()
         )
         print(f"run {run + 1}: {cells}", flush=True)
-    report(results, windows)
+    report(detections, windows, "Fault -> first alert")
+    report(resolutions, windows, "Revert -> that alert resolved")
 
 
 if __name__ == "__main__":
