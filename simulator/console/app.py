@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,8 @@ from simulator.console.session import ConsoleSession, SessionError
 from simulator.drill.incident import IncidentError
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 CSP = (
@@ -79,6 +82,14 @@ def create_app(session: ConsoleSession) -> FastAPI:
     @app.exception_handler(ValueError)
     async def _value_error(_request: Request, exc: ValueError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("console request failed")
+        return JSONResponse(
+            {"detail": f"the console could not do that ({type(exc).__name__}: {exc}); try again"},
+            status_code=500,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

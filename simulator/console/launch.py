@@ -73,7 +73,9 @@ def run_console(
         def ready(s: ConsoleSession) -> None:
             links = _links(s)
             if links_file is not None:
-                links_file.write_text(json.dumps(links, indent=2))
+                partial = links_file.with_suffix(".tmp")
+                partial.write_text(json.dumps(links, indent=2))
+                partial.replace(links_file)  # readers never see half a file
             console.print(f"[bold]Console[/bold] {s.base_url}")
             console.print(f"  facilitator   {links['facilitator']}")
             console.print(f"  observers     {links['observer']}")

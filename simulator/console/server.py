@@ -3,8 +3,9 @@
 The engine and the web server share one loop and one process, so a request
 handler calls the drill's Responses API directly and every stream hears every
 event as it is appended. uvicorn's own signal capture is switched off: Ctrl-C
-during a drill aborts the drill (the engine's handler, which reverts every
-fault); at other times it ends the session.
+during a drill aborts it (the engine then reverts every
+fault) and ends the session once the results are written; at other times it ends
+the session at once.
 """
 
 from __future__ import annotations
@@ -74,15 +75,24 @@ async def serve_session(
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     loop = asyncio.get_running_loop()
 
-    def interrupted() -> None:
-        # During a drill the engine's own handler is installed and aborts it.
+    def interrupted(sig: signal.Signals) -> None:
+        # Ctrl-C aborts a running drill (every fault reverted), then the session ends
+        # once its results are written; between drills it ends the session at once.
+        live = session.live
+        if live is not None and live.stage == "running":
+            live.drill.abort(f"interrupted by {sig.name}")
         session.request_close()
 
     def install() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, interrupted)
+            loop.add_signal_handler(sig, interrupted, sig)
 
-    session.stage_listeners.append(lambda stage: install() if stage != "running" else None)
+    # The engine installs its own handlers when its run starts and removes them when it
+    # ends: ours go back on after both (call_soon runs after the drill task's first step).
+    def reinstall(_stage: str) -> None:
+        loop.call_soon(install)
+
+    session.stage_listeners.append(reinstall)
     try:
         for _ in range(int(STARTUP_S / 0.02)):
             if server.started or serving.done():

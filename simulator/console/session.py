@@ -109,8 +109,8 @@ class ConsoleSession:
         live = LiveDrill(self.scenario, self.settings, self.tokens.trainees, self._stage_changed)
         self.live = live
         self.hub.attach(live.log)
-        self._stage_changed("running")
         self._task = asyncio.create_task(live.run(), name=f"drill {live.drill.id}")
+        self._stage_changed("running")  # after the task exists: listeners may schedule after it
         return live
 
     def _stage_changed(self, stage: str) -> None:

@@ -16,7 +16,19 @@ from typing import Any
 from scoring.events import Event
 from scoring.timeline import entry
 
-__all__ = ["TRAINEE_EVENTS", "facilitator_event", "trainee_event"]
+__all__ = ["TRAINEE_EVENTS", "facilitator_event", "redact", "trainee_event"]
+
+
+def redact(value: Any, secret: str, stand_in: str = "drill") -> Any:
+    """`value` with every occurrence of `secret` (the drill id: it names the scenario,
+    and the drill's files live under it) replaced, in every string at any depth."""
+    if isinstance(value, str):
+        return value.replace(secret, stand_in)
+    if isinstance(value, dict):
+        return {k: redact(v, secret, stand_in) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, secret, stand_in) for v in value]
+    return value
 
 
 def _started(data: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +83,11 @@ TRAINEE_EVENTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def _shaped(event: Event, data: dict[str, Any]) -> dict[str, Any]:
     # The report's timeline words (so page and report agree), from the shaped data only.
     line = entry(event.model_copy(update={"data": data}))
+    if line is not None:
+        text = line.text
+    else:
+        words = OTHER_TEXT.get(event.type)
+        text = words(data) if words is not None else event.type
     return {
         "seq": event.seq,
         "type": event.type,
@@ -78,9 +95,19 @@ def _shaped(event: Event, data: dict[str, Any]) -> dict[str, Any]:
         "wall": event.wall.timestamp(),
         "actor": event.actor,
         "data": data,
-        "text": line.text if line else event.type,
+        "text": text,
         "category": line.category if line else "drill",
     }
+
+
+# Words for the console's own event types (the report's timeline leaves them out).
+OTHER_TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
+    "teardown.done": lambda d: f"service stopped and cleaned up ({d.get('seconds')} s)",
+    "participant.joined": lambda d: f"{d.get('name')} joined ({d.get('role')})",
+    "drill.extended": lambda d: f"the facilitator added {d.get('seconds'):g} s",
+    "answer_key.revealed": lambda d: "answer key revealed",
+    "notification.failed": lambda d: f"notifier {d.get('notifier')} failed: {d.get('error')}",
+}
 
 
 def trainee_event(event: Event) -> dict[str, Any] | None:
@@ -88,7 +115,7 @@ def trainee_event(event: Event) -> dict[str, Any] | None:
     shape = TRAINEE_EVENTS.get(event.type)
     if shape is None:
         return None
-    return _shaped(event, shape(dict(event.data)))
+    return _shaped(event, redact(shape(dict(event.data)), event.drill_id))
 
 
 def facilitator_event(event: Event) -> dict[str, Any]:

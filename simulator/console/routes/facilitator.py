@@ -42,6 +42,10 @@ class InjectBody(BaseModel):
     ttl_s: float = Field(default=300.0, gt=0, le=MAX_EXTRA_TTL_S)
 
 
+class EndBody(BaseModel):
+    confirm: bool
+
+
 class ExtendBody(BaseModel):
     seconds: float = Field(gt=0, le=3600)
 
@@ -184,8 +188,10 @@ async def next_drill(session: SessionDep, _who: FacilitatorOnly) -> dict[str, st
 
 
 @router.post("/end")
-async def end(session: SessionDep, _who: FacilitatorOnly) -> dict[str, str]:
+async def end(session: SessionDep, _who: FacilitatorOnly, body: EndBody) -> dict[str, str]:
     """End the whole session (aborts a running drill; results are still written)."""
+    if not body.confirm:
+        raise SessionError("ending the session stops the console for everyone: confirm it")
     if session.live is not None and session.live.stage == "running":
         await session.live.abort("the facilitator ended the session")
     session.request_close()

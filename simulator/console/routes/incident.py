@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from simulator.console.deps import Responder, SessionDep
 from simulator.console.session import SessionError
+from simulator.console.visibility import redact
 from simulator.drill.incident import new_incident_id
 from simulator.remediation.actions import ACTIONS
 
@@ -122,4 +123,5 @@ async def action(session: SessionDep, who: Responder, body: ActionBody) -> dict[
     event = await live.drill.responses.run_action(
         who.actor, body.action, body.arg or None, evidence=body.evidence or None
     )
-    return {**_event(event), "result": event.data.get("result"), "detail": event.data.get("detail")}
+    detail = redact(str(event.data.get("detail", "")), live.drill.id)
+    return {**_event(event), "result": event.data.get("result"), "detail": detail}

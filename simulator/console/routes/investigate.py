@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from simulator.console.deps import Responder, SessionDep
 from simulator.console.logs import tail_logs
 from simulator.console.session import SessionError
+from simulator.console.visibility import redact
 from simulator.drill.diagnostics import VIEWS
 from simulator.env.state import load_state
 
@@ -27,7 +28,8 @@ async def diagnostic(session: SessionDep, who: Responder, name: str) -> dict[str
     live = session.require_running()
     if name not in VIEWS:
         raise SessionError(f"unknown view '{name}'; views are {', '.join(VIEWS)}")
-    return await live.drill.responses.diagnose(who.actor, name)
+    result = await live.drill.responses.diagnose(who.actor, name)
+    return dict(redact(result, live.drill.id))
 
 
 @router.get("/logs")

@@ -112,7 +112,7 @@
       post("/api/facilitator/extend", { seconds: Number(b.dataset.extend) }, "Added " + b.textContent + ".").then(CD.refresh)));
     on("#score-btn", "click", () => post("/api/facilitator/score", {}, "Scoring…"));
     on("#next-btn", "click", () => post("/api/facilitator/next", {}, "Back to the scenario picker."));
-    on("#end-btn", "click", async () => { if (confirm("End the session for everyone?")) post("/api/facilitator/end", {}, "Session ending."); });
+    on("#end-btn", "click", async () => { if (confirm("End the session for everyone?")) post("/api/facilitator/end", { confirm: true }, "Session ending."); });
     on("#hint-form", "submit", async (e) => {
       e.preventDefault();
       if (await post("/api/facilitator/hint", { text: CD.$("#hint-text").value }, "Hint given.")) CD.$("#hint-text").value = "";

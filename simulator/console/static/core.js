@@ -149,7 +149,7 @@
     if (live && live.clock.time_left_s !== null && live.clock.time_left_s !== undefined) {
       const running = live.stage === "running" && live.clock.ended_t === null;
       const passed = running ? (Date.now() - CD.stateLoadedAt) / 1000 : 0;
-      text = CD.clock(live.clock.time_left_s - passed) + " left";
+      text = running ? CD.clock(live.clock.time_left_s - passed) + " left" : "drill over";
     } else if (live) {
       text = live.drill_phase === "warm-up" || live.drill_phase === "setup" ? "warming up" : live.drill_phase;
     }
