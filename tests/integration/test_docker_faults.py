@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from simulator.docker.daemon import ensure_dockerd
+from simulator.docker.diagnostics import container_process
 from simulator.env.lifecycle import EnvOptions, down, up
 from simulator.faults.errors import NotApplicable, TargetRefused
 from simulator.faults.manager import FaultManager
@@ -89,6 +90,7 @@ def test_stop_and_kill_take_the_container_down_until_reverted(
     for kind in ("container.stop", "container.kill", "app.crash"):
         entry = faults.inject(kind, {} if kind == "app.crash" else {"service": "shop"}, ttl_s=60)
         assert status(env_dir, "shop") == "exited"
+        assert container_process(current(env_dir))["state"] == "exited"
         assert set(statuses(f"{shop(env_dir)}/products", 2, timeout=2)) <= {
             "ConnectError", "RemoteProtocolError", "ReadError",
         }  # fmt: skip
@@ -102,6 +104,7 @@ def test_pause_freezes_the_container(env_dir: Path, faults: FaultManager) -> Non
         entry = faults.inject(kind, params, ttl_s=60)
         assert inspect(container_of(env_dir, "shop"))["State"]["Paused"] is True
         assert status_of(f"{shop(env_dir)}/healthz", timeout=1.5) == "ReadTimeout"
+        assert container_process(current(env_dir))["state"] == "stopped"
         faults.revert(entry.id)
         assert inspect(container_of(env_dir, "shop"))["State"]["Paused"] is False
         assert status_of(f"{shop(env_dir)}/healthz") == 200
@@ -151,6 +154,7 @@ def test_cpu_throttle_limits_the_container(env_dir: Path, faults: FaultManager) 
     entry = faults.inject("container.cpu_throttle", {"service": "shop", "cpus": 0.02}, ttl_s=60)
     host = inspect(container_of(env_dir, "shop"))["HostConfig"]
     assert host["CpuQuota"] == 2000 and host["CpuPeriod"] == 100_000
+    assert container_process(current(env_dir))["cpu_limit"] == 0.02
     throttled = _busy_seconds(url)
     assert throttled > 2 * before, (before, throttled)
     faults.revert(entry.id)
