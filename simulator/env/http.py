@@ -6,6 +6,7 @@ fault layer talks to loopback services many times a second, so it keeps one.
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 import httpx
@@ -20,4 +21,5 @@ def client() -> httpx.Client:
     with _lock:
         if _client is None:
             _client = httpx.Client(timeout=3.0, trust_env=False)
+            atexit.register(_client.close)  # no unclosed keep-alive sockets at exit
         return _client
