@@ -127,8 +127,11 @@ DOCKER_ACTIONS: dict[str, Action] = {
 
 DOCKER_ENDS: dict[str, frozenset[str]] = {
     **ENDS,
-    "service.restart": ENDS["service.restart"] | {"container.kill", "container.stop"},
-    "service.scale_up": ENDS["service.scale_up"] | {"container.cpu_throttle"},
+    # A restart starts a stopped container and unpauses a frozen one (on the shop).
+    "service.restart": ENDS["service.restart"]
+    | {"container.kill", "container.stop", "container.pause"},
+    "service.scale_up": ENDS["service.scale_up"]
+    | {"container.kill", "container.stop", "container.pause", "container.cpu_throttle"},
     "container.start": frozenset({"container.stop", "container.kill", "app.crash"}),
     "container.unpause": frozenset({"container.pause", "app.hang"}),
     "network.reconnect": frozenset({"network.disconnect", "dependency.down"}),
