@@ -16,7 +16,7 @@ from scoring.durations import parse_duration
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
 from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
-from simulator.faults.registry import REGISTRY
+from simulator.faults.registry import BACKEND_REGISTRIES
 from simulator.faults.session import FaultSession, Interrupted
 
 
@@ -26,20 +26,27 @@ def fault() -> None:
 
 
 @fault.command()
+@click.option(
+    "--backend",
+    type=click.Choice(sorted(BACKEND_REGISTRIES)),
+    default="local",
+    show_default=True,
+    help="Which backend's kinds to list.",
+)
 @json_option
-def kinds(as_json: bool) -> None:
+def kinds(backend: str, as_json: bool) -> None:
     """List the fault kinds with their parameters."""
     rows: list[dict[str, Any]] = []
-    for name, kind in sorted(REGISTRY.items()):
+    for name, kind in sorted(BACKEND_REGISTRIES[backend].items()):
         params = {
-            f: (info.default if info.default is not None else None)
+            f: info.get_default(call_default_factory=True)
             for f, info in kind.params_model.model_fields.items()
         }
         rows.append({"kind": name, "summary": kind.summary, "params": params})
     if as_json:
         click.echo(json.dumps(rows, default=str))
         return
-    table = Table(title="fault kinds")
+    table = Table(title=f"fault kinds ({backend} backend)")
     for column in ("kind", "parameters (defaults)", "what it does"):
         table.add_column(column)
     for row in rows:

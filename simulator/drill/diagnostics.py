@@ -230,6 +230,10 @@ def host(state: EnvState) -> dict[str, Any]:
     }
     if proc_state not in (None, "Z"):
         info["process"].update(_cpu_mem(pid))
+    if state.backend == "docker":
+        from simulator.docker.diagnostics import container_process  # needs the Docker SDK
+
+        info["process"] = container_process(state)
     return info
 
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from simulator.env.proxy_client import ProxyClient, ProxyError
 from simulator.env.state import load_state
-from simulator.faults.backend import LocalBackend
 from simulator.faults.errors import FaultError
-from simulator.faults.manager import FaultManager
+from simulator.faults.manager import FaultManager, make_backend
 
 
 def cleanup_environment(state_dir: Path) -> str:
@@ -30,7 +29,7 @@ def cleanup_environment(state_dir: Path) -> str:
             notes.append("proxy reset")
         except ProxyError:
             notes.append("proxy unreachable")
-    backend = LocalBackend(state)
+    backend = make_backend(state)
     try:
         backend.shop_chaos("DELETE", "/chaos")
         notes.append("shop chaos cleared")

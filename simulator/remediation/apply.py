@@ -29,6 +29,11 @@ class RemediationResult:
 
 def apply(state_dir: Path, action: str, arg: str | None = None) -> RemediationResult:
     """Run `action` on the environment in `state_dir`."""
+    if FaultManager(state_dir).backend_name() == "docker":
+        from simulator.docker.remediation import apply_docker  # needs the Docker SDK
+
+        result: RemediationResult = apply_docker(state_dir, action, arg)
+        return result
     spec = ACTIONS.get(action)
     if spec is None:
         close = difflib.get_close_matches(action, ACTIONS, n=1)
