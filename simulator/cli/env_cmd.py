@@ -49,6 +49,12 @@ def env() -> None:
     help="local: processes on 127.0.0.1; docker: a compose project of docker-compose.yml "
     "(--database-url with any value then means the stack's own PostgreSQL).",
 )
+@click.option(
+    "--load-users",
+    default=0,
+    show_default=True,
+    help="Keep Locust load of this many users on the shop until `env down`.",
+)
 @json_option
 @user_errors
 def up(
@@ -58,6 +64,7 @@ def up(
     seed: int,
     disk_limit_mb: int,
     backend: str,
+    load_users: int,
     as_json: bool,
 ) -> None:
     """Start the shop, payment providers, chaos proxy and watchdog."""
@@ -65,6 +72,7 @@ def up(
         state_dir=resolve_state_dir(state_dir),
         database_url=database_url,
         version=app_version,
+        load_users=load_users,
         seed=seed,
         disk_limit_mb=disk_limit_mb,
         backend=backend,

@@ -51,6 +51,8 @@ class EnvOptions:
     # "docker": a compose project of docker-compose.yml (simulator/docker/env.py);
     # there a database_url of any value means the stack's own PostgreSQL container.
     backend: str = "local"
+    load_users: int = 0  # > 0: keep Locust load on the shop until `env down`
+    load_profile: str = "shop"
 
 
 def _service(name: str, argv: list[str], state_dir: Path, port: int = 0) -> ServiceRecord:
@@ -166,6 +168,28 @@ def _start_all(state: EnvState, options: EnvOptions) -> None:
     state.services["watchdog"] = watchdog
     save_state(state)  # the watchdog runs only while state.json exists
     services.start(state, "watchdog", wait=False)
+    if options.load_users > 0:
+        load = _service(
+            "load",
+            [
+                py,
+                "-m",
+                "simulator.cli",
+                "load",
+                "--host",
+                shop.url,
+                "--users",
+                str(options.load_users),
+                "--duration",
+                "24h",
+                "--profile",
+                options.load_profile,
+                "--json",
+            ],
+            state_dir,
+        )
+        state.services["load"] = load
+        services.start(state, "load", wait=False)
 
 
 def _add_proxy(state: EnvState, client: ProxyClient, name: str, upstream: str) -> ProxyRecord:
