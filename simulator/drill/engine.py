@@ -11,20 +11,18 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from scoring.playbook import Playbook
-from simulator.detection import BuiltinDetector, rules_from_playbook
 from simulator.detection.alerts import AlertFiring, AlertResolved
 from simulator.detection.detector import DetectorOutput
 from simulator.detection.samples import SliSample
+from simulator.drill.detectors import DetectorFactory, DetectorLike, builtin_detector
 from simulator.drill.eventlog import EventLog
-from simulator.drill.incident import new_incident_id
-from simulator.drill.paging import Pager
+from simulator.drill.paging import Pager, escalate, send_first_page
 from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
 from simulator.drill.responses import Responses
 from simulator.drill.stale import cleanup_stale
@@ -36,21 +34,6 @@ from simulator.load.runner import LoadRunner
 from simulator.scenario.model import Scenario
 
 TICK_S = 0.5
-
-
-class DetectorLike(Protocol):
-    """What the engine needs of a detector (builtin, or Prometheus + Alertmanager)."""
-
-    def add_listener(self, listener: Callable[[DetectorOutput], None]) -> None: ...
-    def start(self) -> asyncio.Task[None]: ...
-    async def stop(self) -> None: ...
-
-
-DetectorFactory = Callable[[str, Playbook, Callable[[], float]], DetectorLike]
-
-
-def builtin_detector(shop_url: str, playbook: Playbook, clock: Callable[[], float]) -> DetectorLike:
-    return BuiltinDetector(shop_url, rules_from_playbook(playbook), clock=clock, id_prefix="A")
 
 
 class DrillAborted(Exception):
@@ -352,36 +335,10 @@ class Drill:
         self._page(alert.alert_id)
 
     def _page(self, alert_id: str) -> None:
-        page = self.pager.page(alert_id, self.log.now())
-        if page is None:
-            return
-        if self.responses.incident is None:
-            self.responses.declare_by_page(new_incident_id())
-        self.log.append(
-            "page.sent",
-            {
-                "page_id": page.page_id,
-                "alert_id": alert_id,
-                "level": page.level,
-                "target": page.target,
-                "channel": "console",
-            },
-        )
+        send_first_page(self.pager, self.log, self.responses, alert_id)
 
     def _escalate(self, now: float) -> None:
-        incident = self.responses.incident
-        if incident is None:
-            return
-        for step in self.pager.due(
-            now,
-            acknowledged=incident.acknowledged_by is not None,
-            resolved=incident.resolved,
-            severity=incident.severity,
-        ):
-            page_id = self.pager.first.page_id if self.pager.first else "PG-1"
-            self.log.append(
-                "page.escalated", {"page_id": page_id, "level": step.level, "target": step.target}
-            )
+        escalate(self.pager, self.log, self.responses, now)
 
     def _sync_reverted(self, faults: FaultManager) -> None:
         """Faults that ended on the far side (their TTL) are facts of the drill too."""

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scoring.playbook import EscalationStep
+from simulator.drill.eventlog import EventLog
+from simulator.drill.incident import new_incident_id
+from simulator.drill.responses import Responses
 
 
 @dataclass
@@ -68,3 +71,39 @@ class Pager:
             self.level = step.level
             fired.append(EscalationDue(step.level, step.target))
         return fired
+
+
+def send_first_page(pager: Pager, log: EventLog, responses: Responses, alert_id: str) -> None:
+    """The drill's first alert opens the incident and pages level 1 on the console."""
+    page = pager.page(alert_id, log.now())
+    if page is None:
+        return
+    if responses.incident is None:
+        responses.declare_by_page(new_incident_id())
+    log.append(
+        "page.sent",
+        {
+            "page_id": page.page_id,
+            "alert_id": alert_id,
+            "level": page.level,
+            "target": page.target,
+            "channel": "console",
+        },
+    )
+
+
+def escalate(pager: Pager, log: EventLog, responses: Responses, now: float) -> None:
+    """Page the next rungs of the ladder that came due, as events."""
+    incident = responses.incident
+    if incident is None:
+        return
+    for step in pager.due(
+        now,
+        acknowledged=incident.acknowledged_by is not None,
+        resolved=incident.resolved,
+        severity=incident.severity,
+    ):
+        page_id = pager.first.page_id if pager.first else "PG-1"
+        log.append(
+            "page.escalated", {"page_id": page_id, "level": step.level, "target": step.target}
+        )
