@@ -4,7 +4,7 @@
   const CD = window.CD;
   const samples = [];
   const SVG = "http://www.w3.org/2000/svg";
-  const W = 600, H = 170, PAD = { l: 44, r: 8, t: 8, b: 20 };
+  const W = 600, H = 170, PAD = { l: 58, r: 8, t: 8, b: 20 };
   let pending = false;
 
   function svg(tag, attrs) {
