@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scoring.playbook import Playbook
-from simulator.drill.engine import DetectorFactory, DetectorLike
+from simulator.drill.detectors import DetectorFactory, DetectorLike
 from simulator.prometheus.detector import PrometheusDetector
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.remote import RemotePrometheusDetector

@@ -21,7 +21,8 @@ import yaml
 from scoring.events import Event, read_jsonl
 from scoring.playbook import Playbook, load_playbook
 from simulator.drill.autopilot import Autopilot
-from simulator.drill.engine import DetectorFactory, DetectorLike, Drill, DrillOptions
+from simulator.drill.detectors import DetectorFactory, DetectorLike
+from simulator.drill.engine import Drill, DrillOptions
 from simulator.drill.results import DrillResult, finish
 from simulator.drill.verify import judge, write_junit
 from simulator.faults.registry import check_params
@@ -83,8 +84,10 @@ def drill(
             await running.run()
         finally:
             responder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # logged below
                 await responder
+            if not responder.cancelled() and responder.exception() is not None:
+                running.log.append("autopilot.error", {"error": repr(responder.exception())})
 
     asyncio.run(main())
     result = finish(running.log, root / "report", scenario.expected, playbook, store_history=False)
@@ -96,7 +99,8 @@ def first(events: list[Event], type_: str, **data: object) -> Event:
     found = [
         e for e in events if e.type == type_ and all(e.data.get(k) == v for k, v in data.items())
     ]
-    assert found, f"no {type_} {data} in {[e.type for e in events]}"
+    errors = [e.data for e in events if e.type == "autopilot.error"]
+    assert found, f"no {type_} {data} in {[e.type for e in events]}; autopilot errors: {errors}"
     return found[0]
 
 
