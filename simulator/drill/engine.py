@@ -51,6 +51,7 @@ class DrillOptions:
     team: str = "on-call"  # the drilled team, for the history's team trends
     detector_factory: DetectorFactory | None = None  # default: the builtin detector
     backend: str = "local"  # where the environment runs: "local" or "docker"
+    detector: str = "builtin"  # the name of what detector_factory builds, for the log
 
 
 class Drill:
@@ -186,7 +187,7 @@ class Drill:
                 "time_scale": scenario.time_scale,
                 "team": self.options.team,
                 "backend": self.options.backend,
-                "detector": "builtin",
+                "detector": self.options.detector,
                 "participants": self.options.participants,  # people; the autopilot is not one
             },
         )

@@ -83,9 +83,11 @@ def holders_of(path: Path) -> list[int]:
     uid = os.getuid()
     pids = []
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or proc.stat().st_uid != uid:
+        if not proc.name.isdigit():
             continue
-        try:
+        try:  # a process may exit while we look at it
+            if proc.stat().st_uid != uid:
+                continue
             fds = list((proc / "fd").iterdir())
         except OSError:
             continue
