@@ -24,6 +24,7 @@ from simulator.console.session import ConsoleSession
 __all__ = ["ConsoleServer", "bind", "serve_session"]
 
 STARTUP_S = 10.0
+GUARD_S = 0.1
 
 
 class ConsoleServer(uvicorn.Server):
@@ -93,6 +94,10 @@ async def serve_session(
         loop.call_soon(install)
 
     session.stage_listeners.append(reinstall)
+    # The engine removes its handlers before its teardown, which leaves Python's default
+    # (KeyboardInterrupt) in place until the next stage: a Ctrl-C then would kill the
+    # teardown half-way. Put ours back whenever the default shows up.
+    guard = asyncio.create_task(_keep_handlers(install))
     try:
         for _ in range(int(STARTUP_S / 0.02)):
             if server.started or serving.done():
@@ -108,12 +113,20 @@ async def serve_session(
         await _wait(session, on_scored, exit_when_scored)
     finally:
         await session.close()
+        guard.cancel()
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(serving, 5)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         sock.close()
+
+
+async def _keep_handlers(install: Callable[[], None]) -> None:
+    while True:
+        if signal.getsignal(signal.SIGINT) in (signal.default_int_handler, signal.SIG_DFL):
+            install()
+        await asyncio.sleep(GUARD_S)
 
 
 async def _wait(
