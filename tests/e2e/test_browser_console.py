@@ -85,6 +85,7 @@ def _run(drill: ConsoleProcess, views: dict[str, Page], dialogs: list[str]) -> N
     bob.goto(drill.links["join"])
     bob.get_by_label("Your name").fill("bob")
     bob.get_by_label("Your role in the incident").select_option("communications")
+    _shot(bob, "01-trainee-join")
     bob.get_by_role("button", name="Join").click()
     expect(bob.locator(".me")).to_contain_text("bob · communications")
     # Alice waits on her personal link until the pager goes off.
@@ -111,6 +112,12 @@ def _run(drill: ConsoleProcess, views: dict[str, Page], dialogs: list[str]) -> N
     alice.get_by_role("button", name="Database: activity, locks, pool").click()
     expect(alice.locator("#diag-out")).to_contain_text("other processes with file open")
     _shot(alice, "04-trainee-diagnostics")
+    # The shop's logs: the failing requests, filtered.
+    alice.get_by_role("link", name="Logs").click()
+    alice.get_by_label("Status").select_option("5xx")
+    alice.get_by_role("button", name="Show").click()
+    expect(alice.locator("#log-lines")).to_contain_text("/orders")
+    _shot(alice, "04-trainee-logs")
     # The runbook: kill the long-running query, with confirmation.
     alice.get_by_role("link", name="Runbook").click()
     alice.locator('[data-action="db.kill_long_queries"]').click()
