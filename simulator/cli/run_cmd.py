@@ -111,7 +111,15 @@ def run(
     pagerduty_routing_key: str | None,
     pagerduty_url: str,
 ) -> None:
-    """Run the drill SCENARIO (an id from scenarios/ or a YAML file)."""
+    """Run the drill SCENARIO (an id from scenarios/ or a YAML file).
+
+    With --autopilot the automated responder works the incident. Without it,
+    people do, through the console served here on 127.0.0.1: the join links
+    (facilitator, observers, trainees) are printed, the facilitator starts the
+    drill from the browser (or --start-now), and responders can also use
+    `chaosdrill incident ...` from a terminal. Ctrl-C aborts the drill (every
+    fault reverted) and still writes the results.
+    """
     if backend != "local":
         fail("the docker backend is not built yet; use --backend local")
     if detector != "builtin":

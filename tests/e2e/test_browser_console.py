@@ -153,6 +153,8 @@ def _run(drill: ConsoleProcess, views: dict[str, Page], dialogs: list[str]) -> N
     boss.reload()
     boss.get_by_role("button", name="Score now").click(timeout=WAIT_MS)
     expect(boss.locator("#toast")).to_contain_text("Scoring")
+    # Open pages follow the drill: alice's review page reloads itself once it is scored.
+    expect(alice.locator("body")).to_have_attribute("data-phase", "scored", timeout=WAIT_MS)
     alice.get_by_role("link", name="Scorecard", exact=True).click()
     expect(alice.get_by_text("Your scorecard — alice (commander)")).to_be_visible(timeout=WAIT_MS)
     expect(alice.locator("#scorecard")).to_contain_text("What a good response looked like")

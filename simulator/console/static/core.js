@@ -109,13 +109,15 @@
       CD.refresh();
       if (data.reload && data.phase !== document.body.dataset.phase) {
         if (CD.dirty) CD.toast("The drill moved on (" + data.phase + "); reload the page when you are ready.");
-        else setTimeout(() => location.reload(), 300);
+        else setTimeout(() => { if (!CD.leaving) location.reload(); }, 300);
       }
       if (data.phase === "closed") CD.toast("The facilitator ended the session.");
     });
     CD.source = source;
   }
   document.addEventListener("input", (e) => { if (e.target.closest("form")) CD.dirty = true; });
+  // A click on a link while the drill moves on: follow the click, do not reload under it.
+  window.addEventListener("beforeunload", () => { CD.leaving = true; });
 
   /* The pager banner: loud until someone acknowledges. */
   function pager(state) {
