@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from simulator.env.services import spawn_detached
+
 LOG = Path("/var/log/chaosdrill-dockerd.log")
 
 
@@ -29,14 +31,9 @@ def ensure_dockerd(timeout_s: float = 60.0) -> str | None:
         return None
     if os.geteuid() != 0 or not shutil.which("dockerd"):
         return "dockerd is not running and cannot be started here (needs root and docker.io)"
-    with LOG.open("ab") as log:
-        subprocess.Popen(
-            ["dockerd", "--storage-driver=vfs"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    # Detached (re-parented to init): dockerd outlives whoever started it, and no
+    # Popen handle is left to be garbage-collected while it runs.
+    spawn_detached(["dockerd", "--storage-driver=vfs"], LOG)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if docker_running():
