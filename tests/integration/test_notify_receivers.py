@@ -182,7 +182,7 @@ def test_a_failing_notifier_never_stops_the_drill(receiver: Receiver, tmp_path: 
 
 
 def test_a_slow_notifier_does_not_hold_up_the_log(receiver: Receiver, tmp_path: Path) -> None:
-    receiver.delay_s = 1.0
+    receiver.delay_s = 0.3
     log = EventLog(tmp_path / "events.db", "drill-1")
     dispatcher = Dispatcher([SlackWebhook(f"{receiver.url}/slow")], log)
     _drill(log)
