@@ -24,6 +24,7 @@ from simulator.drill.results import DrillResult
 from simulator.drill.run import run_drill
 from simulator.faults.registry import check_params
 from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
+from simulator.prometheus.select import detector_factory
 from simulator.scenario.loader import find_scenario
 
 
@@ -65,6 +66,19 @@ def database_for(target: str, given: str | None) -> str | None:
     default=None,
     help="playbook.yaml to use (default: the repository's).",
 )
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Prometheus rules file to alert with (--detector prometheus; default: the playbook's).",
+)
+@click.option(
+    "--prometheus-url",
+    envvar="CHAOSDRILL_PROMETHEUS_URL",
+    default=None,
+    help="Read alerts from this running Prometheus instead of starting one.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 @click.option("--port", default=0, show_default=True, help="Console port on 127.0.0.1 (0: free).")
 @click.option(
@@ -100,6 +114,8 @@ def run(
     report_dir: Path | None,
     database_url: str | None,
     playbook_path: Path | None,
+    rules_file: Path | None,
+    prometheus_url: str | None,
     as_json: bool,
     port: int,
     trainees: tuple[str, ...],
@@ -120,14 +136,14 @@ def run(
     `chaosdrill incident ...` from a terminal. Ctrl-C aborts the drill (every
     fault reverted) and still writes the results.
     """
-    if backend != "local":
-        fail("the docker backend is not built yet; use --backend local")
-    if detector != "builtin":
-        fail("the prometheus detector is not built yet; use --detector builtin")
+    factory = detector_factory(detector, rules_file, prometheus_url)
     people = [parse_trainee(spec) for spec in trainees]
     playbook = load_playbook(playbook_path)
     loaded = find_scenario(scenario, check_params=check_params, playbook=playbook)
-    url = database_for(loaded.target.database, database_url)
+    if backend == "local":
+        url = database_for(loaded.target.database, database_url)
+    else:  # the docker stack brings its own PostgreSQL container
+        url = "postgres" if loaded.target.database == "postgres" else None
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     directory = report_dir or Path("reports") / f"{loaded.id}-{stamp}"
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -145,6 +161,9 @@ def run(
             database_url=url,
             progress=None if as_json else Progress(console),
             notifiers=notifiers,
+            backend=backend,
+            detector_factory=factory,
+            detector=detector,
         )
     else:
         settings = DrillSettings(
@@ -153,6 +172,9 @@ def run(
             database_url=url,
             review_window_s=review_window,
             notifiers=notifiers,
+            backend=backend,
+            detector=detector,
+            detector_factory=factory,
         )
         session = run_console(
             settings,

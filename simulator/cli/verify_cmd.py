@@ -17,6 +17,8 @@ from simulator.drill.progress import Progress
 from simulator.drill.run import run_drill
 from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
 from simulator.faults.registry import check_params
+from simulator.prometheus.select import detector_factory
+from simulator.prometheus.teamrules import coverage_cases
 from simulator.scenario.loader import find_scenario, load_scenarios
 from simulator.scenario.model import Scenario
 
@@ -53,6 +55,20 @@ def _scenarios(args: tuple[str, ...]) -> list[Scenario]:
     envvar="CHAOSDRILL_DATABASE_URL",
     help="PostgreSQL for scenarios that target it.",
 )
+@click.option(
+    "--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True
+)
+@click.option(
+    "--detector", type=click.Choice(["builtin", "prometheus"]), default="builtin", show_default=True
+)
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The team's Prometheus rules file to check against real faults (--detector prometheus).",
+)
+@click.option("--prometheus-url", envvar="CHAOSDRILL_PROMETHEUS_URL", default=None)
 @click.option("--verbose", "-v", is_flag=True, help="Show each drill's timeline.")
 @user_errors
 def verify(
@@ -60,6 +76,10 @@ def verify(
     junit: Path | None,
     report_dir: Path | None,
     database_url: str | None,
+    backend: str,
+    detector: str,
+    rules_file: Path | None,
+    prometheus_url: str | None,
     verbose: bool,
 ) -> None:
     """Inject each scenario's faults; fail if an expected alert did not fire in budget
@@ -68,12 +88,16 @@ def verify(
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     playbook = load_playbook()
     chosen = _scenarios(scenarios)
+    # Every mistake in the detector's settings is one sentence before any drill runs.
+    factory = detector_factory(detector, rules_file, prometheus_url)
     verdicts: list[Verdict] = []
     with tempfile.TemporaryDirectory(prefix="chaosdrill-verify-") as tmp:
         root = report_dir or Path(tmp)
         for scenario in chosen:
             console.print(f"[bold]verify {scenario.id}[/bold]: {scenario.title}")
             url = database_url or os.environ.get("CHAOSDRILL_DATABASE_URL")
+            if backend == "docker":  # the stack brings its own PostgreSQL container
+                url = "postgres"
             if scenario.target.database == "postgres" and not url:
                 verdicts.append(
                     Verdict(
@@ -97,8 +121,15 @@ def verify(
                 database_url=url if scenario.target.database == "postgres" else None,
                 progress=Progress(console) if verbose else None,
                 store_history=False,
+                backend=backend,
+                detector_factory=factory,
+                detector=detector,
             )
             verdict = judge(scenario.id, result, read_jsonl(result.files["log"]), scenario.expected)
+            if rules_file is not None:
+                verdict.cases[:0] = coverage_cases(
+                    scenario.id, rules_file, scenario.expected.alerts
+                )
             verdicts.append(verdict)
             for case in verdict.cases:
                 mark = "[green]pass[/green]" if case.passed else "[red]FAIL[/red]"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from scoring.playbook import Playbook
 from simulator.console.auth import Principal
+from simulator.drill.detectors import DetectorFactory
 from simulator.drill.engine import Drill, DrillOptions
 from simulator.drill.eventlog import EventLog
 from simulator.drill.results import DrillResult, finish
@@ -42,6 +43,9 @@ class DrillSettings:
     review_window_s: float = 300.0
     store_history: bool = True
     notifiers: list[Notifier] = field(default_factory=list)
+    backend: str = "local"
+    detector: str = "builtin"
+    detector_factory: DetectorFactory | None = None
 
 
 class LiveDrill:
@@ -69,6 +73,9 @@ class LiveDrill:
                 database_url=settings.database_url,
                 participants=people,
                 team=settings.team,
+                backend=settings.backend,
+                detector=settings.detector,
+                detector_factory=settings.detector_factory,
             )
         )
         self.stage = "running"

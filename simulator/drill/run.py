@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scoring.playbook import Playbook
 from simulator.drill.autopilot import Autopilot
+from simulator.drill.detectors import DetectorFactory
 from simulator.drill.engine import Drill, DrillOptions
 from simulator.drill.progress import Progress
 from simulator.drill.results import DrillResult, finish
@@ -27,6 +28,9 @@ def run_drill(
     state_root: Path = Path(".chaosdrill"),
     store_history: bool = True,
     notifiers: list[Notifier] | None = None,
+    backend: str = "local",
+    detector_factory: DetectorFactory | None = None,
+    detector: str = "builtin",
 ) -> DrillResult:
     """Run `scenario` with the autopilot responding; always tears down.
 
@@ -40,6 +44,9 @@ def run_drill(
             report_dir=report_dir,
             state_root=state_root,
             database_url=database_url,
+            backend=backend,
+            detector_factory=detector_factory,
+            detector=detector,
         )
     )
     if progress is not None:
