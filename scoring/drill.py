@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 from scoring.events import Event
 
@@ -138,11 +139,15 @@ class DrillView:
         """Trainees: declared participants, then anyone who made a decision, in order."""
         return list(self._trainees)
 
+    def _participants(self) -> list[dict[str, Any]]:
+        """Declared at the start, then those who joined later (`participant.joined`)."""
+        declared = [p for p in self.started_data.get("participants", []) if isinstance(p, dict)]
+        joined = [e.data for e in self._by_type.get("participant.joined", [])]
+        return [*declared, *joined]
+
     def _find_trainees(self) -> list[str]:
         declared = [
-            TRAINEE_PREFIX + str(p.get("name"))
-            for p in self.started_data.get("participants", [])
-            if isinstance(p, dict) and p.get("name")
+            TRAINEE_PREFIX + str(p.get("name")) for p in self._participants() if p.get("name")
         ]
         # Chatting or looking at a dashboard does not make someone a responder; a decision does.
         seen = [
@@ -165,9 +170,9 @@ class DrillView:
         return self._sli_times
 
     def role_of(self, actor: str) -> str:
-        """The role a participant was given in drill.started, or ""."""
-        for participant in self.started_data.get("participants", []):
-            if isinstance(participant, dict) and participant.get("name") == actor_name(actor):
+        """The role a participant was given (at the start or on joining), or ""."""
+        for participant in self._participants():
+            if participant.get("name") == actor_name(actor):
                 return str(participant.get("role", ""))
         return ""
 

@@ -32,6 +32,7 @@ Event types and their `data` (the contract between engine and scoring):
 | drill.aborted | reason |
 | drill.finished | outcome (resolved / time_limit) |
 | drill.extended | seconds, total_extra_s (the facilitator added time) |
+| participant.joined | name, role (a trainee who joined after the start) |
 | teardown.done | seconds (everything reverted and stopped) |
 
 `actor` is who caused the event: "engine", "detector", "autopilot",

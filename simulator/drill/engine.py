@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,7 +64,9 @@ class Drill:
         self.dir = options.report_dir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.log = EventLog(self.dir / "events.db", self.id)
-        self.state_dir = (options.state_root / "drills" / self.id / "env").resolve()
+        # An opaque directory: the drill id starts with the scenario id, which names
+        # the cause, and paths show up in what trainees see.
+        self.state_dir = (options.state_root / "drills" / uuid.uuid4().hex[:12] / "env").resolve()
         self.responses = Responses(self.log, options.playbook, self.state_dir)
         self.phase = "setup"
         self.outcome = "incomplete"
@@ -171,9 +174,13 @@ class Drill:
             self.outcome = "aborted"
             self.log.append("drill.aborted", {"reason": str(exc)})
         finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
-            await self._teardown()
+            # The handlers stay through teardown: a second Ctrl-C only repeats the
+            # abort, it never cuts the revert short.
+            try:
+                await self._teardown()
+            finally:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
         return self.outcome
 
     # -- phases ----------------------------------------------------------------------
