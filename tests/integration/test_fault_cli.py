@@ -8,27 +8,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from simulator.faults.journal import load_journal
 from simulator.faults.manager import FaultManager
-from tests.integration.faults_env import current, eventually, start_env, status_of, stop_env
+from tests.integration.faults_env import current, eventually, start_env, status_of
 
 pytestmark = pytest.mark.integration
 CLI = [sys.executable, "-m", "simulator.cli"]
-
-
-@pytest.fixture(scope="module")
-def env_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    state_dir = tmp_path_factory.mktemp("env")
-    start_env(state_dir)
-    try:
-        yield state_dir
-    finally:
-        stop_env(state_dir)
 
 
 def chaosdrill(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

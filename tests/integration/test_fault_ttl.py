@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -29,25 +29,13 @@ from tests.integration.faults_env import (
     needs,
     new_order,
     paid,
-    start_env,
     status_of,
     statuses,
-    stop_env,
 )
 
 pytestmark = pytest.mark.integration
 TTL_S = 3.0
 GRACE_S = 10.0  # restarts and the watchdog's 0.5 s tick
-
-
-@pytest.fixture(scope="module")
-def env_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    state_dir = tmp_path_factory.mktemp("env")
-    start_env(state_dir)
-    try:
-        yield state_dir
-    finally:
-        stop_env(state_dir)
 
 
 def _shop(d: Path) -> str:

@@ -22,23 +22,11 @@ from tests.integration.faults_env import (
     new_order,
     paid,
     rss_mb,
-    start_env,
     status_of,
     statuses,
-    stop_env,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def env_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    state_dir = tmp_path_factory.mktemp("env")
-    start_env(state_dir)
-    try:
-        yield state_dir
-    finally:
-        stop_env(state_dir)
 
 
 @pytest.fixture
