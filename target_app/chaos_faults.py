@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from abc import ABC, abstractmethod
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
@@ -75,7 +76,7 @@ class LatencyInjection(_RouteScoped):
         return {"ms": self.ms, "jitter_ms": self.jitter_ms, "routes": list(self.routes)}
 
 
-class _Background:
+class _Background(ABC):
     """A fault run by daemon threads that watch one stop flag."""
 
     name = "fault"
@@ -92,8 +93,9 @@ class _Background:
     def end(self) -> None:
         self._stop.set()
 
+    @abstractmethod
     def _run(self) -> None:
-        raise NotImplementedError
+        """The worker's loop; it returns when `self._stop` is set."""
 
 
 class CpuBurn(_Background):

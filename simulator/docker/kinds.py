@@ -12,6 +12,7 @@ Kinds the docker stack cannot express say so in one sentence.
 from __future__ import annotations
 
 import time
+from abc import abstractmethod
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -211,8 +212,9 @@ class PacketFault(ContainerFault):
         require_nsenter()
         super().check(backend, params)
 
+    @abstractmethod
     def rule(self, params: FaultParams, fault_id: str) -> list[str]:
-        raise NotImplementedError
+        """The iptables rule (after the chain) this fault inserts."""
 
     def inject(
         self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
