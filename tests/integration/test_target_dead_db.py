@@ -7,11 +7,10 @@ is a port that accepts and never answers (a blackhole) or one that refuses.
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,35 +22,6 @@ from tests.conftest import LOOPBACK_CLIENT, ShopApp
 
 pytestmark = pytest.mark.integration
 NEW_CUSTOMER = {"name": "Locked Out", "email": "locked@example.org", "country": "US"}
-
-
-@pytest.fixture
-def blackhole_port() -> Iterator[int]:
-    """A TCP port that accepts connections and never says a word."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        stop.set()
-        thread.join(2)
-        for conn in held:
-            conn.close()
-        listener.close()
 
 
 def _exclusive_lock(shop_app: ShopApp) -> sqlite3.Connection:
