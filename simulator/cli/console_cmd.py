@@ -10,6 +10,7 @@ from rich.console import Console
 
 from scoring.playbook import load_playbook
 from simulator.cli.errors import user_errors
+from simulator.cli.options import database_url_option, playbook_option
 from simulator.console.launch import parse_trainee, run_console
 from simulator.console.live import DrillSettings
 from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
@@ -31,18 +32,8 @@ from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
     show_default=True,
     help="Each drill's results go below.",
 )
-@click.option(
-    "--database-url",
-    envvar="CHAOSDRILL_DATABASE_URL",
-    help="PostgreSQL for scenarios that target it.",
-)
-@click.option(
-    "--playbook",
-    "playbook_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="playbook.yaml to use (default: the repository's).",
-)
+@database_url_option
+@playbook_option
 @click.option("--team", default="on-call", show_default=True, help="The team being drilled.")
 @click.option(
     "--review-window",

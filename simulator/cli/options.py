@@ -25,3 +25,17 @@ def resolve_state_dir(value: Path | None) -> Path:
 
 def json_option(func: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+database_url_option = click.option(
+    "--database-url",
+    envvar="CHAOSDRILL_DATABASE_URL",
+    help="PostgreSQL for scenarios that target it.",
+)
+playbook_option = click.option(
+    "--playbook",
+    "playbook_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="playbook.yaml to use (default: the repository's).",
+)

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from scoring.playbook import load_playbook
 from simulator.cli.errors import fail, user_errors
+from simulator.cli.options import database_url_option, playbook_option
 from simulator.console.launch import parse_trainee, run_console
 from simulator.console.live import DrillSettings
 from simulator.drill.progress import Progress
@@ -54,18 +55,8 @@ def database_for(target: str, given: str | None) -> str | None:
     default=None,
     help="Where the log and reports go (default reports/DRILL).",
 )
-@click.option(
-    "--database-url",
-    envvar="CHAOSDRILL_DATABASE_URL",
-    help="PostgreSQL for scenarios that target it.",
-)
-@click.option(
-    "--playbook",
-    "playbook_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="playbook.yaml to use (default: the repository's).",
-)
+@database_url_option
+@playbook_option
 @click.option(
     "--rules",
     "rules_file",

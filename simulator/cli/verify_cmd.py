@@ -13,6 +13,7 @@ from rich.table import Table
 from scoring.events import read_jsonl
 from scoring.playbook import load_playbook
 from simulator.cli.errors import user_errors
+from simulator.cli.options import database_url_option
 from simulator.drill.progress import Progress
 from simulator.drill.run import run_drill
 from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
@@ -50,11 +51,7 @@ def _scenarios(args: tuple[str, ...]) -> list[Scenario]:
     default=None,
     help="Keep each drill's log and reports under this directory.",
 )
-@click.option(
-    "--database-url",
-    envvar="CHAOSDRILL_DATABASE_URL",
-    help="PostgreSQL for scenarios that target it.",
-)
+@database_url_option
 @click.option(
     "--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True
 )
