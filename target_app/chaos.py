@@ -120,6 +120,15 @@ class ChaosControls:
             previous.end()
         setting.begin()
 
+    def extend(self, kind: str, ttl_s: float) -> bool:
+        """Give an active setting `ttl_s` more seconds from now (a drill was extended)."""
+        with self._lock:
+            setting = self._active.get(kind)
+            if setting is None:
+                return False
+            setting.expires_at = time.monotonic() + ttl_s
+            return True
+
     def set_flags(self, values: dict[str, Any], ttl_s: float | None) -> None:
         """Set some flags; with `ttl_s` they fall back to their defaults after it."""
         with self._lock:

@@ -20,6 +20,7 @@ from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import database_url_option, playbook_option
 from simulator.console.launch import parse_trainee, run_console
 from simulator.console.live import DrillSettings
+from simulator.drill.engine import archive_report_dir, check_report_dir
 from simulator.drill.progress import Progress
 from simulator.drill.results import DrillResult
 from simulator.drill.run import run_drill
@@ -70,6 +71,11 @@ def database_for(target: str, given: str | None) -> str | None:
     default=None,
     help="Read alerts from this running Prometheus instead of starting one.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="If --report-dir already holds a drill, move it aside (DIR.old-STAMP) first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 @click.option("--port", default=0, show_default=True, help="Console port on 127.0.0.1 (0: free).")
 @click.option(
@@ -107,6 +113,7 @@ def run(
     playbook_path: Path | None,
     rules_file: Path | None,
     prometheus_url: str | None,
+    force: bool,
     as_json: bool,
     port: int,
     trainees: tuple[str, ...],
@@ -126,6 +133,10 @@ def run(
     drill from the browser (or --start-now), and responders can also use
     `chaosdrill incident ...` from a terminal. Ctrl-C aborts the drill (every
     fault reverted) and still writes the results.
+
+    Exit status: 0 the drill completed (resolved or time limit), 1 it was aborted
+    or failed mid-drill, 2 bad input, 130 / 143 interrupted by SIGINT / SIGTERM
+    (after teardown and results).
     """
     factory = detector_factory(detector, rules_file, prometheus_url)
     people = [parse_trainee(spec) for spec in trainees]
@@ -137,6 +148,11 @@ def run(
         url = "postgres" if loaded.target.database == "postgres" else None
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     directory = report_dir or Path("reports") / f"{loaded.id}-{stamp}"
+    if force:
+        moved = archive_report_dir(directory)
+        if moved is not None and not as_json:
+            click.echo(f"moved the earlier drill in {directory} to {moved}", err=True)
+    check_report_dir(directory)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     notifiers = notifiers_from(
         NotifyConfig(slack_webhook_url, pagerduty_routing_key, pagerduty_url)
@@ -185,6 +201,8 @@ def run(
             return
         result = live.result
     _print(result, as_json, console)
+    if result.exit_code:
+        raise SystemExit(result.exit_code)
 
 
 def _print(result: DrillResult, as_json: bool, console: Console) -> None:

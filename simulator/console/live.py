@@ -22,6 +22,7 @@ from simulator.drill.detectors import DetectorFactory
 from simulator.drill.engine import Drill, DrillOptions
 from simulator.drill.eventlog import EventLog
 from simulator.drill.results import DrillResult, finish
+from simulator.drill.run import exit_code
 from simulator.notify import Dispatcher, Notifier
 from simulator.scenario.model import Scenario
 
@@ -113,6 +114,7 @@ class LiveDrill:
                 self.settings.playbook,
                 store_history=self.settings.store_history,
             )
+            self.result.exit_code = exit_code(self.drill)
         except Exception as exc:  # shown to the facilitator; the session goes on
             self.error = f"{type(exc).__name__}: {exc}"
         finally:

@@ -47,7 +47,9 @@ def _same(data: dict[str, Any]) -> dict[str, Any]:
 def _action(data: dict[str, Any]) -> dict[str, Any]:
     # The evidence and detail are the responder's own; nothing says which fault ended.
     return {
-        k: v for k, v in data.items() if k in ("action", "args", "result", "detail", "evidence")
+        k: v
+        for k, v in data.items()
+        if k in ("action_id", "action", "args", "result", "detail", "evidence")
     }
 
 
@@ -68,6 +70,7 @@ TRAINEE_EVENTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "incident.update_posted": _same,
     "incident.resolved": _same,
     "diagnostic.viewed": _same,
+    "action.started": _action,
     "action.executed": _action,
     "hint.given": lambda d: {"text": d.get("text"), "source": d.get("source")},
     "service.recovered": _same,

@@ -155,7 +155,9 @@ def ends_docker(
     return True
 
 
-def apply_docker(state_dir: Path, action: str, arg: str | None = None) -> Any:
+def apply_docker(
+    state_dir: Path, action: str, arg: str | None = None, action_id: str | None = None
+) -> Any:
     """`remediation.apply.apply` for a docker environment (same result type)."""
     from simulator.remediation.apply import RemediationResult, UnknownAction
 
@@ -172,7 +174,7 @@ def apply_docker(state_dir: Path, action: str, arg: str | None = None) -> Any:
     result = RemediationResult(action, arg, detail)
     for entry in manager.active():
         if ends_docker(action, arg, entry.kind, entry.params, entry.target):
-            result.ended.append(manager.revert(entry.id, reason=f"remediated:{action}"))
+            result.ended.append(manager.revert(entry.id, "remediated", by=action_id))
     if spec.restarts_shop or action == "container.recreate":
         result.reasserted = manager.reassert()
     return result

@@ -8,8 +8,10 @@ and detector stopped, environment down, results written.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
 from simulator.drill.responses import Responses
 from simulator.drill.stale import cleanup_stale
 from simulator.env import lifecycle
+from simulator.faults.errors import FaultError
 from simulator.faults.journal import JournalEntry
 from simulator.faults.manager import FaultManager
 from simulator.load.config import LoadConfig
@@ -39,6 +42,34 @@ TICK_S = 0.5
 
 class DrillAborted(Exception):
     """The drill stopped early; the message says why (Ctrl-C, no steady state...)."""
+
+
+class ReportDirInUse(ValueError):
+    """The report directory already holds a drill; the message says what to do."""
+
+
+def check_report_dir(directory: Path) -> None:
+    """Two drills never share one event log: refuse a directory that holds one."""
+    for name in ("events.db", "events.jsonl"):
+        if (directory / name).exists():
+            raise ReportDirInUse(
+                f"{directory} already holds a drill ({name}); choose another --report-dir, "
+                "or pass --force to archive the old one beside it and start afresh"
+            )
+
+
+def archive_report_dir(directory: Path) -> Path | None:
+    """Move a used report directory aside (DIR.old-STAMP); returns where it went."""
+    if not directory.exists() or not any(directory.iterdir()):
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = directory.with_name(f"{directory.name}.old-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = directory.with_name(f"{directory.name}.old-{stamp}-{n}")
+    directory.rename(target)
+    return target
 
 
 @dataclass
@@ -62,12 +93,17 @@ class Drill:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         self.id = f"{self.scenario.id}-{stamp}"
         self.dir = options.report_dir
+        check_report_dir(self.dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.log = EventLog(self.dir / "events.db", self.id)
         # An opaque directory: the drill id starts with the scenario id, which names
         # the cause, and paths show up in what trainees see.
         self.state_dir = (options.state_root / "drills" / uuid.uuid4().hex[:12] / "env").resolve()
-        self.responses = Responses(self.log, options.playbook, self.state_dir)
+        self.responses = Responses(
+            self.log, options.playbook, self.state_dir, on_faults_changed=self._sync_ends
+        )
+        self.interrupted_by: int | None = None  # SIGINT / SIGTERM, when that ended the drill
+        self.failed = False  # a fault, remediation or the engine itself failed mid-drill
         self.phase = "setup"
         self.outcome = "incomplete"
         self.t0: float | None = None  # drill time of the first fault
@@ -76,6 +112,8 @@ class Drill:
         self._abort = asyncio.Event()
         self._abort_reason = ""
         self._injected: dict[str, str] = {}  # fault id -> kind, still open
+        self._ends_lock = threading.RLock()  # one writer of fault.reverted
+        self._culprits: set[str] = set()  # faults open when an alert fired
         self.load: LoadRunner | None = None
         self.detector: DetectorLike | None = None
         self.extra_s = 0.0  # time the facilitator added
@@ -105,11 +143,21 @@ class Drill:
         source = "scenario" if actor == "engine" else "facilitator"
         self.log.append("hint.given", {"text": text, "source": source}, actor)
 
-    def extend(self, seconds: float, actor: str = "facilitator") -> None:
-        """Give the responders more time before the drill's time limit."""
+    async def extend(self, seconds: float, actor: str = "facilitator") -> None:
+        """Give the responders more time: the time limit and every open fault's TTL,
+        on the far side too, so that no fault ends by itself for lack of time."""
+        extended: list[JournalEntry] = []
+        if self._injected:
+            extended = await asyncio.to_thread(FaultManager(self.state_dir).extend, seconds)
         self.extra_s += seconds
         self.log.append(
-            "drill.extended", {"seconds": seconds, "total_extra_s": self.extra_s}, actor
+            "drill.extended",
+            {
+                "seconds": seconds,
+                "total_extra_s": self.extra_s,
+                "faults_extended": [e.id for e in extended],
+            },
+            actor,
         )
 
     async def inject_extra(
@@ -139,7 +187,8 @@ class Drill:
         ttl_s: float,
         actor: str = "engine",
     ) -> None:
-        self._injected[fault_id] = kind
+        with self._ends_lock:
+            self._injected[fault_id] = kind
         if self.t0 is None:
             self.t0, self.phase = self.log.now(), "incident"
         self.log.append(
@@ -165,14 +214,18 @@ class Drill:
         """Run the whole drill; returns its outcome (resolved / time_limit / aborted)."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.abort, f"interrupted by {sig.name}")
+            loop.add_signal_handler(sig, self._on_signal, sig)
         try:
             await self._setup()
             await self._wait_steady()
             self.outcome = await self._exercise()
         except DrillAborted as exc:
             self.outcome = "aborted"
-            self.log.append("drill.aborted", {"reason": str(exc)})
+            self.log.append("drill.aborted", {"reason": str(exc) or "the drill was aborted"})
+        except Exception as exc:  # a failure mid-drill ends the drill, never its results
+            self.outcome, self.failed = "aborted", True
+            what = str(exc) or type(exc).__name__
+            self.log.append("drill.aborted", {"reason": f"the drill failed: {what}"})
         finally:
             # The handlers stay through teardown: a second Ctrl-C only repeats the
             # abort, it never cuts the revert short.
@@ -182,6 +235,11 @@ class Drill:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
         return self.outcome
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self.interrupted_by is None and not self.aborted:
+            self.interrupted_by = int(sig)
+        self.abort(f"interrupted by {sig.name}")
 
     # -- phases ----------------------------------------------------------------------
     async def _setup(self) -> None:
@@ -201,6 +259,7 @@ class Drill:
         cleanup_stale(self.options.state_root)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "owner.pid").write_text(str(os.getpid()))
+        self._write_pointer()
         options = lifecycle.EnvOptions(
             state_dir=self.state_dir,
             database_url=self.options.database_url,
@@ -257,7 +316,14 @@ class Drill:
             while pending and now - start >= pending[0].at_s:
                 fault = pending.pop(0)
                 ttl = fault.ttl_s or self.scenario.time_limit_s + 60
-                entry = await self._inject(faults, fault.kind, fault.params, ttl)
+                try:
+                    entry = await self._inject(faults, fault.kind, fault.params, ttl)
+                except FaultError as exc:
+                    self.failed = True
+                    raise DrillAborted(
+                        f"the fault {fault.kind} could not be injected: "
+                        f"{str(exc) or type(exc).__name__}"
+                    ) from exc
                 self._record_injection(entry.id, entry.kind, entry.params, entry.target, ttl)
                 if fault.until == "duration" and fault.duration_s:
                     timed.append((self.log.now() + fault.duration_s, entry.id))
@@ -265,7 +331,7 @@ class Drill:
                 timed.remove((at, fault_id))
                 if fault_id in self._injected:
                     await asyncio.to_thread(faults.revert, fault_id, "duration")
-            await asyncio.to_thread(self._sync_reverted, faults)
+            await asyncio.to_thread(self._sync_ends)
             if self.t0 is not None:
                 while hints and now - self.t0 >= hints[0].after_s and not self._resolved():
                     self.log.append("hint.given", {"text": hints.pop(0).text, "source": "scenario"})
@@ -284,18 +350,10 @@ class Drill:
         start = time.monotonic()
         faults = FaultManager(self.state_dir)
         try:
-            reverted = await asyncio.to_thread(
-                faults.revert_all, "abort" if self.aborted else "drill-end"
-            )
-            for entry in reverted:
-                if entry.id in self._injected:
-                    self._injected.pop(entry.id)
-                    self.log.append(
-                        "fault.reverted",
-                        {"fault_id": entry.id, "kind": entry.kind, "reason": entry.revert_reason},
-                    )
+            await asyncio.to_thread(faults.revert_all, "abort" if self.aborted else "teardown")
         except Exception as exc:  # keep tearing down; cleanup runs again at next start
             self.log.append("teardown.error", {"step": "revert", "error": str(exc)})
+        await asyncio.to_thread(self._sync_ends)
         if self.detector is not None:
             await self.detector.stop()
         if self.load is not None:
@@ -312,7 +370,9 @@ class Drill:
             if not self._steady_reached.is_set():
                 if self._steady.feed(output):
                     self._steady_reached.set()
-            elif self.t0 is not None and self.recovery.feed(output, len(self.firing)):
+            elif self.t0 is not None and self.recovery.feed(
+                output, len(self.firing) + self._open_culprits()
+            ):
                 self.log.append(
                     "service.recovered",
                     {
@@ -337,6 +397,8 @@ class Drill:
             self.log.append("alert.resolved", output.event_data(), "detector")
 
     def _fire(self, alert: AlertFiring) -> None:
+        with self._ends_lock:
+            self._culprits.update(self._injected)
         self.firing[alert.alert_id] = alert
         self.log.append("alert.firing", alert.event_data(), "detector")
         self.recovery.arm()
@@ -348,18 +410,54 @@ class Drill:
     def _escalate(self, now: float) -> None:
         escalate(self.pager, self.log, self.responses, now)
 
-    def _sync_reverted(self, faults: FaultManager) -> None:
-        """Faults that ended on the far side (their TTL) are facts of the drill too."""
-        open_ids = {e.id for e in faults.active()}
-        for fault_id in [f for f in self._injected if f not in open_ids]:
-            kind = self._injected.pop(fault_id)
-            if not any(
-                e.type == "fault.reverted" and e.data.get("fault_id") == fault_id
-                for e in self.log.of_type("fault.reverted")
-            ):
-                self.log.append(
-                    "fault.reverted", {"fault_id": fault_id, "kind": kind, "reason": "ttl"}
-                )
+    def _sync_ends(self) -> None:
+        """The one writer of `fault.reverted`: how and when each fault ended, exactly
+        as the fault manager recorded it in the journal (remediated by action N,
+        duration, ttl, operator, teardown, abort). Called by the tick, right after
+        every responder action, and at teardown; each end is logged once."""
+        with self._ends_lock:
+            if not self._injected:
+                return
+            try:
+                entries = FaultManager(self.state_dir).entries()
+            except (OSError, ValueError) as exc:  # unreadable journal: the next call retries
+                self.log.append("teardown.error", {"step": "journal", "error": str(exc)})
+                return
+            for entry in entries:
+                if entry.id not in self._injected or entry.status != "reverted":
+                    continue
+                self._injected.pop(entry.id)
+                data: dict[str, Any] = {
+                    "fault_id": entry.id,
+                    "kind": entry.kind,
+                    "reason": entry.revert_reason or "teardown",
+                }
+                if entry.ended_by:
+                    data["action_id"] = entry.ended_by
+                    seq = self.responses.action_seqs.get(entry.ended_by)
+                    if seq is not None:
+                        data["action_seq"] = seq
+                if entry.reverted_at is not None:
+                    data["ended_wall"] = datetime.fromtimestamp(entry.reverted_at, UTC).isoformat()
+                self.log.append("fault.reverted", data)
+
+    def _open_culprits(self) -> int:
+        """Faults that broke the SLIs (open when an alert fired) and have not ended:
+        while any is open, the service has not recovered, whatever one sample says."""
+        with self._ends_lock:
+            return len(self._culprits & self._injected.keys())
+
+    def _write_pointer(self) -> None:
+        """`drills/<opaque>/drill.json`: how `score`/`cleanup` find a killed drill."""
+        pointer = {
+            "drill_id": self.id,
+            "scenario_id": self.scenario.id,
+            "events_db": str(self.log.path.resolve()),
+            "report_dir": str(self.dir.resolve()),
+            "engine_pid": os.getpid(),
+            "started_wall": datetime.now(UTC).isoformat(),
+        }
+        (self.state_dir.parent / "drill.json").write_text(json.dumps(pointer, indent=2))
 
     def _resolved(self) -> bool:
         return self.responses.incident is not None and self.responses.incident.resolved

@@ -50,6 +50,13 @@ class EventLog:
         self._lock = threading.Lock()
         self._subscribers: list[Subscriber] = []
         self._events: list[Event] = []
+        row = self._db.execute("SELECT COUNT(*), MAX(drill_id) FROM events").fetchone()
+        if row[0]:
+            self._db.close()
+            raise ValueError(
+                f"{path} already holds the log of drill {row[1]}; two drills never share "
+                "one event log: choose another report directory"
+            )
 
     def now(self) -> float:
         """Seconds since the drill started."""
@@ -68,7 +75,7 @@ class EventLog:
         """Record one fact; subscribers hear of it after it is stored."""
         with self._lock:
             event = Event(
-                seq=len(self._events) + 1,
+                seq=self._events[-1].seq + 1 if self._events else 1,
                 drill_id=self.drill_id,
                 type=type_,
                 t=round(self.now(), 3),

@@ -63,6 +63,9 @@ def _describe(event: Event) -> str:
         "incident.severity_set": lambda: f"{d.get('severity')}",
         "incident.assigned": lambda: f"{d.get('team')}",
         "incident.status_changed": lambda: f"{d.get('from')} -> {d.get('to')}",
+        "action.started": lambda: (
+            f"{d.get('action')} {' '.join(map(str, d.get('args') or []))}".strip()
+        ),
         "action.executed": lambda: (
             f"{d.get('action')} {' '.join(map(str, d.get('args') or []))}"
             f" [{d.get('result')}] {d.get('detail')}"

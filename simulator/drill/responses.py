@@ -8,6 +8,9 @@ API; every call becomes an event attributed to its actor ("autopilot",
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +21,26 @@ from simulator.drill import diagnostics
 from simulator.drill.eventlog import EventLog
 from simulator.drill.incident import Incident, IncidentError
 from simulator.env.state import load_state
-from simulator.faults.errors import FaultError
-from simulator.remediation.apply import apply
+from simulator.faults.errors import FaultError, NotApplicable
+from simulator.remediation.apply import RemediationResult, apply
 
 
 class Responses:
-    def __init__(self, log: EventLog, playbook: Playbook, state_dir: Path) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        playbook: Playbook,
+        state_dir: Path,
+        on_faults_changed: Callable[[], None] | None = None,
+    ) -> None:
         self.log = log
         self.playbook = playbook
         self.state_dir = state_dir
         self.incident: Incident | None = None
+        # Called right after every remediation: the engine logs, from the fault
+        # manager's record, how the faults it touched ended.
+        self.on_faults_changed = on_faults_changed
+        self.action_seqs: dict[str, int] = {}  # action id -> seq of its action.started
 
     def _require(self) -> Incident:
         if self.incident is None:
@@ -114,47 +127,51 @@ class Responses:
     async def run_action(
         self, actor: str, action: str, arg: str | None = None, evidence: str | None = None
     ) -> Event:
-        """Really apply a remediation; faults it ends are recorded as remediated."""
+        """Really apply a remediation. `action.started` is logged before it acts (when
+        the responder acted), `action.executed` when it finished; the faults it ended
+        are logged by the engine from the fault manager's record, not here."""
+        action_id = "a-" + uuid.uuid4().hex[:8]
+        args = [arg] if arg else []
+        started = self.log.append(
+            "action.started",
+            _with({"action_id": action_id, "action": action, "args": args}, evidence),
+            actor,
+        )
+        self.action_seqs[action_id] = started.seq
+        begun = time.monotonic()
+        ended: list[str] = []
         try:
-            result = await asyncio.to_thread(apply, self.state_dir, action, arg)
+            result = await asyncio.to_thread(self._apply, action, arg, action_id)
+        except NotApplicable as exc:  # it cannot act here: it did nothing at all
+            outcome, detail = "unavailable", str(exc)
         except (FaultError, ValueError) as exc:
-            return self.log.append(
-                "action.executed",
-                _with(
-                    {
-                        "action": action,
-                        "args": [arg] if arg else [],
-                        "result": "error",
-                        "detail": str(exc),
-                    },
-                    evidence,
-                ),
-                actor,
-            )
-        event = self.log.append(
+            outcome, detail = "error", str(exc)
+        else:
+            outcome, detail = "ok", result.detail
+            ended = [entry.id for entry in result.ended]
+        return self.log.append(
             "action.executed",
             _with(
                 {
+                    "action_id": action_id,
                     "action": action,
-                    "args": [arg] if arg else [],
-                    "result": "ok",
-                    "detail": result.detail,
+                    "args": args,
+                    "result": outcome,
+                    "detail": detail,
+                    "duration_s": round(time.monotonic() - begun, 3),
+                    "ended": ended,
                 },
                 evidence,
             ),
             actor,
         )
-        for entry in result.ended:
-            self.log.append(
-                "fault.reverted",
-                {
-                    "fault_id": entry.id,
-                    "kind": entry.kind,
-                    "reason": "remediated",
-                    "action_seq": event.seq,
-                },
-            )
-        return event
+
+    def _apply(self, action: str, arg: str | None, action_id: str) -> RemediationResult:
+        try:
+            return apply(self.state_dir, action, arg, action_id)
+        finally:
+            if self.on_faults_changed is not None:
+                self.on_faults_changed()
 
 
 def _with(data: dict[str, Any], evidence: str | None) -> dict[str, Any]:

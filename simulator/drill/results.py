@@ -26,6 +26,8 @@ class DrillResult:
     scorecard: Scorecard
     files: dict[str, Path]
     summary: dict[str, Any]
+    # 0 completed; 1 aborted or failed; 130 / 143 interrupted by SIGINT / SIGTERM.
+    exit_code: int = 0
 
 
 def finish(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from pathlib import Path
 
 from scoring.playbook import Playbook
@@ -73,5 +74,16 @@ def run_drill(
         if dispatcher is not None:
             dispatcher.close()
     result = finish(drill.log, report_dir, scenario.expected, playbook, store_history=store_history)
+    result.exit_code = exit_code(drill)
     drill.log.close()
     return result
+
+
+def exit_code(drill: Drill) -> int:
+    """What a CI job should see: 0 the drill completed, 1 it was aborted or failed,
+    128 + the signal when SIGINT/SIGTERM ended it (after teardown and results)."""
+    if drill.interrupted_by in (signal.SIGINT, signal.SIGTERM):
+        return 128 + int(drill.interrupted_by)
+    if drill.failed or drill.outcome == "aborted":
+        return 1
+    return 0

@@ -71,16 +71,38 @@ def judge(
 
 
 def _recovery_case(scenario_id: str, events: list[Event]) -> Case:
+    """Recovery that belongs to the fix: the first `service.recovered` after the last
+    end of a fault that a remediation caused. A fault that expired (its TTL or
+    duration) earns nothing, whatever the SLIs did afterwards."""
     injected = next((e for e in events if e.type == "fault.injected"), None)
-    recovered = next((e for e in events if e.type == "service.recovered"), None)
     actions = [e for e in events if e.type == "action.executed" and e.data.get("result") == "ok"]
+    ends = [e for e in events if e.type == "fault.reverted"]
+    fixed = [e for e in ends if str(e.data.get("reason", "")).split(":")[0] == "remediated"]
     name = "service recovers after remediation"
     if injected is None:
         return Case(scenario_id, name, False, "no fault was injected (the drill stopped early)")
+    tried = ", ".join(str(a.data.get("action")) for a in actions) or "nothing"
+    if not fixed:
+        how = ", ".join(sorted({str(e.data.get("reason")) for e in ends})) or "never"
+        return Case(
+            scenario_id,
+            name,
+            False,
+            f"no remediation ended the fault (it ended: {how}); actions taken: {tried}",
+        )
+    last_fix = max(fixed, key=lambda e: e.seq)
+    recovered = next(
+        (e for e in events if e.type == "service.recovered" and e.seq > last_fix.seq), None
+    )
     if recovered is None:
-        tried = ", ".join(str(a.data.get("action")) for a in actions) or "nothing"
-        return Case(scenario_id, name, False, f"no measured recovery; actions taken: {tried}")
-    fixed_by = ", ".join(str(a.data.get("action")) for a in actions) or "the fault's own end"
+        return Case(
+            scenario_id,
+            name,
+            False,
+            f"no measured recovery after the fix at {last_fix.t - injected.t:.1f}s; "
+            f"actions taken: {tried}",
+        )
+    fixed_by = ", ".join(_fixing_actions(fixed, events)) or tried
     seconds = recovered.t - injected.t
     return Case(
         scenario_id,
@@ -90,6 +112,24 @@ def _recovery_case(scenario_id: str, events: list[Event]) -> Case:
         f"{recovered.data.get('confirm_window_s')}s) after {fixed_by}",
         seconds,
     )
+
+
+def _fixing_actions(fixed: list[Event], events: list[Event]) -> list[str]:
+    """The actions that the remediated ends name (by action_id, or legacy action_seq)."""
+    by_id = {
+        str(e.data.get("action_id")): e
+        for e in events
+        if e.type in ("action.started", "action.executed") and e.data.get("action_id")
+    }
+    by_seq = {e.seq: e for e in events}
+    names: list[str] = []
+    for end in fixed:
+        action = by_id.get(str(end.data.get("action_id"))) or by_seq.get(
+            int(end.data.get("action_seq") or 0)
+        )
+        if action is not None and str(action.data.get("action")) not in names:
+            names.append(str(action.data.get("action")))
+    return names
 
 
 def _triage(events: list[Event], expected: Expectations) -> Triage:

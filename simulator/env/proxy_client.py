@@ -75,6 +75,10 @@ class ProxyClient:
             body["ttl_s"] = ttl_s
         self._call("POST", f"/proxies/{proxy}/toxics", body)
 
+    def extend_toxic(self, proxy: str, name: str, ttl_s: float) -> None:
+        """A new deadline for a toxic: `ttl_s` seconds from now."""
+        self._call("POST", f"/proxies/{proxy}/toxics/{name}", {"ttl_s": ttl_s})
+
     def remove_toxic(self, proxy: str, name: str) -> bool:
         try:
             self._call("DELETE", f"/proxies/{proxy}/toxics/{name}")

@@ -49,6 +49,16 @@ class FaultKind(ABC):
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         """Undo the fault; must be safe to call twice or after the TTL ended it."""
 
+    def extend(
+        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        """Move the far side's own deadline to `ttl_s` from now (a drill was extended).
+
+        The default is for kinds whose far side is the watchdog: it reads the journal's
+        deadline, which the manager has already moved.
+        """
+        return None
+
     @abstractmethod
     def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         """Is the fault still in effect, as seen from the target?"""

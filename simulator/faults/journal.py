@@ -16,6 +16,22 @@ from pydantic import BaseModel, Field
 
 FaultStatus = Literal["injecting", "active", "reverted", "failed"]
 
+# How a fault ended. The fault manager is the one writer of this fact.
+END_REASONS = frozenset(
+    {"remediated", "duration", "ttl", "operator", "teardown", "abort", "cleanup", "env-down"}
+)
+# Older spellings, read as their current reason.
+_LEGACY_REASONS = {"manual": "operator", "drill-end": "teardown"}
+
+
+def end_reason(reason: str) -> str:
+    """The canonical end reason: "remediated:ACTION" -> "remediated", "manual" -> "operator"."""
+    base = reason.split(":", 1)[0]
+    base = _LEGACY_REASONS.get(base, base)
+    if base not in END_REASONS:
+        raise ValueError(f"unknown end reason '{reason}'; one of {', '.join(sorted(END_REASONS))}")
+    return base
+
 
 class JournalEntry(BaseModel):
     id: str = Field(default_factory=lambda: "f-" + uuid.uuid4().hex[:8])
@@ -28,6 +44,7 @@ class JournalEntry(BaseModel):
     undo: dict[str, Any] = Field(default_factory=dict)  # what revert needs
     reverted_at: float | None = None
     revert_reason: str | None = None
+    ended_by: str | None = None  # the id of the action that ended it (reason "remediated")
     error: str | None = None
 
     def ttl_left(self, now: float | None = None) -> float:

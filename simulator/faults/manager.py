@@ -13,7 +13,7 @@ from typing import Any
 from simulator.env.state import EnvState, load_state, lock
 from simulator.faults.backend import LocalBackend
 from simulator.faults.errors import FaultError, UnknownFault
-from simulator.faults.journal import JournalEntry, load_journal, save_journal
+from simulator.faults.journal import JournalEntry, end_reason, load_journal, save_journal
 from simulator.faults.registry import get_kind, parse_params
 
 DEFAULT_TTL_S = 300.0
@@ -82,7 +82,10 @@ class FaultManager:
                 self._reassert(backend)
             return entry
 
-    def revert(self, fault_id: str, reason: str = "manual") -> JournalEntry:
+    def revert(
+        self, fault_id: str, reason: str = "operator", by: str | None = None
+    ) -> JournalEntry:
+        """End one fault and record how (`reason`) and, when remediated, by which action."""
         with lock(self.state_dir):
             entry = load_journal(self.state_dir).get(fault_id)
             if entry is None:
@@ -90,8 +93,28 @@ class FaultManager:
                     f"no fault with id '{fault_id}'; `chaosdrill fault list` shows the active ones"
                 )
             if entry.open:
-                self._revert(self.backend(), entry, reason)
+                self._revert(self.backend(), entry, reason, by)
             return entry
+
+    def extend(self, seconds: float) -> list[JournalEntry]:
+        """Move every open fault's deadline `seconds` later, on the far side too."""
+        if not 0 < seconds <= MAX_TTL_S:
+            raise FaultError(f"an extension must be between 0 and {MAX_TTL_S:.0f}s, not {seconds}")
+        with lock(self.state_dir):
+            entries = load_journal(self.state_dir).open_entries()
+            if not entries:
+                return []
+            backend = self.backend()
+            for entry in entries:
+                entry.deadline += seconds
+                _store(self.state_dir, entry)  # the watchdog's deadline first
+                kind = get_kind(entry.kind, backend.name)
+                kind.extend(backend, parse_params(kind, entry.params), entry.undo, entry.ttl_left())
+            return entries
+
+    def entries(self) -> list[JournalEntry]:
+        """Every fault of the environment, open or ended, with how it ended."""
+        return list(load_journal(self.state_dir).entries)
 
     def revert_all(self, reason: str = "cleanup") -> list[JournalEntry]:
         with lock(self.state_dir):
@@ -134,7 +157,10 @@ class FaultManager:
                 again.append(entry)
         return again
 
-    def _revert(self, backend: LocalBackend, entry: JournalEntry, reason: str) -> JournalEntry:
+    def _revert(
+        self, backend: LocalBackend, entry: JournalEntry, reason: str, by: str | None = None
+    ) -> JournalEntry:
+        reason = end_reason(reason)
         kind = get_kind(entry.kind, backend.name)
         shop_pid = backend.state.shop.pid
         try:
@@ -146,6 +172,7 @@ class FaultManager:
         entry.status = "reverted"
         entry.reverted_at = time.time()
         entry.revert_reason = reason
+        entry.ended_by = by if reason == "remediated" else None
         _store(self.state_dir, entry)
         if backend.state.shop.pid != shop_pid and backend.service_running("shop"):
             self._reassert(backend)

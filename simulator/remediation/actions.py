@@ -64,7 +64,7 @@ def kill_long_queries(backend: LocalBackend, _arg: str | None) -> str:
             rows = conn.execute(
                 "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() AND ("
-                "(state = 'active' AND now() - query_start > make_interval(secs => %s)) OR "
+                "(state = 'active' AND now() - xact_start > make_interval(secs => %s)) OR "
                 "(state LIKE 'idle in transaction%%' AND now() - xact_start > interval '60s'))",
                 (LONG_QUERY_S,),
             ).fetchall()

@@ -27,12 +27,15 @@ class RemediationResult:
     reasserted: list[JournalEntry] = field(default_factory=list)
 
 
-def apply(state_dir: Path, action: str, arg: str | None = None) -> RemediationResult:
-    """Run `action` on the environment in `state_dir`."""
+def apply(
+    state_dir: Path, action: str, arg: str | None = None, action_id: str | None = None
+) -> RemediationResult:
+    """Run `action` on the environment in `state_dir`; the faults it ends are recorded
+    in the journal as remediated by `action_id`."""
     if FaultManager(state_dir).backend_name() == "docker":
         from simulator.docker.remediation import apply_docker  # needs the Docker SDK
 
-        result: RemediationResult = apply_docker(state_dir, action, arg)
+        result: RemediationResult = apply_docker(state_dir, action, arg, action_id)
         return result
     spec = ACTIONS.get(action)
     if spec is None:
@@ -50,7 +53,7 @@ def apply(state_dir: Path, action: str, arg: str | None = None) -> RemediationRe
     result = RemediationResult(action, arg, detail)
     for entry in manager.active():
         if ends(action, arg, entry.kind, entry.params, entry.target):
-            result.ended.append(manager.revert(entry.id, reason=f"remediated:{action}"))
+            result.ended.append(manager.revert(entry.id, "remediated", by=action_id))
     if spec.restarts_shop:
         result.reasserted = manager.reassert()
     return result

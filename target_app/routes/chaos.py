@@ -108,6 +108,18 @@ async def set_flags(body: FlagsIn, shop: ShopDep) -> dict[str, Any]:
     return shop.chaos.snapshot()
 
 
+class ExtendIn(_Strict):
+    ttl_s: Ttl
+
+
+@router.post("/chaos/{kind}/extend")
+async def extend_kind(kind: Kind, body: ExtendIn, shop: ShopDep) -> dict[str, Any]:
+    """A new deadline for an active setting: `ttl_s` seconds from now (404 when not active)."""
+    if kind == "flags" or not shop.chaos.extend(kind, body.ttl_s):
+        raise HTTPException(404, detail=f"no active '{kind}' setting to extend")
+    return shop.chaos.snapshot()
+
+
 @router.delete("/chaos/{kind}")
 async def clear_kind(kind: Kind, shop: ShopDep) -> dict[str, Any]:
     was_active = shop.chaos.clear(kind)

@@ -35,7 +35,7 @@ def env_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def faults(env_dir: Path) -> Iterator[FaultManager]:
     manager = FaultManager(env_dir)
     yield manager
-    manager.revert_all(reason="test-teardown")
+    manager.revert_all(reason="teardown")
     shop = current(env_dir).shop.url
     assert eventually(lambda: status_of(f"{shop}/readyz", timeout=2) == 200, 30)
 

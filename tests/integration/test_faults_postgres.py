@@ -66,7 +66,7 @@ def faults(env_dir: Path) -> Iterator[FaultManager]:
     manager = FaultManager(env_dir)
     assert eventually(lambda: healthy(env_dir), 20)
     yield manager
-    manager.revert_all(reason="test-teardown")
+    manager.revert_all(reason="teardown")
     assert eventually(lambda: healthy(env_dir), 30)
 
 

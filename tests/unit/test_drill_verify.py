@@ -187,12 +187,14 @@ def test_measured_recovery_passes_naming_the_fix() -> None:
 def test_no_measured_recovery_fails_listing_the_actions_taken() -> None:
     c = case(verdict_of(drill(recover=False)), "service recovers")
     assert not c.passed
-    assert c.message == "no measured recovery; actions taken: db.kill_long_queries"
+    assert c.message == (
+        "no remediation ended the fault (it ended: never); actions taken: db.kill_long_queries"
+    )
 
 
 def test_failed_actions_are_not_counted_as_taken() -> None:
     c = case(verdict_of(drill(recover=False, action_result="error")), "service recovers")
-    assert c.message == "no measured recovery; actions taken: nothing"
+    assert c.message == "no remediation ended the fault (it ended: never); actions taken: nothing"
 
 
 def test_a_drill_that_stopped_before_the_fault_fails_recovery() -> None:
@@ -265,7 +267,7 @@ def test_write_junit_is_valid_and_counts_failures(tmp_path: Path) -> None:
     assert (
         failure.get("message")
         == failure.text
-        == ("no measured recovery; actions taken: db.kill_long_queries")
+        == ("no remediation ended the fault (it ended: never); actions taken: db.kill_long_queries")
     )
 
 
@@ -297,3 +299,49 @@ def test_accuracy_of_judged_drills() -> None:
         verdict_of(drill(severity="P2", action="db.restore", recover=False)),
     ]
     assert accuracy(verdicts) == {"severity": (1, 2), "team": (2, 2), "remediation": (1, 2)}
+
+
+def _with_end(events: list[Event], reason: str) -> list[Event]:
+    """The drill without a recovery, plus an end of the fault for `reason`, then a
+    measured recovery after it."""
+    log = events[:-1]  # drop drill.finished
+    t = log[-1].t
+    extra = [
+        ("fault.reverted", {"fault_id": "f1", "kind": "db.lock", "reason": reason}, "engine"),
+        ("service.recovered", {"slis": {"rps": 50.0}, "confirm_window_s": 20}, "detector"),
+        ("drill.finished", {"outcome": "time_limit"}, "engine"),
+    ]
+    for n, (kind, data, actor) in enumerate(extra, 1):
+        log.append(
+            Event(
+                seq=log[-1].seq + 1,
+                drill_id=log[0].drill_id,
+                type=kind,
+                t=t + 10 * n,
+                wall=log[-1].wall,
+                actor=actor,
+                data=data,
+            )
+        )
+    return log
+
+
+def test_recovery_after_the_fault_expired_is_not_the_fixs() -> None:
+    c = case(verdict_of(_with_end(drill(recover=False), "ttl")), "service recovers")
+    assert not c.passed
+    assert c.message.startswith("no remediation ended the fault (it ended: ttl)")
+
+
+def test_a_recovery_before_the_fix_does_not_count() -> None:
+    events = drill()
+    fix = next(e for e in events if e.type == "fault.reverted")
+    recovered = next(e for e in events if e.type == "service.recovered")
+    # The same facts, but the recovery is logged before the remediated end.
+    reordered = [e for e in events if e.seq not in (fix.seq, recovered.seq)]
+    at = reordered.index(next(e for e in reordered if e.type == "drill.finished"))
+    early = recovered.model_copy(update={"seq": fix.seq, "t": fix.t})
+    late_fix = fix.model_copy(update={"seq": recovered.seq, "t": recovered.t})
+    reordered[at:at] = [early, late_fix]
+    c = case(verdict_of(reordered), "service recovers")
+    assert not c.passed
+    assert c.message.startswith("no measured recovery after the fix")

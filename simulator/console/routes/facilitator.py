@@ -167,7 +167,7 @@ async def inject(session: SessionDep, who: FacilitatorOnly, body: InjectBody) ->
 @router.post("/extend")
 async def extend(session: SessionDep, who: FacilitatorOnly, body: ExtendBody) -> dict[str, float]:
     live = session.require_running()
-    live.drill.extend(body.seconds, who.actor)
+    await live.drill.extend(body.seconds, who.actor)
     return {"total_extra_s": live.drill.extra_s}
 
 

@@ -50,6 +50,13 @@ class ShopControlFault(FaultKind):
         backend.shop_chaos("PUT", f"/chaos/{self.control}", {**self.body(params), "ttl_s": ttl_s})
         return {}
 
+    def extend(
+        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        if backend.shop_chaos_state() is None:
+            return  # a dead shop holds no setting; the restart re-asserts it with the new TTL
+        backend.shop_chaos("POST", f"/chaos/{self.control}/extend", {"ttl_s": ttl_s})
+
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if backend.shop_chaos_state() is not None:  # a dead shop holds no setting
             backend.shop_chaos("DELETE", f"/chaos/{self.control}")

@@ -44,6 +44,11 @@ class DbDown(FaultKind):
         backend.require_proxy(DB_PROXY).set_enabled(DB_PROXY, False, ttl_s=ttl_s)
         return {}
 
+    def extend(
+        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        backend.require_proxy(DB_PROXY).set_enabled(DB_PROXY, False, ttl_s=ttl_s)
+
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         backend.require_proxy(DB_PROXY).set_enabled(DB_PROXY, True)
 
@@ -75,6 +80,12 @@ class ToxicFault(FaultKind):
             proxy, fault_id, kind, attributes, toxicity=toxicity, ttl_s=ttl_s
         )
         return {"proxy": proxy, "toxic": fault_id}
+
+    def extend(
+        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        if undo:
+            backend.require_proxy(undo["proxy"]).extend_toxic(undo["proxy"], undo["toxic"], ttl_s)
 
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo:
@@ -136,6 +147,10 @@ class DbLock(FaultKind):
             str(ttl_s),
         ]
         log = backend.data_dir.parent / f"lock-{fault_id}.log"
+        # The holder re-reads its deadline here, so an extended drill keeps the lock.
+        deadline_file = backend.data_dir.parent / f"lock-{fault_id}.deadline"
+        deadline_file.write_text(str(time.time() + ttl_s))
+        argv += ["--deadline-file", str(deadline_file)]
         pid = services.spawn_detached(argv, log)
         record = ServiceRecord(name="lock-holder", pid=pid, port=0, argv=argv, log=str(log))
         deadline = time.monotonic() + 10
@@ -144,7 +159,16 @@ class DbLock(FaultKind):
                 services.stop(record)
                 raise FaultError(f"the lock holder could not take its lock: {_read(log)[-300:]}")
             time.sleep(0.05)
-        return {"pid": pid, "argv": argv, "log": str(log)}
+        return {"pid": pid, "argv": argv, "log": str(log), "deadline_file": str(deadline_file)}
+
+    def extend(
+        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        if undo.get("deadline_file"):
+            path = Path(undo["deadline_file"])
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(str(time.time() + ttl_s))
+            tmp.replace(path)
 
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo:

@@ -39,6 +39,12 @@ class DependencyDown(FaultKind):
         backend.require_proxy(proxy).set_enabled(proxy, False, ttl_s=ttl_s)
         return {"proxy": proxy}
 
+    def extend(
+        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        proxy = self.target(params)
+        backend.require_proxy(proxy).set_enabled(proxy, False, ttl_s=ttl_s)
+
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         proxy = self.target(params)
         backend.require_proxy(proxy).set_enabled(proxy, True)

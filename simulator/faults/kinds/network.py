@@ -99,6 +99,13 @@ class NetworkLoss(FaultKind):
         )
         return {"proxy": params.target, "toxic": fault_id}
 
+    def extend(
+        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        # An iptables rule's far side is the watchdog (the journal's deadline).
+        if "proxy" in undo:
+            backend.require_proxy(undo["proxy"]).extend_toxic(undo["proxy"], undo["toxic"], ttl_s)
+
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if "iptables" in undo:
             while _iptables("-C", undo["iptables"], check=False) == 0:
