@@ -225,3 +225,45 @@ def test_a_cut_off_last_line_is_a_warning(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert f"chaosdrill: warning: {log}:{len(lines)}: the last line is cut off" in done.stderr
     assert json.loads(done.stdout)["drill_id"] == "golden-autopilot"
+
+
+WRITER = """
+import json, sys, time
+from pathlib import Path
+from simulator.drill.eventlog import EventLog
+
+log = EventLog(Path(sys.argv[1]), "d-sigkill")
+renumbered = {}  # the log numbers its own events: action_seq follows them
+for line in Path(sys.argv[2]).read_text().splitlines():
+    event = json.loads(line)
+    if event["type"] in ("answer_key.revealed", "drill.finished"):
+        continue
+    data = event["data"]
+    if "action_seq" in data:
+        data["action_seq"] = renumbered[data["action_seq"]]
+    renumbered[event["seq"]] = log.append(event["type"], data, actor=event["actor"]).seq
+print("written", flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_events_db_of_a_sigkilled_engine_scores(tmp_path: Path) -> None:
+    # The engine's own EventLog, killed with SIGKILL: its WAL is never checkpointed.
+    db = tmp_path / "report" / "events.db"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db), str(GOLDEN / "autopilot.jsonl")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "written\n"
+    finally:
+        writer.kill()
+        writer.wait()
+        if writer.stdout is not None:
+            writer.stdout.close()
+    done = run(tmp_path, "score", str(tmp_path / "report"), "--json")
+    assert done.returncode == 0, done.stderr
+    card = json.loads(done.stdout)
+    assert card["drill_id"] == "d-sigkill" and card["outcome"] in ("interrupted", "incomplete")
+    assert card["violations"] == [] and card["team"]["total"] > 0
