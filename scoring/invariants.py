@@ -78,12 +78,13 @@ class InconsistentLogError(ValueError):
 
 
 def _violation(rule: int, seqs: Iterable[int], text: str) -> Violation:
-    return Violation(
-        rule=rule,
-        name=RULES[rule],
-        seqs=tuple(seqs),
-        sentence=f"rule {rule} ({RULES[rule]}): {text}",
-    )
+    sentence = f"rule {rule} ({RULES[rule]}): {text}"
+    return Violation(rule=rule, name=RULES[rule], seqs=tuple(seqs), sentence=sentence)
+
+
+class _Found(list[Violation]):
+    def add(self, rule: int, seqs: Iterable[int], text: str) -> None:
+        self.append(_violation(rule, seqs, text))
 
 
 def is_legacy(events: Iterable[Event]) -> bool:
@@ -93,15 +94,16 @@ def is_legacy(events: Iterable[Event]) -> bool:
 
 def check(events: Sequence[Event]) -> list[Violation]:
     """Every invariant the log breaks, in rule order (empty for a consistent log)."""
-    found = _order(events)
+    found = _Found()
     ordered = sorted(events, key=attrgetter("seq"))  # stable: duplicates keep file order
     legacy = is_legacy(ordered)
-    found += _faults(ordered, legacy)
-    found += _remediations(ordered, legacy)
+    _order(events, ordered, found)
+    _faults(ordered, legacy, found)
+    _remediations(ordered, legacy, found)
     if not legacy:
-        found += _actions(ordered)
-    found += _recoveries(ordered)
-    return found
+        _actions(ordered, found)
+    _recoveries(ordered, found)
+    return list(found)
 
 
 def ensure_consistent(events: Sequence[Event]) -> None:
@@ -124,52 +126,36 @@ def _times(count: int) -> str:
     return "twice" if count == 2 else f"{count} times"
 
 
-def _order(events: Sequence[Event]) -> list[Violation]:
+def _order(events: Sequence[Event], ordered: Sequence[Event], found: _Found) -> None:
     # A reversed or shuffled log would give one violation per pair: name the first, count the rest.
     if not events:
-        return [_violation(1, (), "the log holds no events; it must start with drill.started")]
-    found: list[Violation] = []
+        found.add(1, (), "the log holds no events; it must start with drill.started")
+        return
     first = events[0]
     if first.type != "drill.started":
         started = next((e for e in events if e.type == "drill.started"), None)
         where = f"drill.started is at seq {started.seq}" if started else "there is no drill.started"
-        found.append(
-            _violation(
-                1,
-                (first.seq,),
-                f"the first event is {first.type} (seq {first.seq}), not drill.started; {where}",
-            )
-        )
+        text = f"the first event is {first.type} (seq {first.seq}), not drill.started; {where}"
+        found.add(1, (first.seq,), text)
     back = [(a, b) for a, b in pairwise(events) if b.seq <= a.seq]
     if back:
         a, b = back[0]
         what = (
             f"seq {b.seq} appears twice" if a.seq == b.seq else f"seq {b.seq} follows seq {a.seq}"
         )
-        found.append(
-            _violation(1, (a.seq, b.seq), f"{what} in the log's order{_and_more(len(back) - 1)}")
-        )
-    ordered = sorted(events, key=attrgetter("seq"))
+        found.add(1, (a.seq, b.seq), f"{what} in the log's order{_and_more(len(back) - 1)}")
     earlier = [(a, b) for a, b in pairwise(ordered) if b.t < a.t]
     if earlier:
         a, b = earlier[0]
-        found.append(
-            _violation(
-                1,
-                (a.seq, b.seq),
-                f"t goes back from {a.t:g} s at seq {a.seq} to {b.t:g} s at seq {b.seq}"
-                f"{_and_more(len(earlier) - 1)}",
-            )
-        )
-    return found
+        text = f"t goes back from {a.t:g} s at seq {a.seq} to {b.t:g} s at seq {b.seq}"
+        found.add(1, (a.seq, b.seq), text + _and_more(len(earlier) - 1))
 
 
 def _fault_id(event: Event) -> str:
     return str(event.data.get("fault_id") or "")
 
 
-def _faults(ordered: Sequence[Event], legacy: bool) -> list[Violation]:
-    found: list[Violation] = []
+def _faults(ordered: Sequence[Event], legacy: bool, found: _Found) -> None:
     injected: dict[str, list[int]] = defaultdict(list)
     ends: dict[str, list[Event]] = defaultdict(list)
     for event in ordered:
@@ -179,37 +165,25 @@ def _faults(ordered: Sequence[Event], legacy: bool) -> list[Violation]:
             ends[_fault_id(event)].append(event)
     for fault, seqs in injected.items():
         if not fault:
-            found.append(
-                _violation(2, seqs, f"fault.injected at {_seq_list(seqs)} names no fault_id")
-            )
+            found.add(2, seqs, f"fault.injected at {_seq_list(seqs)} names no fault_id")
         elif len(seqs) > 1:
-            found.append(
-                _violation(
-                    2, seqs, f"fault {fault} is injected {_times(len(seqs))}, at {_seq_list(seqs)}"
-                )
+            found.add(
+                2, seqs, f"fault {fault} is injected {_times(len(seqs))}, at {_seq_list(seqs)}"
             )
     for fault, reverts in ends.items():
         seqs = [e.seq for e in reverts]
         name = f"fault {fault}" if fault else "a fault.reverted that names no fault_id"
         if len(reverts) > 1:
-            found.append(
-                _violation(2, seqs, f"{name} ends {_times(len(seqs))}, at {_seq_list(seqs)}")
-            )
+            found.add(2, seqs, f"{name} ends {_times(len(seqs))}, at {_seq_list(seqs)}")
         first_in = injected.get(fault)
         if not first_in:
-            found.append(
-                _violation(2, seqs[:1], f"{name} ends at seq {seqs[0]} but was never injected")
-            )
+            found.add(2, seqs[:1], f"{name} ends at seq {seqs[0]} but was never injected")
         elif seqs[0] < first_in[0]:
-            found.append(
-                _violation(
-                    2,
-                    (first_in[0], seqs[0]),
-                    f"{name} ends at seq {seqs[0]}, before its injection at seq {first_in[0]}",
-                )
-            )
-        found += [_unknown_reason(e, name, legacy) for e in reverts if not _known_reason(e, legacy)]
-    return found
+            text = f"{name} ends at seq {seqs[0]}, before its injection at seq {first_in[0]}"
+            found.add(2, (first_in[0], seqs[0]), text)
+        for end in reverts:
+            if not _known_reason(end, legacy):
+                found.add(2, (end.seq,), _unknown_reason(end, name, legacy))
 
 
 def _reason(event: Event) -> str:
@@ -218,53 +192,38 @@ def _reason(event: Event) -> str:
 
 def _known_reason(event: Event, legacy: bool) -> bool:
     reason = _reason(event)
-    if reason in END_REASONS:
-        return True
     kind, colon, action = reason.partition(":")
-    return legacy and (
-        reason in LEGACY_END_REASONS or (kind == "remediated" and bool(colon and action))
-    )
+    legacy_ok = reason in LEGACY_END_REASONS or (kind == "remediated" and bool(colon and action))
+    return reason in END_REASONS or (legacy and legacy_ok)
 
 
-def _unknown_reason(event: Event, name: str, legacy: bool) -> Violation:
+def _unknown_reason(event: Event, name: str, legacy: bool) -> str:
     allowed = ", ".join(END_REASONS)
     if legacy:
-        allowed += ", or in a log without action.started remediated:ACTION, " + ", ".join(
-            LEGACY_END_REASONS
-        )
+        allowed += ", or in a log without action.started remediated:ACTION, "
+        allowed += ", ".join(LEGACY_END_REASONS)
     shown = repr(_reason(event)) if _reason(event) else "no reason"
-    return _violation(
-        2,
-        (event.seq,),
-        f"{name} ends at seq {event.seq} with {shown}; the reason must be one of {allowed}",
-    )
+    return f"{name} ends at seq {event.seq} with {shown}; the reason must be one of {allowed}"
 
 
 def _as_int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _remediations(ordered: Sequence[Event], legacy: bool) -> list[Violation]:
+def _remediations(ordered: Sequence[Event], legacy: bool, found: _Found) -> None:
     by_seq = {e.seq: e for e in ordered}
     start_type = "action.executed" if legacy else "action.started"
-    found: list[Violation] = []
     for end in ordered:
-        if end.type != "fault.reverted":
-            continue
         kind, _, named = _reason(end).partition(":")
-        if kind != "remediated" or (named and not legacy):
-            continue  # not a remediation, or one rule 2 already refuses
-        fault = _fault_id(end) or "(no fault_id)"
+        if end.type != "fault.reverted" or kind != "remediated" or (named and not legacy):
+            continue  # not a remediation, or one whose reason rule 2 already refuses
+        ends = f"fault {_fault_id(end) or '(no fault_id)'} ends at seq {end.seq}"
         action_seq = _as_int(end.data.get("action_seq"))
         action_id = end.data.get("action_id")
         if action_seq is not None:
-            problem = _check_named_start(by_seq.get(action_seq), start_type, action_id, end)
+            problem = _named_start_problem(by_seq.get(action_seq), start_type, action_id, end)
             if problem:
-                found.append(
-                    _violation(
-                        3, (end.seq, action_seq), f"fault {fault} ends at seq {end.seq} {problem}"
-                    )
-                )
+                found.add(3, (end.seq, action_seq), f"{ends} {problem}")
             continue
         starts = [e for e in ordered if e.type == start_type and e.seq < end.seq]
         if action_id:
@@ -274,27 +233,14 @@ def _remediations(ordered: Sequence[Event], legacy: bool) -> list[Violation]:
             match = [e for e in starts if e.data.get("action") == named]
             what = f"a {named} action"
         else:
-            found.append(
-                _violation(
-                    3,
-                    (end.seq,),
-                    f"fault {fault} ends at seq {end.seq} as remediated but names no action",
-                )
-            )
+            found.add(3, (end.seq,), f"{ends} as remediated but names no action")
             continue
         if not match:
-            found.append(
-                _violation(
-                    3,
-                    (end.seq,),
-                    f"fault {fault} ends at seq {end.seq} as remediated by {what},"
-                    f" but no {start_type} of it comes before",
-                )
-            )
-    return found
+            text = f"{ends} as remediated by {what}, but no {start_type} of it comes before"
+            found.add(3, (end.seq,), text)
 
 
-def _check_named_start(
+def _named_start_problem(
     start: Event | None, start_type: str, action_id: object, end: Event
 ) -> str | None:
     """Why `action_seq` does not name a fitting action start, or None when it does."""
@@ -306,70 +252,60 @@ def _check_named_start(
     if start.seq > end.seq:
         return f"as remediated by the action at seq {start.seq}, which comes after the end"
     if action_id and start.data.get("action_id") not in (None, action_id):
-        return (
-            f"as remediated by action {action_id}, but seq {start.seq} is the start of"
-            f" action {start.data.get('action_id')}"
-        )
+        other = start.data.get("action_id")
+        return f"as remediated by action {action_id}, but seq {start.seq} starts action {other}"
     return None
 
 
-def _actions(ordered: Sequence[Event]) -> list[Violation]:
-    started: dict[str, int] = {}
-    found: list[Violation] = []
+def _actions(ordered: Sequence[Event], found: _Found) -> None:
+    first_start: dict[str, int] = {}
     for event in ordered:
-        action_id = event.data.get("action_id")
-        if not action_id:
+        if event.type == "action.started" and event.data.get("action_id"):
+            first_start.setdefault(str(event.data["action_id"]), event.seq)
+    for event in ordered:
+        action_id = str(event.data.get("action_id") or "")
+        if event.type != "action.executed" or not action_id:
             continue
-        if event.type == "action.started":
-            started.setdefault(str(action_id), event.seq)
-        elif event.type == "action.executed" and str(action_id) not in started:
-            later = next(
-                (
-                    e.seq
-                    for e in ordered
-                    if e.type == "action.started" and e.data.get("action_id") == action_id
-                ),
-                None,
+        start = first_start.get(action_id)
+        if start is None:
+            found.add(
+                4,
+                (event.seq,),
+                f"action {action_id} finishes at seq {event.seq} but it never started",
             )
-            seqs = (event.seq,) if later is None else (event.seq, later)
-            when = "it never started" if later is None else f"it starts only at seq {later}"
-            found.append(
-                _violation(4, seqs, f"action {action_id} finishes at seq {event.seq} but {when}")
+        elif start > event.seq:
+            text = (
+                f"action {action_id} finishes at seq {event.seq} but it starts only at seq {start}"
             )
-    return found
+            found.add(4, (event.seq, start), text)
 
 
-def _recoveries(ordered: Sequence[Event]) -> list[Violation]:
+def _recoveries(ordered: Sequence[Event], found: _Found) -> None:
     first_end: dict[str, int] = {}
     for event in ordered:
         if event.type == "fault.reverted":
             first_end.setdefault(_fault_id(event), event.seq)
     active: set[str] = set()
-    ended: set[str] = set()
     broke: dict[str, int] = {}  # fault active when an alert fired -> that alert's seq
-    found: list[Violation] = []
     for event in ordered:
         fault = _fault_id(event)
-        if event.type == "fault.injected" and fault not in ended:
+        not_ended = first_end.get(fault, event.seq + 1) > event.seq
+        if event.type == "fault.injected" and not_ended:
             active.add(fault)
         elif event.type == "fault.reverted":
             active.discard(fault)
-            ended.add(fault)
         elif event.type == "alert.firing":
             for open_fault in sorted(active):
                 broke.setdefault(open_fault, event.seq)
         elif event.type == "service.recovered":
             for open_fault, alert in broke.items():
-                if open_fault in ended:
+                end = first_end.get(open_fault)
+                if end is not None and end < event.seq:
                     continue
-                later = first_end.get(open_fault)
-                tail = "it never ends" if later is None else f"it ends only at seq {later}"
-                found.append(
-                    _violation(
-                        5,
-                        (event.seq, alert) if later is None else (event.seq, alert, later),
-                        f"service.recovered at seq {event.seq} comes while fault {open_fault},"
-                        f" active when the alert at seq {alert} fired, has not ended; {tail}",
-                    )
+                tail = "it never ends" if end is None else f"it ends only at seq {end}"
+                found.add(
+                    5,
+                    (event.seq, alert) if end is None else (event.seq, alert, end),
+                    f"service.recovered at seq {event.seq} comes while fault {open_fault},"
+                    f" active when the alert at seq {alert} fired, has not ended; {tail}",
                 )
-    return found

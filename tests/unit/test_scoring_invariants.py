@@ -245,7 +245,7 @@ def test_a_remediated_end_naming_a_missing_seq_or_another_action() -> None:
     other = make_log(
         STARTED, INJECTED, ACTION_STARTED, ACTION_DONE, remediated(3, action_id="a-0000000b")
     )
-    assert "seq 3 is the start of action a-0000000a" in only(other).sentence
+    assert "seq 3 starts action a-0000000a" in only(other).sentence
 
 
 def test_a_remediated_end_by_id_alone_finds_its_start() -> None:
