@@ -170,11 +170,12 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--scenario",
                 type=click.Path(dir_okay=False, path_type=Path),
-                help="Scenario file whose expected: block is the answer key"
-                " (default: the log's answer_key.revealed event).",
+                help="Scenario file whose expected: block is the answer key (default: the"
+                " log's answer_key.revealed; for a drill that never finished, its scenario).",
             ),
             click.option(
                 "--baseline",
+                metavar="DRILL",
                 help="A second drill (log, report directory or id), run by the autopilot.",
             ),
             click.option(
