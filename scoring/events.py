@@ -1,7 +1,10 @@
 """The drill's event log model: every fact of a drill is one immutable event.
 
-The engine appends events (SQLite, WAL); scoring, reports and the console read
-them. The log exports to and imports from JSON Lines, one event per line.
+The engine appends events (SQLite, WAL: `events.db`); scoring, reports and the
+console read them. The log exports to and imports from JSON Lines, one event per
+line. `read_log` reads either (told apart by the file's first bytes), so a drill
+whose engine was killed before it exported its JSONL still scores from its
+`events.db`. What every log must satisfy is checked by `scoring.invariants`.
 
 Event types and their `data` (the contract between engine and scoring):
 
@@ -11,7 +14,7 @@ Event types and their `data` (the contract between engine and scoring):
 | steady_state.reached | slis{rps, error_rate, p50_ms, p99_ms, availability} |
 | sli.sample | rps, error_rate, p50_ms, p99_ms, availability (one a second) |
 | fault.injected | fault_id, kind, params, target, ttl_s (facilitator-only) |
-| fault.reverted | fault_id, kind, reason (remediated/duration/abort/cleanup/ttl), action_seq |
+| fault.reverted | fault_id, kind, reason, action_id, action_seq, ended_wall (one per fault) |
 | alert.firing | alert_id, name, severity (critical / high / medium), sli, value, threshold |
 | alert.resolved | alert_id, name |
 | page.sent | page_id, alert_id, level (1-5), target, channel |
@@ -23,7 +26,8 @@ Event types and their `data` (the contract between engine and scoring):
 | incident.status_changed | incident_id, from, to (NEW/INVESTIGATING/IDENTIFIED/...) |
 | incident.update_posted | incident_id, fields{the playbook's update template fields} |
 | diagnostic.viewed | name |
-| action.executed | action, args, result (ok / error), detail |
+| action.started | action_id, action, args, evidence? (logged before the remediation acts) |
+| action.executed | action_id, action, args, result (ok/error/unavailable), detail, ended |
 | hint.given | text, source (scenario / facilitator) |
 | service.recovered | slis, confirm_window_s |
 | incident.resolved | incident_id |
@@ -45,7 +49,14 @@ Optional fields scoring also understands (all may be omitted):
 | drill.started | team (the name of the team being drilled; `chaosdrill history --team`) |
 | incident.assigned | area (the root-cause area the responder named: a routing key) |
 | page.escalated | reason (unacknowledged / unresolved / manual); inferred when absent |
-| fault.reverted | reason "remediated:ACTION" is read like "remediated" when action_seq is absent |
+| fault.reverted | legacy logs (no action.started): "remediated:ACTION", "drill-end", "manual" |
+
+A `fault.reverted` reason is remediated (then action_id and action_seq name the
+ending action's `action.started`), duration, ttl, operator, teardown or abort.
+In a legacy log action_seq may name an `action.executed`; "remediated:ACTION" is
+read like "remediated", "drill-end" like teardown and "manual" like operator.
+
+`action.executed` also carries duration_s (seconds the action took).
 
 How scoring reads the clocks: T0 is the first `fault.injected`; `service.recovered`
 is the moment the SLIs have stayed healthy for `confirm_window_s` (so they turned
@@ -55,7 +66,9 @@ healthy `confirm_window_s` earlier); drill seconds x `time_scale` are real secon
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +94,16 @@ class EventLogError(ValueError):
     """A log file that cannot be read; the message names the file and line."""
 
 
+@dataclass(frozen=True)
+class LogFile:
+    """A drill's events read from a file, with what was tolerated on the way."""
+
+    path: Path
+    format: str  # "jsonl" or "sqlite"
+    events: list[Event]
+    warnings: list[str] = field(default_factory=list)
+
+
 def to_jsonl(events: Iterable[Event]) -> str:
     return "".join(event.model_dump_json() + "\n" for event in events)
 
@@ -89,34 +112,142 @@ def write_jsonl(path: Path, events: Iterable[Event]) -> None:
     path.write_text(to_jsonl(events), encoding="utf-8")
 
 
-def iter_jsonl(path: Path) -> Iterator[Event]:
-    """Read a JSON Lines log; a bad line raises EventLogError naming file and line."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield Event.model_validate(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise EventLogError(
-                    f"{path}:{number}: not valid JSON ({exc.msg}); fix or delete that line"
-                ) from None
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(p) for p in first["loc"]) or "event"
-                raise EventLogError(f"{path}:{number}: field '{field}': {first['msg']}") from None
+def _jsonl_error(path: Path, number: int, exc: ValidationError) -> EventLogError:
+    return EventLogError(f"{path}:{number}: {_first_error(exc)}")
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "event"
+    return f"field '{where}': {first['msg']}"
 
 
 _EVENT_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 
-def read_jsonl(path: Path) -> list[Event]:
-    """Read a whole JSON Lines log; a bad line raises EventLogError naming file and line."""
-    text = path.read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line.strip()]
+def _text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EventLogError(
+            f"{path} is neither a JSON Lines event log nor a drill's events.db (SQLite):"
+            f" byte {exc.start} is not UTF-8 text"
+        ) from None
+
+
+def _parse_jsonl(path: Path, *, tolerant: bool) -> LogFile:
+    lines = [(n, line) for n, line in enumerate(_text(path).splitlines(), 1) if line.strip()]
     try:
         # Fast path: validate every line in one call; only a bad log pays for line-by-line.
-        return _EVENT_LIST.validate_json("[" + ",".join(lines) + "]")
+        events = _EVENT_LIST.validate_json("[" + ",".join(line for _, line in lines) + "]")
+        return LogFile(path, "jsonl", events, [])
     except ValidationError:
         pass
-    return list(iter_jsonl(path))  # raises EventLogError naming the bad line
+    events = []
+    for index, (number, line) in enumerate(lines):
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if tolerant and index == 0:
+                raise EventLogError(
+                    f"{path} is neither a JSON Lines event log nor a drill's events.db (SQLite):"
+                    f" line 1 is not JSON ({exc.msg})"
+                ) from None
+            if tolerant and index == len(lines) - 1:
+                # What a crash mid-write leaves: the events before it are still the drill.
+                cut = (
+                    f"{path}:{number}: the last line is cut off ({exc.msg}), as a crash leaves"
+                    f" it; ignored it and read the {len(events)} events before it"
+                )
+                return LogFile(path, "jsonl", events, [cut])
+            raise EventLogError(
+                f"{path}:{number}: not valid JSON ({exc.msg}); fix or delete that line"
+            ) from None
+        try:
+            events.append(Event.model_validate(raw))
+        except ValidationError as exc:
+            raise _jsonl_error(path, number, exc) from None
+    return LogFile(path, "jsonl", events, [])
+
+
+def read_jsonl(path: Path) -> list[Event]:
+    """Read a whole JSON Lines log; a bad line raises EventLogError naming file and line."""
+    return _parse_jsonl(path, tolerant=False).events
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+EVENTS_QUERY = "SELECT seq, drill_id, type, t, wall, actor, data FROM events ORDER BY seq"
+
+
+def read_events_db(path: Path) -> list[Event]:
+    """Read a drill's events from its SQLite `events.db`, read-only (also a killed drill's).
+
+    Opening read-only leaves the file, its WAL and a running engine alone; a
+    write-ahead log that a killed engine left behind is read, not lost.
+    """
+    if not path.is_file():
+        raise EventLogError(
+            f"{path}: no drill event log there (events.db of a drill's report directory)"
+        )
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = db.execute(EVENTS_QUERY).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise EventLogError(
+            f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
+            " events.jsonl of a drill's report directory"
+        ) from None
+    events = []
+    for seq, drill_id, type_, t, wall, actor, data in rows:
+        try:
+            events.append(
+                Event(
+                    seq=seq,
+                    drill_id=drill_id,
+                    type=type_,
+                    t=t,
+                    wall=wall,
+                    actor=actor,
+                    data=json.loads(data),
+                )
+            )
+        except json.JSONDecodeError as exc:
+            raise EventLogError(f"{path}: event seq {seq}: data is not JSON ({exc.msg})") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "event"
+            raise EventLogError(
+                f"{path}: event seq {seq}: field '{field}': {first['msg']}"
+            ) from None
+    return events
+
+
+LOG_NAMES = ("events.db", "events.jsonl")
+
+
+def read_log(path: Path) -> LogFile:
+    """Read a drill log: a JSON Lines file, an `events.db`, or a report directory holding one.
+
+    The format is told by the file's first bytes, not its name. A cut-off last
+    JSON Lines line (what a crash leaves) becomes a warning; any other bad line
+    raises EventLogError naming file and line.
+    """
+    if path.is_dir():
+        # events.db is the drill's own log (the JSONL is its export at the end).
+        inside = next((path / name for name in LOG_NAMES if (path / name).is_file()), None)
+        if inside is None:
+            raise EventLogError(
+                f"{path} holds neither events.db nor events.jsonl;"
+                " is it a drill's report directory?"
+            )
+        path = inside
+    if not path.is_file():
+        raise EventLogError(f"{path}: no such log file")
+    with path.open("rb") as handle:
+        head = handle.read(len(SQLITE_MAGIC))
+    if head == SQLITE_MAGIC:
+        return LogFile(path, "sqlite", read_events_db(path), [])
+    return _parse_jsonl(path, tolerant=True)

@@ -32,7 +32,7 @@ class Base(DeclarativeBase):
 
 
 class DrillRow(Base):
-    """One finished (or aborted) drill."""
+    """One drill: finished, aborted, or interrupted (its engine was killed)."""
 
     __tablename__ = "history_drills"
 

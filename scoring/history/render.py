@@ -57,6 +57,8 @@ def trends_renderable(trends: Trends) -> Group:
     for p in _parties(trends):
         rates.add_row(p.name, *(_rate(p.pass_rate.get(k)) for k in SCORING_CRITERIA))
     lines: list[Table | Text] = [clocks, rates, _escalation_line(trends)]
+    if trends.outcomes:
+        lines.append(_outcome_line(trends))
     for m in trends.mttf:
         lines.append(
             Text(
@@ -65,6 +67,16 @@ def trends_renderable(trends: Trends) -> Group:
             )
         )
     return Group(*lines)
+
+
+def _outcome_line(trends: Trends) -> Text:
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in trends.outcomes.items())
+    line = Text(f"Outcomes: {counts}")
+    if trends.interrupted:
+        shown = ", ".join(trends.interrupted[:5])
+        more = f" and {len(trends.interrupted) - 5} more" if len(trends.interrupted) > 5 else ""
+        line.append(f" — interrupted (engine killed): {shown}{more}", style="yellow")
+    return line
 
 
 def _rate(value: float | None) -> str:

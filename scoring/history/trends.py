@@ -8,14 +8,14 @@ criteria happens in SQL; everything else reads one row per scored party.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import fmean, median
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,9 @@ from scoring.history.store import HistoryStore
 __all__ = ["PartyTrend", "Stat", "TargetMttf", "TrendFilter", "Trends", "compute_trends"]
 
 SERIES_LIMIT = 200
+# A log with neither drill.finished nor drill.aborted: its engine was killed.
+# ("incomplete" is what scoring called that outcome before it was named "interrupted".)
+INTERRUPTED_OUTCOMES = ("interrupted", "incomplete")
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,9 @@ class Trends(BaseModel):
     escalation_rate: float | None
     escalation_target: float
     mttf: list[TargetMttf]
+    # How the drills ended (finished / aborted / interrupted), and which were interrupted.
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    interrupted: list[str] = Field(default_factory=list)
 
 
 AnyRow = Row[*tuple[Any, ...]]
@@ -188,6 +194,8 @@ def compute_trends(store: HistoryStore, where: TrendFilter, escalation_target: f
         drills = session.execute(
             _filtered(
                 select(
+                    DrillRow.drill_id,
+                    DrillRow.outcome,
                     DrillRow.escalated,
                     DrillRow.target,
                     DrillRow.duration_s,
@@ -219,6 +227,8 @@ def compute_trends(store: HistoryStore, where: TrendFilter, escalation_target: f
         escalation_rate=escalated / len(drills) if drills else None,
         escalation_target=escalation_target,
         mttf=_mttf(drills),
+        outcomes=dict(sorted(Counter(str(d.outcome) for d in drills).items())),
+        interrupted=sorted(str(d.drill_id) for d in drills if d.outcome in INTERRUPTED_OUTCOMES),
     )
 
 

@@ -9,6 +9,7 @@ from simulator.cli import (
     console_cmd,
     env_cmd,
     fault_cmd,
+    history_cmd,
     incident_cmd,
     load_cmd,
     remediate_cmd,
@@ -40,7 +41,7 @@ cli.add_command(scenarios_cmd.scenarios)
 cli.add_command(scenarios_cmd.playbook)
 cli.add_command(score_cmd.score)
 cli.add_command(score_cmd.report)
-cli.add_command(score_cmd.history)
+cli.add_command(history_cmd.history)
 cli.add_command(rules_cmd.rules)
 
 

@@ -1,58 +1,47 @@
-"""`chaosdrill score`, `chaosdrill report` and `chaosdrill history`.
+"""`chaosdrill score` and `chaosdrill report`.
 
-The answer key comes from `--scenario FILE` (its `expected:` block) or else
-from the log's `answer_key.revealed` event. Every mistake a user can make (a
-corrupt log line, a missing answer key, an unknown drill id, a bad database
-URL) ends in one sentence on stderr and exit status 2.
+A drill is named by its log (JSON Lines or the drill's `events.db`), its report
+directory, or its DRILL_ID (a drill under --state-root, then the history). The
+answer key is, in order: `--scenario FILE`, the one the history stored with the
+drill, the log's `answer_key.revealed`, and for a drill that never finished
+(so never revealed it) its scenario in the library, said in a note.
+
+A log that breaks the event-log invariants (`scoring.invariants`) is not
+scored: one sentence per violation on stderr and exit status 1; `--force`
+scores it with the violations shown. Every mistake a user can make (a corrupt
+log line, a missing answer key, an unknown drill) ends in one sentence on
+stderr and exit status 2.
 """
 
 from __future__ import annotations
 
-import functools
+import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from scoring.drill import DrillView
-from scoring.events import Event, read_jsonl
+from scoring.events import Event
 from scoring.expectations import Expectations
-from scoring.history import HistoryStore, TrendFilter, compute_trends
-from scoring.history.render import render_history_html, trends_renderable
+from scoring.history import HistoryStore
+from scoring.invariants import Violation, check
 from scoring.playbook import Playbook, load_playbook
 from scoring.report import build_report, render_html, render_json, render_markdown
 from scoring.report.console import scorecard_renderable
 from scoring.scorecard import Scorecard, score_drill
+from simulator.cli.drill_source import DrillSource, locate
+from simulator.cli.scoring_options import db_option, fail, scoring_errors, state_root_option
 
-P = ParamSpec("P")
-R = TypeVar("R")
+__all__ = ["report", "score"]
+
 RENDERERS = {"html": render_html, "md": render_markdown, "json": render_json}
-
-
-def _fail(message: str) -> None:
-    click.echo(f"chaosdrill: {message}", err=True)
-    raise SystemExit(2)
-
-
-def _user_errors(func: Callable[P, R]) -> Callable[P, R]:
-    # Every error class of scoring (log, playbook, scenario, history) is a ValueError.
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except OSError as exc:
-            _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
-            raise  # unreachable: _fail exits
-        except ValueError as exc:
-            _fail(str(exc))
-            raise  # unreachable
-
-    return wrapper
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -76,43 +65,103 @@ def _scenario_expectations(path: Path, playbook: Playbook) -> Expectations:
     return load_scenario(path, playbook=playbook).expected
 
 
-def _log_expectations(log: Path, events: list[Event], playbook: Playbook) -> Expectations:
-    revealed = [e for e in events if e.type == "answer_key.revealed"]
-    if not revealed:
-        raise ValueError(
-            f"{log} has no answer_key.revealed event; pass --scenario FILE to score against"
-            " the scenario's expected: block"
-        )
+def _library_expectations(source: DrillSource, playbook: Playbook) -> Expectations | None:
+    # A drill killed before its end never revealed its answer key: its scenario still has it.
+    from simulator.scenario.loader import ScenarioError, default_scenario_dir, find_scenario
+
+    started = next((e for e in source.events if e.type == "drill.started"), None)
+    scenario_id = str(started.data.get("scenario_id", "")) if started else ""
+    if not scenario_id:
+        return None
     try:
-        return Expectations.model_validate(revealed[-1].data, context={"routing": playbook.routing})
-    except ValidationError as exc:
-        raise ValueError(
-            f"{log}: answer_key.revealed (seq {revealed[-1].seq}): {_first_error(exc)}"
-        ) from None
-
-
-def _read_log(path: Path) -> list[Event]:
-    if not path.is_file():
-        raise ValueError(f"{path}: no such log file")
-    events = read_jsonl(path)
-    if not events:
-        raise ValueError(f"{path} holds no events; is it the right file?")
-    return events
-
-
-def _score_log(
-    log: Path, scenario: Path | None, baseline: Path | None, playbook_path: Path | None
-) -> tuple[Scorecard, list[Event], Expectations, Playbook, DrillView]:
-    playbook = load_playbook(playbook_path)
-    events = _read_log(log)
-    expectations = (
-        _scenario_expectations(scenario, playbook)
-        if scenario is not None
-        else _log_expectations(log, events, playbook)
+        scenario = find_scenario(scenario_id, playbook=playbook)
+    except ScenarioError:
+        return None
+    _note(
+        f"{source.label} has no answer_key.revealed (the drill did not finish); scored against"
+        f" the expected: block of scenario {scenario_id} in {default_scenario_dir()}"
     )
-    other = _read_log(baseline) if baseline is not None else None
-    view = DrillView(events)
-    return score_drill(view, expectations, playbook, other), events, expectations, playbook, view
+    return scenario.expected
+
+
+def _expectations(source: DrillSource, scenario: Path | None, playbook: Playbook) -> Expectations:
+    if scenario is not None:
+        return _scenario_expectations(scenario, playbook)
+    if source.expectations is not None:
+        return source.expectations
+    revealed = [e for e in source.events if e.type == "answer_key.revealed"]
+    if revealed:
+        try:
+            return Expectations.model_validate(
+                revealed[-1].data, context={"routing": playbook.routing}
+            )
+        except ValidationError as exc:
+            raise ValueError(
+                f"{source.label}: answer_key.revealed (seq {revealed[-1].seq}): {_first_error(exc)}"
+            ) from None
+    if source.scenario_file is not None:
+        return _scenario_expectations(source.scenario_file, playbook)
+    found = _library_expectations(source, playbook)
+    if found is None:
+        raise ValueError(
+            f"{source.label} has no answer_key.revealed event; pass --scenario FILE to score"
+            " against the scenario's expected: block"
+        )
+    return found
+
+
+def _note(message: str) -> None:
+    click.echo(f"chaosdrill: {message}", err=True)
+
+
+def _load(spec: str, state_root: Path, db_url: str | None) -> DrillSource:
+    """The drill's events, with what was tolerated on the way said on stderr."""
+    source = locate(spec, state_root=state_root, db_url=db_url)
+    for warning in source.warnings:
+        _note(f"warning: {warning}")
+    if not source.events:
+        raise ValueError(f"{source.label} holds no events; is it the right file?")
+    return source
+
+
+def _gate(source: DrillSource, force: bool) -> list[Violation]:
+    """The log's violations; without --force, each one on stderr and exit status 1."""
+    violations = check(source.events)
+    if violations and not force:
+        for violation in violations:
+            _note(f"{source.label}: {violation.sentence}")
+        fail(
+            f"{source.label} breaks the event-log invariants, so it was not scored;"
+            " --force scores it anyway",
+            code=1,
+        )
+    return violations
+
+
+@dataclass
+class Scored:
+    card: Scorecard
+    source: DrillSource
+    expectations: Expectations
+    playbook: Playbook
+    view: DrillView
+    violations: list[Violation]
+
+
+def _score(options: dict[str, Any], spec: str, force: bool) -> Scored:
+    playbook = load_playbook(options["playbook_path"])
+    roots = {"state_root": options["state_root"], "db_url": options["db_url"]}
+    source = _load(spec, **roots)
+    violations = _gate(source, force)
+    expectations = _expectations(source, options["scenario"], playbook)
+    other: list[Event] | None = None
+    if options["baseline"] is not None:
+        baseline = _load(options["baseline"], **roots)
+        violations += _gate(baseline, force)
+        other = baseline.events
+    view = DrillView(source.events)
+    card = score_drill(view, expectations, playbook, other)
+    return Scored(card, source, expectations, playbook, view, violations)
 
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,13 +170,13 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--scenario",
                 type=click.Path(dir_okay=False, path_type=Path),
-                help="Scenario file whose expected: block is the answer key"
-                " (default: the log's answer_key.revealed event).",
+                help="Scenario file whose expected: block is the answer key (default: the"
+                " log's answer_key.revealed; for a drill that never finished, its scenario).",
             ),
             click.option(
                 "--baseline",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="A second log, run by the autopilot, to compare with.",
+                metavar="DRILL",
+                help="A second drill (log, report directory or id), run by the autopilot.",
             ),
             click.option(
                 "--playbook",
@@ -135,56 +184,61 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.Path(dir_okay=False, path_type=Path),
                 help="playbook.yaml to score against (default: ./playbook.yaml).",
             ),
+            click.option(
+                "--force",
+                is_flag=True,
+                help="Score a log that breaks the event-log invariants, showing the violations.",
+            ),
+            state_root_option,
+            db_option,
         ]
     ):
         func = option(func)
     return func
 
 
-db_option = click.option(
-    "--db",
-    "db_url",
-    envvar="DRILL_DB_URL",
-    show_envvar=True,
-    help="History database URL (default sqlite:///.chaosdrill/history.db).",
-)
+def _violations_text(violations: list[Violation]) -> Text:
+    lines = [f"Log violations (scored with --force): {len(violations)}"]
+    lines += [f"  {v.sentence}" for v in violations]
+    return Text("\n".join(lines), style="red")
 
 
 @click.command()
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("drill", metavar="LOG|REPORT_DIR|DRILL_ID")
 @_common
 @click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
 @click.option("--store", is_flag=True, help="Also store the drill in the history database.")
-@db_option
-@_user_errors
-def score(
-    log: Path,
-    scenario: Path | None,
-    baseline: Path | None,
-    playbook_path: Path | None,
-    as_json: bool,
-    store: bool,
-    db_url: str | None,
-) -> None:
-    """Score a drill log (JSON Lines): clocks, criteria with feedback, participants."""
-    card, events, expectations, _, _ = _score_log(log, scenario, baseline, playbook_path)
+@scoring_errors
+def score(drill: str, force: bool, as_json: bool, store: bool, **options: Any) -> None:
+    """Score a drill: clocks, criteria with feedback, participants.
+
+    The drill is a log (JSON Lines, or a drill's events.db), a report directory,
+    or a DRILL_ID. Exit status 1 when the log breaks the event-log invariants
+    (unless --force), 2 on bad input.
+    """
+    scored = _score(options, drill, force)
+    card = scored.card
     if store:
-        history = HistoryStore.open(db_url)
+        history_store = HistoryStore.open(options["db_url"])
         try:
-            history.save(card, events, expectations)
+            history_store.save(card, scored.source.events, scored.expectations)
         finally:
-            history.close()
+            history_store.close()
     if as_json:
-        click.echo(card.model_dump_json(indent=2))
+        body = card.model_dump(mode="json")
+        body["violations"] = [v.model_dump(mode="json") for v in scored.violations]
+        click.echo(json.dumps(body, indent=2))
         return
     console = Console()
     console.print(scorecard_renderable(card))
+    if scored.violations:
+        console.print(_violations_text(scored.violations))
     if store:
         console.print(f"Stored drill {card.drill_id} in the history.")
 
 
 @click.command()
-@click.argument("drill")
+@click.argument("drill", metavar="LOG|REPORT_DIR|DRILL_ID")
 @click.option(
     "--format",
     "fmt",
@@ -199,95 +253,16 @@ def score(
     help="Write the report here (default: standard output).",
 )
 @_common
-@db_option
-@_user_errors
-def report(
-    drill: str,
-    fmt: str,
-    out: Path | None,
-    scenario: Path | None,
-    baseline: Path | None,
-    playbook_path: Path | None,
-    db_url: str | None,
-) -> None:
-    """Write the report of a drill: a LOG.jsonl file or the DRILL_ID of a stored drill."""
-    path = Path(drill)
-    if path.is_file() or drill.endswith(".jsonl"):
-        card, _, _, playbook, view = _score_log(path, scenario, baseline, playbook_path)
-    else:
-        playbook = load_playbook(playbook_path)
-        history = HistoryStore.open(db_url)
-        try:
-            stored = history.load(drill)
-        finally:
-            history.close()
-        expectations = (
-            _scenario_expectations(scenario, playbook) if scenario else stored.expectations
-        )
-        other = _read_log(baseline) if baseline is not None else None
-        view = DrillView(stored.events)
-        card = score_drill(view, expectations, playbook, other)
-    text = RENDERERS[fmt](build_report(view, card, playbook))
+@scoring_errors
+def report(drill: str, fmt: str, out: Path | None, force: bool, **options: Any) -> None:
+    """Write the report of a drill: a log, a report directory, or a DRILL_ID."""
+    scored = _score(options, drill, force)
+    for violation in scored.violations:
+        _note(f"warning: scored with --force: {violation.sentence}")
+    text = RENDERERS[fmt](build_report(scored.view, scored.card, scored.playbook))
     if out is None:
         click.echo(text, nl=False)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     click.echo(f"wrote {out}", err=True)
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"--since {value!r} is not a date; write e.g. 2026-03-01") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@click.command()
-@click.option("--trainee", help="Only drills this trainee took part in, and their trend.")
-@click.option("--team", help="Only drills of this team (drill.started.data.team).")
-@click.option("--since", help="Only drills started on or after this date (YYYY-MM-DD).")
-@click.option(
-    "--html",
-    "html_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the trends as an HTML page with charts.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the trends as JSON.")
-@click.option(
-    "--playbook",
-    "playbook_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="playbook.yaml whose escalation-rate target applies.",
-)
-@db_option
-@_user_errors
-def history(
-    trainee: str | None,
-    team: str | None,
-    since: str | None,
-    html_out: Path | None,
-    as_json: bool,
-    playbook_path: Path | None,
-    db_url: str | None,
-) -> None:
-    """Trends over stored drills: MTTD/MTTA/MTTR, pass rates, escalation rate, MTTF."""
-    playbook = load_playbook(playbook_path)
-    where = TrendFilter(trainee=trainee, team=team, since=_since(since))
-    store = HistoryStore.open(db_url)
-    try:
-        trends = compute_trends(store, where, playbook.escalation_rate_target)
-    finally:
-        store.close()
-    if html_out is not None:
-        html_out.parent.mkdir(parents=True, exist_ok=True)
-        html_out.write_text(render_history_html(trends), encoding="utf-8")
-    if as_json:
-        click.echo(trends.model_dump_json(indent=2))
-    else:
-        Console().print(trends_renderable(trends))
-    if html_out is not None:
-        click.echo(f"wrote {html_out}", err=True)

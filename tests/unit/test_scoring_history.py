@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import create_engine, text
 
 from scoring.events import read_jsonl
 from scoring.expectations import Expectations
 from scoring.history import HistoryError, HistoryStore, TrendFilter, compute_trends
-from scoring.history.render import render_history_html
+from scoring.history.render import render_history_html, trends_renderable
 from scoring.playbook import load_playbook
 from scoring.scorecard import score_drill
 
@@ -78,10 +79,35 @@ def check_trends(store: HistoryStore) -> None:
     assert stored.expectations.team == "dba"
     page = render_history_html(trends)
     assert page.count("<svg") == 3 and "https://" not in page
+    assert trends.outcomes == {"aborted": 1, "finished": 7} and trends.interrupted == []
 
 
 def test_trends_on_sqlite(sqlite_store: HistoryStore) -> None:
     check_trends(sqlite_store)
+
+
+def test_an_interrupted_drill_is_stored_and_shown_as_interrupted(
+    sqlite_store: HistoryStore,
+) -> None:
+    # What `kill -9` leaves: the log stops mid-drill, with no drill.finished or drill.aborted.
+    whole = read_jsonl(GOLDEN / "autopilot.jsonl")
+    key = Expectations.model_validate(
+        next(e for e in whole if e.type == "answer_key.revealed").data
+    )
+    killed = [e.model_copy(update={"drill_id": "killed"}) for e in whole if e.t < 150]
+    card = score_drill(killed, key, PLAYBOOK)
+    assert card.outcome not in ("finished", "aborted")
+    sqlite_store.save(card, killed, key)
+    sqlite_store.save(score_drill(whole, key, PLAYBOOK), whole, key)
+    trends = compute_trends(sqlite_store, TrendFilter(), PLAYBOOK.escalation_rate_target)
+    assert trends.outcomes == {card.outcome: 1, "finished": 1}
+    assert trends.interrupted == ["killed"]
+    assert sqlite_store.load("killed").events == killed
+    shown = Console(width=200, record=True)
+    shown.print(trends_renderable(trends))
+    text = shown.export_text()
+    counts = ", ".join(f"1 {outcome}" for outcome in sorted(("finished", card.outcome)))
+    assert f"Outcomes: {counts} — interrupted (engine killed): killed" in text
 
 
 def test_unknown_drill_is_one_clear_error(sqlite_store: HistoryStore) -> None:
