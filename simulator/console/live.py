@@ -114,7 +114,7 @@ class LiveDrill:
                 self.settings.playbook,
                 store_history=self.settings.store_history,
             )
-            self.result.exit_code = exit_code(self.drill)
+            self.result.exit_code = max(self.result.exit_code, exit_code(self.drill))
         except Exception as exc:  # shown to the facilitator; the session goes on
             self.error = f"{type(exc).__name__}: {exc}"
         finally:

@@ -455,6 +455,7 @@ class Drill:
             "events_db": str(self.log.path.resolve()),
             "report_dir": str(self.dir.resolve()),
             "engine_pid": os.getpid(),
+            "scenario_file": self.scenario.source,
             "started_wall": datetime.now(UTC).isoformat(),
         }
         (self.state_dir.parent / "drill.json").write_text(json.dumps(pointer, indent=2))

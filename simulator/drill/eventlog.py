@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scoring.events import Event, to_jsonl
+from scoring.events import Event, read_events_db, to_jsonl
 
 Subscriber = Callable[[Event], None]
 log = logging.getLogger(__name__)
@@ -124,20 +124,4 @@ class EventLog:
 
 def load_log(path: Path) -> list[Event]:
     """Read a drill's events back from its SQLite file (after a crash, say)."""
-    if not path.is_file():
-        raise ValueError(
-            f"{path}: no drill event log there (events.db of a drill's report directory)"
-        )
-    db = sqlite3.connect(path)
-    try:
-        rows = db.execute(
-            "SELECT seq, drill_id, type, t, wall, actor, data FROM events ORDER BY seq"
-        ).fetchall()
-    finally:
-        db.close()
-    return [
-        Event(
-            seq=r[0], drill_id=r[1], type=r[2], t=r[3], wall=r[4], actor=r[5], data=json.loads(r[6])
-        )
-        for r in rows
-    ]
+    return read_events_db(path)

@@ -11,6 +11,7 @@ from typing import Any
 from scoring.drill import DrillView
 from scoring.expectations import Expectations
 from scoring.history import HistoryStore
+from scoring.invariants import check
 from scoring.playbook import Playbook
 from scoring.report import build_report, render_html, render_json, render_markdown
 from scoring.scorecard import Scorecard, score_drill
@@ -42,6 +43,11 @@ def finish(
     log_.append("answer_key.revealed", expectations.model_dump(mode="json"))
     events = log_.events()
     files = {"log": log_.export_jsonl(directory / "events.jsonl")}
+    # The engine's own log is checked like any other: a broken one is scored only
+    # with its violations said aloud (result.json, the terminal, exit status 1).
+    violations = [v.sentence for v in check(events)]
+    for sentence in violations:
+        log.error("the drill's event log is inconsistent: %s", sentence)
     card = score_drill(events, expectations, playbook)
     report = build_report(DrillView(events), card, playbook)
     for name, text in (
@@ -51,7 +57,7 @@ def finish(
     ):
         files[name.split(".")[0]] = directory / name
         (directory / name).write_text(text, encoding="utf-8")
-    summary = _summary(log_.drill_id, card)
+    summary = {**_summary(log_.drill_id, card), "violations": violations}
     files["result"] = directory / "result.json"
     files["result"].write_text(
         json.dumps({**summary, "files": {k: str(v) for k, v in files.items()}}, indent=2)
@@ -65,7 +71,7 @@ def finish(
                 store.close()
         except Exception as exc:  # history is a convenience; the reports are written
             log.warning("could not store the drill in the history: %s", exc)
-    return DrillResult(log_.drill_id, card.outcome, card, files, summary)
+    return DrillResult(log_.drill_id, card.outcome, card, files, summary, int(bool(violations)))
 
 
 def _summary(drill_id: str, card: Scorecard) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def run_drill(
         if dispatcher is not None:
             dispatcher.close()
     result = finish(drill.log, report_dir, scenario.expected, playbook, store_history=store_history)
-    result.exit_code = exit_code(drill)
+    result.exit_code = max(result.exit_code, exit_code(drill))
     drill.log.close()
     return result
 

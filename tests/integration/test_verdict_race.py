@@ -51,9 +51,7 @@ async def _drill_with_a_slow_responder(env_dir: Path, report_dir: Path) -> list[
     scenario = find_scenario("app-crash", playbook=playbook)
     drill = Drill(DrillOptions(scenario, playbook, report_dir, state_root=report_dir / "state"))
     drill.state_dir = env_dir  # the environment this module brought up
-    drill.responses = SlowToReport(
-        drill.log, playbook, env_dir, on_faults_changed=drill._sync_ends
-    )
+    drill.responses = SlowToReport(drill.log, playbook, env_dir, on_faults_changed=drill._sync_ends)
     drill.log.append("drill.started", {"scenario_id": scenario.id, "time_scale": 1.0})
     entry = await asyncio.to_thread(FaultManager(env_dir).inject, "app.crash", {}, 120)
     drill._record_injection(entry.id, entry.kind, entry.params, entry.target, 120)
