@@ -1,8 +1,10 @@
 """The builtin detector: scrapes the target's metrics and probes it, computes SLIs
 over short windows and evaluates the playbook's alert thresholds.
 
-Pure parts (`exposition`, `quantile`, `sli`, `rules`, `alerts`, `promql`) do
-no I/O; `probes` and `detector` talk HTTP to the target. In the engine:
+Pure parts (`exposition`, `quantile`, `sli`, `rules`, `alerts`, `inhibit`,
+`transitions`, `promql`) do no I/O; `probes` and `detector` talk HTTP to the
+target. An SLI has at most one alert firing, at its highest severity
+(`inhibit`). In the engine:
 
     detector = BuiltinDetector(shop.url, rules_from_playbook(load_playbook()), clock=drill_clock)
     detector.add_listener(on_output)   # SliSample -> sli.sample, AlertFiring -> alert.firing,
@@ -14,6 +16,7 @@ no I/O; `probes` and `detector` talk HTTP to the target. In the engine:
 from simulator.detection.alerts import AlertEvaluator, AlertFiring, AlertResolved, AlertTransition
 from simulator.detection.detector import INTERVAL_S, BuiltinDetector, DetectorOutput
 from simulator.detection.exposition import MetricsSnapshot, parse_metrics
+from simulator.detection.inhibit import Inhibitor
 from simulator.detection.probes import DEFAULT_PROBES, ProbeSpec
 from simulator.detection.promql import sli_expr
 from simulator.detection.quantile import histogram_quantile
@@ -39,6 +42,7 @@ __all__ = [
     "BuiltinDetector",
     "CheckResult",
     "DetectorOutput",
+    "Inhibitor",
     "MetricsSnapshot",
     "ProbeSpec",
     "RuleTiming",

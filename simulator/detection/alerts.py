@@ -1,65 +1,42 @@
-"""Alert evaluation: a pure state machine over SLI samples, with hysteresis.
+"""Alert evaluation: a pure state machine over SLI samples, with hysteresis and
+inhibition.
 
 Per rule: INACTIVE -> (breached) PENDING -> (breached for `for_s`) FIRING ->
 (inside again) CLEARING -> (inside for `clear_s`) resolved, back to INACTIVE.
-A breach while CLEARING returns to FIRING with the same alert_id, so a noisy
-recovery does not flap. A sample without a value (no traffic, failed scrape)
-confirms nothing: a pending breach is dropped and a clearing timer restarts.
+A breach while CLEARING returns to FIRING, so a noisy recovery does not flap.
+A sample without a value (no traffic, failed scrape) confirms nothing: a
+pending breach is dropped and a clearing timer restarts.
+
+Those per-rule ("raw") transitions then go through an `Inhibitor`: what the
+evaluator returns is one alert per name at its highest firing severity, lower
+severities inhibited while it fires (see `simulator.detection.inhibit`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from simulator.detection.inhibit import Inhibitor
 from simulator.detection.rules import AlertRule
 from simulator.detection.samples import SliSample
+from simulator.detection.transitions import (
+    AlertFiring,
+    AlertResolved,
+    AlertTransition,
+    ResolveReason,
+)
+
+__all__ = [
+    "AlertEvaluator",
+    "AlertFiring",
+    "AlertResolved",
+    "AlertTransition",
+    "ResolveReason",
+]
 
 # Sample times jitter with check latency; a hold time that misses by that still counts.
 TIMING_SLACK_S = 0.1
-
-
-@dataclass(frozen=True)
-class AlertFiring:
-    """An alert instance started firing at monotonic time `t`."""
-
-    alert_id: str
-    name: str
-    severity: str
-    sli: str
-    value: float
-    threshold: float
-    t: float
-
-    def event_data(self) -> dict[str, Any]:
-        """The `alert.firing` event's data (see scoring/events.py)."""
-        return {
-            "alert_id": self.alert_id,
-            "name": self.name,
-            "severity": self.severity,
-            "sli": self.sli,
-            "value": round(self.value, 6),
-            "threshold": self.threshold,
-        }
-
-
-@dataclass(frozen=True)
-class AlertResolved:
-    """A firing alert instance resolved at monotonic time `t`."""
-
-    alert_id: str
-    name: str
-    severity: str
-    value: float | None
-    t: float
-
-    def event_data(self) -> dict[str, Any]:
-        """The `alert.resolved` event's data (alert_id, name; severity for convenience)."""
-        return {"alert_id": self.alert_id, "name": self.name, "severity": self.severity}
-
-
-AlertTransition = AlertFiring | AlertResolved
 
 
 @dataclass
@@ -70,7 +47,7 @@ class _RuleState:
 
 
 class AlertEvaluator:
-    """Evaluates rules over successive samples; returns the transitions of each."""
+    """Evaluates rules over successive samples; returns the shown alerts' transitions."""
 
     def __init__(self, rules: Iterable[AlertRule], id_prefix: str = "") -> None:
         self.rules = list(rules)
@@ -78,35 +55,34 @@ class AlertEvaluator:
         if len(set(keys)) != len(keys):
             raise ValueError("two rules share a (name, severity); each alert instance needs one")
         self._states = {rule.key: _RuleState() for rule in self.rules}
-        self._id_prefix = id_prefix
-        self._fired = 0
+        self.inhibitor = Inhibitor(id_prefix)
 
     @property
     def firing(self) -> dict[tuple[str, str], AlertFiring]:
-        """The alerts firing now, by (name, severity)."""
+        """The alerts firing now, by (name, severity): one per name, the most severe."""
+        return self.inhibitor.firing
+
+    @property
+    def raw_firing(self) -> dict[tuple[str, str], AlertFiring]:
+        """Every rule firing now, inhibited or not, by (name, severity)."""
         return {key: s.firing for key, s in self._states.items() if s.firing is not None}
 
     def evaluate(self, sample: SliSample) -> list[AlertTransition]:
-        """Advance every rule by one sample; the alerts that fired or resolved at it."""
-        transitions: list[AlertTransition] = []
+        """Advance every rule by one sample; the shown alerts that fired or resolved at it."""
+        raw: list[AlertTransition] = []
         for rule in self.rules:
             change = self._step(rule, self._states[rule.key], sample)
             if change is not None:
-                transitions.append(change)
-        return transitions
+                raw.append(change)
+        current = {rule.sli: sample.value(rule.sli) for rule in self.rules}
+        return self.inhibitor.feed(raw, sample.t, current)
 
     def resolve_all(self, t: float) -> list[AlertResolved]:
         """Resolve every firing alert (the detector is stopping for good)."""
-        resolved = []
         for state in self._states.values():
-            if state.firing is not None:
-                firing = state.firing
-                resolved.append(
-                    AlertResolved(firing.alert_id, firing.name, firing.severity, None, t)
-                )
             state.pending_since = state.clear_since = None
             state.firing = None
-        return resolved
+        return self.inhibitor.resolve_all(t)
 
     def _step(
         self, rule: AlertRule, state: _RuleState, sample: SliSample
@@ -124,9 +100,9 @@ class AlertEvaluator:
                 state.pending_since = t
             if t - state.pending_since + TIMING_SLACK_S < rule.for_s:
                 return None
-            self._fired += 1
+            # The raw instance; the inhibitor gives the shown one its alert_id.
             state.firing = AlertFiring(
-                alert_id=f"{self._id_prefix}{rule.name}-{rule.severity}-{self._fired}",
+                alert_id=f"{rule.name}-{rule.severity}",
                 name=rule.name,
                 severity=rule.severity,
                 sli=rule.sli,

@@ -1,7 +1,8 @@
 """Alert rules as data, built from the playbook's thresholds.
 
 One rule per (SLI, severity), like Prometheus rules that carry a severity label:
-at a 15 % error rate error_rate/critical, /high and /medium all fire. Rules are
+at a 15 % error rate error_rate/critical, /high and /medium are all breached
+(the evaluator then shows only critical: see `inhibit`). Rules are
 plain data (name, sli, op, threshold, severity, for_s, clear_s) so that another
 piece can render them as Prometheus rule files.
 """

@@ -14,6 +14,13 @@ from typing import Any
 from simulator.drill.diagnosis import Diagnosis, diagnose, severity
 from simulator.drill.diagnostics import VIEWS
 from simulator.drill.engine import Drill
+from simulator.drill.updates import (
+    UpdateFacts,
+    check_update,
+    compose_update,
+    describe_alerts,
+    worst,
+)
 
 ACTOR = "autopilot"
 SETTLE_S = 2.0  # let the first alerts settle before classifying
@@ -29,6 +36,8 @@ class Autopilot:
         self.api = drill.responses
         self.playbook = drill.options.playbook
         self.tried: set[str] = set()
+        self.fixes: list[str] = []  # the actions applied, in order
+        self.cause: Diagnosis | None = None  # the diagnosis last acted on
 
     async def run(self) -> None:
         """Respond to the drill's incident from the first page to the review."""
@@ -56,29 +65,34 @@ class Autopilot:
             self._update("IDENTIFIED", found, f"Applying {self._label(found)}.")
             self.tried.add(found.action)
             await self.api.run_action(ACTOR, found.action, found.arg, evidence=found.evidence)
+            self.cause = found
+            self.fixes.append(self._label(found))
             self.api.set_status(ACTOR, "MONITORING")
-            self._update("MONITORING", found, "Fix applied; watching the SLIs recover.")
+            self._update(
+                "MONITORING",
+                found,
+                f"Watching the SLIs for {self.drill.scenario.confirm_recovery_s:g} s inside"
+                " their thresholds before resolving.",
+            )
             if await self._wait_for("service.recovered", RECOVERY_WAIT_S) is not None:
                 break
             self.api.set_status(ACTOR, "INVESTIGATING")
             found = await self._investigate()
+            if found is None:
+                self._update(
+                    "INVESTIGATING",
+                    None,
+                    f"{self.fixes[-1]} did not bring the SLIs back; looking further.",
+                )
         if await self._wait_for("service.recovered") is None:
             return
         self.api.set_status(ACTOR, "RESOLVED")
         self._update(
-            "RESOLVED", found, "Recovered: SLIs inside thresholds for the confirmation window."
+            "RESOLVED",
+            self.cause,
+            "Post-incident review; add an alert on the signal that showed the cause first.",
         )
-        self.log.append(
-            "review.submitted",
-            {
-                "fields": {
-                    "what_happened": found.evidence if found else "unknown",
-                    "actions": ", ".join(sorted(self.tried)) or "none",
-                    "follow_up": "add an alert on the signal that showed the cause first",
-                }
-            },
-            ACTOR,
-        )
+        self.log.append("review.submitted", self._review(team), ACTOR)
 
     async def _investigate(self) -> Diagnosis | None:
         views: dict[str, Any] = {}
@@ -110,30 +124,58 @@ class Autopilot:
     def _label(self, found: Diagnosis) -> str:
         return f"{found.action} {found.arg}" if found.arg else found.action
 
-    def _update(self, status: str, found: Diagnosis | None, next_steps: str) -> None:
+    def _alerts_seen(self) -> list[dict[str, Any]]:
+        return [e.data for e in self.log.of_type("alert.firing")]
+
+    def _update(self, status: str, cause: Diagnosis | None, next_steps: str) -> None:
+        """Post an update from the template's fields, written from what it saw."""
         incident = self.api.incident
         if incident is None:
             return
-        label = self.playbook.severities[incident.severity].label if incident.severity else "?"
-        fields = {
-            "incident_id": incident.id,
-            "severity": label,
-            "status": status,
-            "summary": "Shop degraded: "
-            + ", ".join(sorted({f"{a['name']} {a['severity']}" for a in self._alerts()})),
-            "impact": self._impact(),
-            "root_cause": f"{found.area}: {found.evidence}" if found else "unknown so far",
-            "next_steps": next_steps,
-        }
-        # A team may have edited the template: fill in the fields it has.
-        template = set(self.playbook.update_template)
-        self.api.post_update(ACTOR, {k: v for k, v in fields.items() if k in template})
-
-    def _impact(self) -> str:
-        sample = self.drill.sample
-        if sample is None or sample.error_rate is None:
-            return "unknown; the shop's metrics are unavailable"
-        return (
-            f"{sample.error_rate:.0%} of requests failing, p99 "
-            f"{(sample.p99_ms or 0):.0f} ms at {(sample.rps or 0):.0f} req/s"
+        facts = UpdateFacts(
+            incident_id=incident.id,
+            severity=self.playbook.severities[incident.severity].label if incident.severity else "",
+            status=status,
+            alerts_now=self._alerts(),
+            alerts_seen=self._alerts_seen(),
+            sample=self.drill.sample,
+            cause=cause,
+            fixes=tuple(self.fixes),
+            next_steps=next_steps,
         )
+        # A team may have edited the template: fill in the fields it has.
+        fields = compose_update(facts, self.playbook.update_template)
+        check_update(fields, self.playbook.update_template)
+        self.api.post_update(ACTOR, fields)
+
+    def _review(self, team: str) -> dict[str, Any]:
+        """The post-incident review, in the console's fields and action-item table."""
+        seen = self._alerts_seen()
+        cause = self.cause
+        first = describe_alerts([seen[0]]) if seen else "no alert"
+        fixes = " then ".join(self.fixes) or "no action"
+        return {
+            "fields": {
+                "what_happened": f"First alert: {first}; worst: "
+                f"{describe_alerts([worst(seen)]) if seen else 'none'}; {fixes} applied; the"
+                " service recovered and stayed inside its thresholds for the confirmation"
+                " window.",
+                "why": f"{cause.area}: {cause.evidence}" if cause else "not confirmed",
+                "went_well": "The diagnostic views named the cause; the fix matched it."
+                if cause
+                else "The service recovered.",
+                "went_badly": f"{len(self.fixes)} actions were needed before it recovered."
+                if len(self.fixes) > 1
+                else "Nothing notable.",
+                "improvements": "Add an alert on the signal that showed the cause first.",
+            },
+            "action_items": [
+                {
+                    "item": "Add an alert on the signal that showed the cause first"
+                    + (f" ({cause.evidence})" if cause else ""),
+                    "owner": team,
+                    "due": "",
+                    "status": "Open",
+                }
+            ],
+        }

@@ -1,10 +1,18 @@
 """Configuration files for a drill's own Prometheus and Alertmanager.
 
 Both evaluate as fast as this machine allows for a drill: scrape and rule
-evaluation every second, and Alertmanager sends each alert on its own
-(`group_by: ['...']`) with no group wait, so an alert reaches the engine's
-webhook about 1-2 s after its condition became true. A resolved alert is
-sent too (`send_resolved`), at the next group interval (1 s).
+evaluation every second, and Alertmanager sends the first alert of each
+alertname with no group wait, so it reaches the engine's webhook about 1-2 s
+after its condition became true; later changes of the same alertname follow
+at the next group interval (1 s). A resolved alert is sent too
+(`send_resolved`).
+
+Inhibit rules keep one alert per alertname at its highest severity: critical
+inhibits high and medium, high inhibits medium. Grouping by alertname puts
+the severities of one SLI in one delivery, so severities that resolve
+together reach the engine together (never "critical resolved, high still
+firing" for an instant). The engine's tracker inhibits the same way on its
+side, whatever Alertmanager lets through.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from scoring.names import ALERT_SEVERITIES
 
 SCRAPE_INTERVAL = "1s"
 # Under the interval: a hung target must read as down (up == 0) before the next scrape.
@@ -45,16 +55,33 @@ def prometheus_config(
     }
 
 
+def inhibit_rules() -> list[dict[str, Any]]:
+    """A more severe alert of an alertname inhibits the less severe ones of the same name."""
+    rules = []
+    for rank, source in enumerate(ALERT_SEVERITIES[:-1]):
+        lower = ALERT_SEVERITIES[rank + 1 :]
+        target = f'severity="{lower[0]}"' if len(lower) == 1 else f'severity=~"{"|".join(lower)}"'
+        rules.append(
+            {
+                "source_matchers": [f'severity="{source}"'],
+                "target_matchers": [target],
+                "equal": ["alertname"],
+            }
+        )
+    return rules
+
+
 def alertmanager_config(webhook_url: str) -> dict[str, Any]:
-    """alertmanager.yml: every alert alone, at once, to the engine's webhook."""
+    """alertmanager.yml: each alertname at once to the engine's webhook, inhibited by severity."""
     return {
         "route": {
             "receiver": RECEIVER,
-            "group_by": ["..."],  # no grouping: one notification per alert instance
+            "group_by": ["alertname"],  # an SLI's severities in one delivery
             "group_wait": "0s",
             "group_interval": GROUP_INTERVAL,
             "repeat_interval": REPEAT_INTERVAL,
         },
+        "inhibit_rules": inhibit_rules(),
         "receivers": [
             {
                 "name": RECEIVER,

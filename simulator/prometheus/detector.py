@@ -85,8 +85,8 @@ class PrometheusDetector:
 
     @property
     def firing(self) -> dict[tuple[str, str], AlertFiring]:
-        """Alerts firing now, by (name, severity)."""
-        return {(a.name, a.severity): a for a in self.tracker.active.values()}
+        """Alerts firing now, by (name, severity): one per name, the most severe."""
+        return self.tracker.firing
 
     # -- running -----------------------------------------------------------------
     def launch(self) -> None:

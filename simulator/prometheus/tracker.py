@@ -1,11 +1,18 @@
 """Alertmanager deliveries -> the engine's AlertFiring / AlertResolved.
 
-An alert instance is known by its fingerprint (the hash of its labels): the
-first `firing` delivery of a fingerprint fires it with a new alert_id, repeats
-are ignored, and `resolved` resolves it with the same alert_id. Only alerts
-the engine knows map through: alertname one of the builtin alert names
-(error_rate, latency_p99, availability) and label severity one of critical /
-high / medium; anything else a team's rules file sends is logged and skipped.
+An alert instance is known by its fingerprint (the hash of its labels): a
+`firing` delivery of a fingerprint marks it firing, repeats change nothing, and
+`resolved` ends it. Only alerts the engine knows map through: alertname one of
+the builtin alert names (error_rate, latency_p99, availability) and label
+severity one of critical / high / medium; anything else a team's rules file
+sends is logged and skipped.
+
+What the engine sees is then the same as from the builtin detector: one
+alert per name at its highest firing severity, lower severities inhibited
+(`simulator.detection.inhibit`). Alertmanager has the same inhibit rules
+(`config.alertmanager_config`), but it can let a lower severity through when
+both arrive together, and a `--prometheus-url` Prometheus has no Alertmanager
+at all: the tracker inhibits whatever it is sent.
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ from dataclasses import dataclass, field
 
 from scoring.names import ALERT_SEVERITIES
 from simulator.detection.alerts import AlertFiring, AlertResolved, AlertTransition
+from simulator.detection.inhibit import Inhibitor
 from simulator.detection.rules import ALERT_SPECS, AlertRule
 from simulator.detection.samples import SliSample
 from simulator.prometheus.webhook import WebhookAlert, WebhookPayload
 
 log = logging.getLogger(__name__)
+
+Key = tuple[str, str]  # (alertname, severity)
 
 
 def parse_number(text: str | None) -> float | None:
@@ -40,52 +50,80 @@ class AlertTracker:
     `value` and `threshold` come from the alert's annotations (the exported
     rules write both); a team's rule without them gets the threshold of the
     playbook rule of the same (name, severity) and the SLI's value in the last
-    sample the engine measured.
+    sample the engine measured. Several fingerprints of one (name, severity)
+    (a team rule per instance) are one alert, firing while any of them fires.
     """
 
     clock: Callable[[], float]
     rules: Sequence[AlertRule] = ()
     last_sample: Callable[[], SliSample | None] = lambda: None
     id_prefix: str = "P"
-    active: dict[str, AlertFiring] = field(default_factory=dict)
-    skipped: set[tuple[str, str]] = field(default_factory=set)
-    _fired: int = 0
+    raw: dict[str, AlertFiring] = field(default_factory=dict)  # by fingerprint
+    skipped: set[Key] = field(default_factory=set)
+    inhibitor: Inhibitor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inhibitor = Inhibitor(self.id_prefix)
+
+    @property
+    def firing(self) -> dict[Key, AlertFiring]:
+        """The alerts shown as firing now, by (name, severity)."""
+        return self.inhibitor.firing
 
     def feed(self, payload: WebhookPayload) -> list[AlertTransition]:
         """The transitions one delivery causes (none for repeats and unknown alerts)."""
-        transitions: list[AlertTransition] = []
         now = self.clock()
+        before = self._raw_keys()
+        resolved_values: dict[Key, float | None] = {}
         for alert in payload.alerts:
-            change = self._one(alert, now)
-            if change is not None:
-                transitions.append(change)
-        return transitions
+            key = self._known(alert)
+            if key is None:
+                continue
+            if alert.status == "resolved":
+                if self.raw.pop(alert.key, None) is not None:
+                    resolved_values[key] = parse_number(alert.annotations.get("value"))
+            elif alert.key not in self.raw:
+                self.raw[alert.key] = self._firing(alert, key, now)
+        after = self._raw_keys()
+        changes: list[AlertTransition] = [a for k, a in after.items() if k not in before]
+        changes += [
+            AlertResolved(a.alert_id, a.name, a.severity, resolved_values.get(k), now)
+            for k, a in before.items()
+            if k not in after
+        ]
+        sample = self.last_sample()
+        current = (
+            {} if sample is None else {s.sli: sample.value(s.sli) for s in ALERT_SPECS.values()}
+        )
+        return self.inhibitor.feed(changes, now, current)
 
-    def _one(self, alert: WebhookAlert, now: float) -> AlertTransition | None:
+    def _raw_keys(self) -> dict[Key, AlertFiring]:
+        keys: dict[Key, AlertFiring] = {}
+        for alert in self.raw.values():
+            keys.setdefault((alert.name, alert.severity), alert)
+        return keys
+
+    def _known(self, alert: WebhookAlert) -> Key | None:
         name, severity = alert.labels.get("alertname", ""), alert.labels.get("severity", "")
-        if name not in ALERT_SPECS or severity not in ALERT_SEVERITIES:
-            if (name, severity) not in self.skipped:
-                self.skipped.add((name, severity))
-                log.warning(
-                    "alert %r severity %r is not one the drill knows (%s x %s); ignored",
-                    name,
-                    severity,
-                    "/".join(ALERT_SPECS),
-                    "/".join(ALERT_SEVERITIES),
-                )
-            return None
-        if alert.status == "resolved":
-            firing = self.active.pop(alert.key, None)
-            if firing is None:
-                return None
-            value = parse_number(alert.annotations.get("value"))
-            return AlertResolved(firing.alert_id, name, severity, value, now)
-        if alert.key in self.active:
-            return None  # a repeat of a firing alert
-        self._fired += 1
+        if name in ALERT_SPECS and severity in ALERT_SEVERITIES:
+            return name, severity
+        if (name, severity) not in self.skipped:
+            self.skipped.add((name, severity))
+            log.warning(
+                "alert %r severity %r is not one the drill knows (%s x %s); ignored",
+                name,
+                severity,
+                "/".join(ALERT_SPECS),
+                "/".join(ALERT_SEVERITIES),
+            )
+        return None
+
+    def _firing(self, alert: WebhookAlert, key: Key, now: float) -> AlertFiring:
+        """The raw instance; the inhibitor gives the shown one its alert_id."""
+        name, severity = key
         sli = ALERT_SPECS[name].sli
-        firing = AlertFiring(
-            alert_id=f"{self.id_prefix}{name}-{severity}-{self._fired}",
+        return AlertFiring(
+            alert_id=f"{name}-{severity}",
             name=name,
             severity=severity,
             sli=sli,
@@ -93,8 +131,6 @@ class AlertTracker:
             threshold=self._threshold(alert, name, severity),
             t=now,
         )
-        self.active[alert.key] = firing
-        return firing
 
     def _threshold(self, alert: WebhookAlert, name: str, severity: str) -> float:
         given = parse_number(alert.annotations.get("threshold"))

@@ -105,6 +105,17 @@ class Recorder:
     def resolved(self, alert_id: str) -> bool:
         return any(isinstance(o, AlertResolved) and o.alert_id == alert_id for o in self.outputs)
 
+    def assert_one_alert_per_sli(self) -> None:
+        """At no time two alerts of one SLI: lower severities are inhibited."""
+        shown: dict[str, AlertFiring] = {}
+        for o in self.outputs:
+            if isinstance(o, AlertFiring):
+                shown[o.alert_id] = o
+            elif isinstance(o, AlertResolved):
+                assert shown.pop(o.alert_id).severity == o.severity
+            names = [a.name for a in shown.values()]
+            assert len(names) == len(set(names)), f"two alerts of one SLI: {shown}"
+
 
 async def until(check: Callable[[], bool], timeout_s: float, what: str, rec: Recorder) -> None:
     deadline = time.monotonic() + timeout_s
@@ -129,6 +140,7 @@ def detect(url: str, body: Callable[[BuiltinDetector, Recorder], Awaitable[None]
             await detector.stop()
 
     asyncio.run(main())
+    recorder.assert_one_alert_per_sli()
     return recorder
 
 

@@ -40,13 +40,22 @@ def sample(
 def run(
     evaluator: AlertEvaluator, samples: Sequence[SliSample]
 ) -> list[tuple[float, str, str, str]]:
-    """(t, fired|resolved, name, severity) for every transition over the series."""
+    """(t, fired|resolved|inhibited, name, severity) for every transition over the series."""
     out = []
     for s in samples:
         for change in evaluator.evaluate(s):
-            kind = "fired" if isinstance(change, AlertFiring) else "resolved"
+            if isinstance(change, AlertFiring):
+                kind = "fired"
+            else:
+                kind = "inhibited" if change.reason == "inhibited" else "resolved"
             out.append((s.t, kind, change.name, change.severity))
     return out
+
+
+def transitions(
+    evaluator: AlertEvaluator, samples: Sequence[SliSample]
+) -> list[AlertFiring | AlertResolved]:
+    return [change for s in samples for change in evaluator.evaluate(s)]
 
 
 def error_series(values: Sequence[float | None], start: float = 0.0) -> list[SliSample]:
@@ -134,70 +143,137 @@ def test_duplicate_rules_are_refused() -> None:
         AlertEvaluator([rule, rule])
 
 
-# -- thresholds ----------------------------------------------------------------------
+# -- thresholds and inhibition ---------------------------------------------------------
 
 
-def test_15_percent_errors_fire_every_severity_at_once() -> None:
+def test_15_percent_errors_fire_one_alert_at_critical_and_inhibit_the_rest() -> None:
     evaluator = AlertEvaluator(PLAYBOOK_RULES)
     changes = evaluator.evaluate(sample(1.0, error_rate=0.15))
-    assert {(c.name, c.severity) for c in changes} == {
+    assert [(c.name, c.severity) for c in changes] == [("error_rate", "critical")]
+    assert set(evaluator.firing) == {("error_rate", "critical")}
+    # Every rule is breached; the lower ones are inhibited, as by an Alertmanager rule.
+    assert set(evaluator.raw_firing) == {("error_rate", s) for s in ALERT_SEVERITIES}
+
+
+def test_a_crash_fires_one_alert_per_sli_each_at_its_highest_severity() -> None:
+    evaluator = AlertEvaluator(PLAYBOOK_RULES)
+    down = [sample(float(t), error_rate=0.6, p99_ms=6000.0, availability=0.0) for t in range(4)]
+    up = [sample(float(t), error_rate=0.0, p99_ms=20.0, availability=1.0) for t in range(4, 12)]
+    changes = transitions(evaluator, down + up)
+    fired = [c for c in changes if isinstance(c, AlertFiring)]
+    resolved = [c for c in changes if isinstance(c, AlertResolved)]
+    assert sorted((c.name, c.severity) for c in fired) == [
+        ("availability", "critical"),
         ("error_rate", "critical"),
-        ("error_rate", "high"),
-        ("error_rate", "medium"),
-    }
-    assert len({c.alert_id for c in changes}) == 3
-    assert set(evaluator.firing) == {("error_rate", s) for s in ALERT_SEVERITIES}
-
-
-def test_rising_error_rate_fires_severities_in_turn() -> None:
-    changes = run(only("error_rate"), error_series([0.0, 0.03, 0.07, 0.15]))
-    assert changes == [
-        (1.0, "fired", "error_rate", "medium"),
-        (2.0, "fired", "error_rate", "high"),
-        (3.0, "fired", "error_rate", "critical"),
+        ("latency_p99", "critical"),
     ]
+    # Each resolves once, with the severity and id that fired, because it cleared.
+    assert sorted((r.alert_id, r.name, r.severity, r.reason) for r in resolved) == sorted(
+        (f.alert_id, f.name, f.severity, "cleared") for f in fired
+    )
+    assert len({f.alert_id for f in fired}) == 3
 
 
-def test_falling_error_rate_resolves_each_severity_after_clear_s_inside() -> None:
+def test_rising_error_rate_escalates_and_inhibits_the_lower_severity() -> None:
+    evaluator = only("error_rate")
+    changes = transitions(evaluator, error_series([0.0, 0.03, 0.07, 0.15]))
+    assert [(c.t, type(c).__name__, c.severity) for c in changes] == [
+        (1.0, "AlertFiring", "medium"),
+        (2.0, "AlertFiring", "high"),
+        (2.0, "AlertResolved", "medium"),
+        (3.0, "AlertFiring", "critical"),
+        (3.0, "AlertResolved", "high"),
+    ]
+    medium, high, medium_end, critical, high_end = changes
+    assert isinstance(medium_end, AlertResolved) and isinstance(high_end, AlertResolved)
+    assert (medium_end.alert_id, medium_end.reason, medium_end.inhibited_by) == (
+        medium.alert_id,
+        "inhibited",
+        high.alert_id,
+    )
+    assert (high_end.alert_id, high_end.inhibited_by) == (high.alert_id, critical.alert_id)
+    assert set(evaluator.firing) == {("error_rate", "critical")}
+
+
+def test_falling_error_rate_de_escalates_one_severity_at_a_time() -> None:
     series = error_series([0.15, 0.07, 0.07, 0.07, 0.03, 0.03, 0.03, 0.0, 0.0, 0.0, 0.0])
     changes = run(only("error_rate", clear_s=3.0), series)
-    assert [c for c in changes if c[1] == "resolved"] == [
+    assert changes == [
+        (0.0, "fired", "error_rate", "critical"),
         (4.0, "resolved", "error_rate", "critical"),  # inside since t=1, for 3 s at t=4
+        (4.0, "fired", "error_rate", "high"),  # still above 5 %: shown again, a new alert
         (7.0, "resolved", "error_rate", "high"),  # inside since t=4
+        (7.0, "fired", "error_rate", "medium"),
         (10.0, "resolved", "error_rate", "medium"),  # inside since t=7
     ]
+
+
+def test_an_alert_shown_again_carries_the_value_of_now() -> None:
+    evaluator = only("error_rate", clear_s=1.0)
+    changes = transitions(evaluator, error_series([0.15, 0.07, 0.07]))
+    high = changes[-1]
+    assert isinstance(high, AlertFiring) and high.severity == "high"
+    assert high.value == 0.07
+    assert high.t == 2.0
+
+
+def test_each_shown_alert_fires_once_and_resolves_once_with_its_severity() -> None:
+    evaluator = AlertEvaluator(PLAYBOOK_RULES, id_prefix="d:")
+    rates = [0.0, 0.03, 0.07, 0.15, 0.07, 0.2, 0.03, 0.0, 0.15, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    p99s = [20, 700, 1200, 6000, 20, 700, 20, 20, 20, 20, 20, 20, 20, 20, 20]
+    avail = [1, 1, 0.995, 0.5, 0.98, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1]
+    series = [
+        sample(float(t), error_rate=e, p99_ms=p, availability=a)
+        for t, (e, p, a) in enumerate(zip(rates, p99s, avail, strict=True))
+    ]
+    shown: dict[str, AlertFiring] = {}
+    ended: set[str] = set()
+    for s in series:
+        for change in evaluator.evaluate(s):
+            if isinstance(change, AlertFiring):
+                assert change.alert_id not in shown, "an alert_id fires twice"
+                shown[change.alert_id] = change
+            else:
+                assert change.alert_id in shown and change.alert_id not in ended
+                assert change.severity == shown[change.alert_id].severity
+                assert change.name == shown[change.alert_id].name
+                ended.add(change.alert_id)
+        names = [name for name, _ in evaluator.firing]
+        assert len(names) == len(set(names)), f"two alerts of one SLI at t={s.t}"
+        # Inhibition never hides an SLI: shown exactly while any severity fires raw.
+        assert set(names) == {name for name, _ in evaluator.raw_firing}
+    assert ended == set(shown)
 
 
 @pytest.mark.parametrize(
     ("name", "value", "firing"),
     [
-        ("error_rate", 0.05, {"medium"}),  # at the high threshold: not above it
-        ("error_rate", 0.0500001, {"medium", "high"}),
-        ("error_rate", 0.02, set()),
-        ("latency_p99", 1000.0, {"medium"}),
-        ("latency_p99", 5000.0, {"medium", "high"}),
-        ("latency_p99", 5000.5, {"medium", "high", "critical"}),
-        ("availability", 0.99, {"medium", "high"}),  # at critical: not below it
-        ("availability", 0.999, set()),
-        ("availability", 0.9, {"medium", "high", "critical"}),
+        ("error_rate", 0.05, "medium"),  # at the high threshold: not above it
+        ("error_rate", 0.0500001, "high"),
+        ("error_rate", 0.02, None),
+        ("latency_p99", 1000.0, "medium"),
+        ("latency_p99", 5000.0, "high"),
+        ("latency_p99", 5000.5, "critical"),
+        ("availability", 0.99, "high"),  # at critical: not below it
+        ("availability", 0.999, None),
+        ("availability", 0.9, "critical"),
     ],
 )
-def test_exactly_at_the_threshold_is_inside(name: str, value: float, firing: set[str]) -> None:
+def test_exactly_at_the_threshold_is_inside(name: str, value: float, firing: str | None) -> None:
     sli = {"error_rate": "error_rate", "latency_p99": "p99_ms", "availability": "availability"}
     evaluator = only(name)
     evaluator.evaluate(sample(0.0, **{sli[name]: value}))
-    assert {severity for _, severity in evaluator.firing} == firing
+    assert {severity for _, severity in evaluator.firing} == ({firing} if firing else set())
 
 
 def test_hysteresis_keeps_one_alert_through_a_noisy_recovery() -> None:
     evaluator = only("error_rate", clear_s=3.0)
     series = error_series([0.2, 0.0, 0.2, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0])
-    changes = run(evaluator, series)
-    fired = [c for c in changes if c[1] == "fired" and c[3] == "critical"]
-    resolved = [c for c in changes if c[1] == "resolved" and c[3] == "critical"]
-    assert fired == [(0.0, "fired", "error_rate", "critical")]
     # Back inside at t=6 and for 3 s: resolved at t=9, never in between.
-    assert resolved == [(9.0, "resolved", "error_rate", "critical")]
+    assert run(evaluator, series) == [
+        (0.0, "fired", "error_rate", "critical"),
+        (9.0, "resolved", "error_rate", "critical"),
+    ]
 
 
 def test_same_alert_id_while_it_keeps_firing_and_a_new_one_after_it_resolved() -> None:
@@ -208,24 +284,30 @@ def test_same_alert_id_while_it_keeps_firing_and_a_new_one_after_it_resolved() -
     assert evaluator.firing["error_rate", "critical"].alert_id == first[0].alert_id
     evaluator.evaluate(sample(3.0, error_rate=0.0))
     resolved = evaluator.evaluate(sample(4.0, error_rate=0.0))
-    assert {r.alert_id for r in resolved} == {f.alert_id for f in first}
+    assert [r.alert_id for r in resolved] == [first[0].alert_id]
     again = evaluator.evaluate(sample(5.0, error_rate=0.2))
-    assert not {a.alert_id for a in again} & {f.alert_id for f in first}
+    assert [a.alert_id for a in again] != [first[0].alert_id]
 
 
 def test_for_s_ignores_a_single_noisy_sample() -> None:
     evaluator = only("latency_p99", for_s=1.0)
     series = [sample(float(t), p99_ms=v) for t, v in enumerate([20, 1200, 20, 20, 1200, 1300])]
-    assert run(evaluator, series) == [
-        (5.0, "fired", "latency_p99", "high"),
-        (5.0, "fired", "latency_p99", "medium"),
-    ]
+    assert run(evaluator, series) == [(5.0, "fired", "latency_p99", "high")]
+
+
+def test_a_slower_lower_severity_stays_inhibited() -> None:
+    # The default timing: latency medium needs 2 s, high fires at once.
+    evaluator = AlertEvaluator(r for r in PLAYBOOK_RULES if r.name == "latency_p99")
+    series = [sample(float(t), p99_ms=1500.0) for t in range(5)]
+    assert run(evaluator, series) == [(0.0, "fired", "latency_p99", "high")]
+    assert set(evaluator.raw_firing) == {("latency_p99", "high"), ("latency_p99", "medium")}
 
 
 def test_for_s_tolerates_tick_jitter() -> None:
     evaluator = only("latency_p99", for_s=1.0)
     evaluator.evaluate(sample(10.0, p99_ms=1200.0))
-    assert len(evaluator.evaluate(sample(10.98, p99_ms=1200.0))) == 2
+    assert len(evaluator.evaluate(sample(10.98, p99_ms=1200.0))) == 1
+    assert set(evaluator.raw_firing) == {("latency_p99", "high"), ("latency_p99", "medium")}
 
 
 def test_no_data_fires_nothing_and_breaks_a_pending_breach() -> None:
@@ -237,9 +319,11 @@ def test_no_data_fires_nothing_and_breaks_a_pending_breach() -> None:
 def test_no_data_neither_resolves_nor_confirms_recovery() -> None:
     evaluator = only("error_rate", clear_s=2.0)
     changes = run(evaluator, error_series([0.5, 0.0, None, 0.0, None, None, 0.0, 0.0, 0.0]))
-    # Recovery has to be seen for 2 s in a row: t=6, 7, 8.
-    assert [c for c in changes if c[1] == "resolved"] == [
-        (8.0, "resolved", "error_rate", s) for s in ALERT_SEVERITIES
+    # Recovery has to be seen for 2 s in a row: t=6, 7, 8; every severity resolves at
+    # once, so the critical alert resolves and nothing lower shows in between.
+    assert changes == [
+        (0.0, "fired", "error_rate", "critical"),
+        (8.0, "resolved", "error_rate", "critical"),
     ]
 
 
@@ -248,14 +332,9 @@ def test_availability_fires_below_and_resolves_above() -> None:
     series = [
         sample(float(t), availability=a) for t, a in enumerate([1.0, 0.5, 0.0, 1.0, 1.0, 1.0])
     ]
-    changes = run(evaluator, series)
-    assert [(t, kind, sev) for t, kind, _, sev in changes] == [
-        (1.0, "fired", "critical"),
-        (1.0, "fired", "high"),
-        (1.0, "fired", "medium"),
-        (5.0, "resolved", "critical"),
-        (5.0, "resolved", "high"),
-        (5.0, "resolved", "medium"),
+    assert run(evaluator, series) == [
+        (1.0, "fired", "availability", "critical"),
+        (5.0, "resolved", "availability", "critical"),
     ]
 
 
@@ -273,8 +352,26 @@ def test_event_data_follows_the_event_contract() -> None:
     }
     resolved = evaluator.evaluate(sample(1.0, error_rate=0.0))[0]
     assert isinstance(resolved, AlertResolved)
-    assert resolved.event_data()["alert_id"] == firing.alert_id
-    assert {"alert_id", "name"} <= set(resolved.event_data())
+    assert resolved.event_data() == {
+        "alert_id": firing.alert_id,
+        "name": "error_rate",
+        "severity": "critical",
+        "reason": "cleared",
+    }
+
+
+def test_inhibited_event_data_names_the_alert_that_inhibits_it() -> None:
+    evaluator = only("error_rate")
+    medium = evaluator.evaluate(sample(0.0, error_rate=0.03))[0]
+    critical, ended = evaluator.evaluate(sample(1.0, error_rate=0.2))
+    assert isinstance(ended, AlertResolved)
+    assert ended.event_data() == {
+        "alert_id": medium.alert_id,
+        "name": "error_rate",
+        "severity": "medium",
+        "reason": "inhibited",
+        "inhibited_by": critical.alert_id,
+    }
 
 
 def test_resolve_all_ends_every_firing_alert() -> None:
@@ -283,5 +380,6 @@ def test_resolve_all_ends_every_firing_alert() -> None:
     assert all(f.alert_id.startswith("drill7:") for f in fired)
     resolved = evaluator.resolve_all(1.0)
     assert {r.alert_id for r in resolved} == {f.alert_id for f in fired}
-    assert evaluator.firing == {}
+    assert {r.reason for r in resolved} == {"stopped"}
+    assert evaluator.firing == {} and evaluator.raw_firing == {}
     assert evaluator.evaluate(sample(2.0)) == []

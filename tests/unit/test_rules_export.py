@@ -16,6 +16,7 @@ from simulator.cli.main import cli
 from simulator.detection import AlertFiring, AlertResolved, SliSample, rules_from_playbook
 from simulator.detection.promql import excluded_route_regex
 from simulator.prometheus import RULES_FILE, TEST_FILE, PrometheusError
+from simulator.prometheus.config import alertmanager_config
 from simulator.prometheus.rulefile import RuleFileOptions
 from simulator.prometheus.ruletest import levels, render_tests
 from simulator.prometheus.select import detector_factory
@@ -124,34 +125,125 @@ def am_alert(status: str, name: str, severity: str, fp: str, **annotations: str)
     }
 
 
-def test_deliveries_become_firing_and_resolved_with_one_alert_id() -> None:
-    now = [10.0]
+def tracker_at(now: list[float]) -> AlertTracker:
     sample = SliSample(t=9.0, rps=50.0, error_rate=0.2, p50_ms=5, p99_ms=40, availability=1.0)
-    tracker = AlertTracker(
+    return AlertTracker(
         lambda: now[0], rules_from_playbook(load_playbook()), lambda: sample, id_prefix="P"
     )
+
+
+def test_deliveries_become_firing_and_resolved_with_one_alert_id() -> None:
+    now = [10.0]
+    tracker = tracker_at(now)
     fired = tracker.feed(
         payload(
             "firing",
             am_alert("firing", "error_rate", "high", "aa", value="0.12", threshold="0.05"),
-            am_alert("firing", "error_rate", "critical", "bb"),  # a team rule: no annotations
             am_alert("firing", "HighCPU", "warning", "cc"),  # not an alert the drill knows
         )
     )
     assert fired == [
-        AlertFiring("Perror_rate-high-1", "error_rate", "high", "error_rate", 0.12, 0.05, 10.0),
-        AlertFiring(
-            "Perror_rate-critical-2", "error_rate", "critical", "error_rate", 0.2, 0.1, 10.0
-        ),
+        AlertFiring("Perror_rate-high-1", "error_rate", "high", "error_rate", 0.12, 0.05, 10.0)
     ]
     now[0] = 12.0
     assert tracker.feed(payload("firing", am_alert("firing", "error_rate", "high", "aa"))) == []
     now[0] = 20.0
-    resolved = tracker.feed(payload("resolved", am_alert("resolved", "error_rate", "high", "aa")))
-    assert resolved == [AlertResolved("Perror_rate-high-1", "error_rate", "high", None, 20.0)]
+    resolved = tracker.feed(
+        payload("resolved", am_alert("resolved", "error_rate", "high", "aa", value="0.01"))
+    )
+    assert resolved == [AlertResolved("Perror_rate-high-1", "error_rate", "high", 0.01, 20.0)]
+    assert resolved[0].event_data()["severity"] == "high"
     assert tracker.feed(payload("resolved", am_alert("resolved", "error_rate", "high", "aa"))) == []
     refired = tracker.feed(payload("firing", am_alert("firing", "error_rate", "high", "aa")))
-    assert [t.alert_id for t in refired] == ["Perror_rate-high-3"]  # a new incident of it
+    assert [t.alert_id for t in refired] == ["Perror_rate-high-2"]  # a new incident of it
+
+
+def test_deliveries_are_inhibited_like_the_builtin_detector() -> None:
+    now = [10.0]
+    tracker = tracker_at(now)
+    # Alertmanager let a high through before the critical of the same alertname
+    # arrived (its inhibition races when both come at once): the tracker inhibits it.
+    high = tracker.feed(payload("firing", am_alert("firing", "error_rate", "high", "aa")))
+    now[0] = 11.0
+    escalated = tracker.feed(
+        payload(
+            "firing",
+            am_alert("firing", "error_rate", "critical", "bb"),  # a team rule: no annotations
+            am_alert("firing", "error_rate", "medium", "dd"),
+        )
+    )
+    assert [(c.severity, type(c).__name__) for c in high + escalated] == [
+        ("high", "AlertFiring"),
+        ("critical", "AlertFiring"),
+        ("high", "AlertResolved"),
+    ]
+    critical, ended = escalated
+    assert isinstance(critical, AlertFiring) and isinstance(ended, AlertResolved)
+    assert (critical.value, critical.threshold) == (0.2, 0.1)  # the last sample, the playbook
+    assert ended.event_data() == {
+        "alert_id": high[0].alert_id,
+        "name": "error_rate",
+        "severity": "high",
+        "reason": "inhibited",
+        "inhibited_by": critical.alert_id,
+    }
+    assert set(tracker.firing) == {("error_rate", "critical")}
+    # Grouped by alertname, severities that resolve together come in one delivery:
+    # the critical resolves and nothing lower shows for an instant.
+    now[0] = 30.0
+    together = tracker.feed(
+        payload(
+            "resolved",
+            am_alert("resolved", "error_rate", "critical", "bb"),
+            am_alert("resolved", "error_rate", "high", "aa"),
+            am_alert("resolved", "error_rate", "medium", "dd"),
+        )
+    )
+    assert [(type(c).__name__, c.alert_id) for c in together] == [
+        ("AlertResolved", critical.alert_id)
+    ]
+    assert tracker.firing == {}
+
+
+def test_a_critical_that_resolves_first_shows_the_high_still_firing() -> None:
+    now = [10.0]
+    tracker = tracker_at(now)
+    (critical,) = tracker.feed(
+        payload(
+            "firing",
+            am_alert("firing", "latency_p99", "critical", "c1", value="6000"),
+            am_alert("firing", "latency_p99", "high", "h1", value="6000"),
+        )
+    )
+    now[0] = 20.0
+    changes = tracker.feed(
+        payload("resolved", am_alert("resolved", "latency_p99", "critical", "c1"))
+    )
+    assert [(type(c).__name__, c.severity) for c in changes] == [
+        ("AlertResolved", "critical"),
+        ("AlertFiring", "high"),
+    ]
+    again = changes[1]
+    assert isinstance(again, AlertFiring)
+    assert again.value == 40.0  # p99 of the last sample, not the 6000 of when it began
+    assert again.alert_id != critical.alert_id
+
+
+def test_alertmanager_config_inhibits_lower_severities_of_the_same_alertname() -> None:
+    config = alertmanager_config("http://127.0.0.1:9/alertmanager")
+    assert config["route"]["group_by"] == ["alertname"]
+    assert config["inhibit_rules"] == [
+        {
+            "source_matchers": ['severity="critical"'],
+            "target_matchers": ['severity=~"high|medium"'],
+            "equal": ["alertname"],
+        },
+        {
+            "source_matchers": ['severity="high"'],
+            "target_matchers": ['severity="medium"'],
+            "equal": ["alertname"],
+        },
+    ]
 
 
 def team_file(tmp_path: Path, rules: list[dict[str, Any]]) -> Path:
