@@ -44,6 +44,8 @@ from simulator.detection import (
 from simulator.env.processes import free_port, start_provider, start_shop
 from simulator.load.runner import LoadConfig, LoadRunner
 
+RANK = {"medium": 1, "high": 2, "critical": 3}
+
 TOKEN = "bench-detection"
 DEFAULT = "min 1 s (default)"
 # Detectors compared side by side on the same traffic: (SliConfig, interval_s).
@@ -91,7 +93,13 @@ class Recorder:
 
     def first_alert(self, key: tuple[str, str], since: float) -> AlertFiring | None:
         for o in self.outputs:
-            if isinstance(o, AlertFiring) and (o.name, o.severity) == key and o.t >= since:
+            # This severity or worse: a worse one inhibits it, as in Alertmanager.
+            if (
+                isinstance(o, AlertFiring)
+                and o.name == key[0]
+                and RANK.get(o.severity, 0) >= RANK.get(key[1], 0)
+                and o.t >= since
+            ):
                 return o
         return None
 

@@ -55,7 +55,10 @@ def _describe(event: Event) -> str:
     d = event.data
     described = {
         "alert.firing": lambda: f"{d.get('name')}/{d.get('severity')} value {d.get('value')}",
-        "alert.resolved": lambda: f"{d.get('name')}",
+        "alert.resolved": lambda: (
+            f"{d.get('name')}/{d.get('severity')} ({d.get('reason') or 'cleared'})"
+        ),
+        "incident.update_posted": lambda: str((d.get("fields") or {}).get("summary", "")),
         "fault.injected": lambda: f"{d.get('kind')} {d.get('params') or ''}",
         "fault.reverted": lambda: f"{d.get('kind')} ({d.get('reason')})",
         "page.sent": lambda: f"level {d.get('level')} -> {d.get('target')}",

@@ -20,6 +20,7 @@ from scoring.playbook import Playbook
 from simulator.drill import diagnostics
 from simulator.drill.eventlog import EventLog
 from simulator.drill.incident import Incident, IncidentError
+from simulator.drill.updates import check_update
 from simulator.env.state import load_state
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.remediation.apply import RemediationResult, apply
@@ -106,12 +107,7 @@ class Responses:
         """An update following the playbook's template; missing fields are allowed
         (and cost points), unknown ones are refused."""
         incident = self._require()
-        unknown = set(fields) - set(self.playbook.update_template)
-        if unknown:
-            raise IncidentError(
-                f"unknown update field(s) {', '.join(sorted(unknown))}; the "
-                f"template has {', '.join(self.playbook.update_template)}"
-            )
+        check_update(fields, self.playbook.update_template)
         return self.log.append(
             "incident.update_posted", {"incident_id": incident.id, "fields": dict(fields)}, actor
         )
