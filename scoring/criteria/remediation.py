@@ -112,10 +112,12 @@ def remediation(inp: RuleInput) -> Verdict:
     cause = first_sentence(inp.expectations.root_cause)
     if not reviews:
         ended = _how_fault_ended(inp)
+        fixed = all(f.remediated for f in inp.view.faults)
         return Verdict(
             0.0,
             False,
-            f"{inp.subject} took no remediation action; {ended}, and {fix} would have ended it.",
+            f"{inp.subject} took no remediation action; {ended}"
+            + ("." if fixed else f", and {fix} would have ended it."),
             involved=False,
         )
     effective = [r for r in reviews if r.verdict == "effective"]
@@ -134,8 +136,7 @@ def remediation(inp: RuleInput) -> Verdict:
         return Verdict(
             0.0,
             False,
-            f"{inp.subject} {_did(first)} at {clock(first.t)}, {what}; {fix} would have"
-            " ended it.",
+            f"{inp.subject} {_did(first)} at {clock(first.t)}, {what}; {fix} would have ended it.",
             details=details,
         )
     fraction = EFFECTIVE_SHARE

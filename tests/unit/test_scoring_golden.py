@@ -69,9 +69,13 @@ def test_each_participant_is_scored_on_their_own_decisions(playbook: Playbook) -
     assert sorted(people) == ["alice", "bob", "carol"]
     for name, want in EXPECTED["team.jsonl"]["participants"].items():
         assert_points(people[name], want)
-    # carol made no severity decision: she is shown the team's, marked as shared.
-    assert people["carol"].criterion("severity").shared
+    # carol made no severity decision: no credit, and the team's result only for reference.
+    severity = people["carol"].criterion("severity")
+    assert severity.points == 0 and not severity.shared
+    assert "the team's result: 10/10" in severity.details[0]
     assert not people["bob"].criterion("severity").shared
+    # The team's outcomes are shared with everyone who took part.
+    assert all(p.criterion("recovery").shared for p in people.values())
 
 
 def test_the_autopilot_baseline_is_compared(playbook: Playbook) -> None:
