@@ -129,6 +129,8 @@ def remediation(inp: RuleInput) -> Verdict:
             what = f"which made things worse ({first.impact.describe()})"
         elif first.verdict == UNAVAILABLE:
             what = "which is not available in this environment and did nothing"
+        elif first.verdict == UNFINISHED:
+            what = "which was still running when the log ended"
         elif first.verdict == "after the fault ended":
             what = f"after {_how_fault_ended(inp)}"
         else:
@@ -136,7 +138,8 @@ def remediation(inp: RuleInput) -> Verdict:
         return Verdict(
             0.0,
             False,
-            f"{inp.subject} {_did(first)} at {clock(first.t)}, {what}; {fix} would have ended it.",
+            f"{inp.subject} {_did(first)} at {clock(first.t)}, {what}; {fix} would have"
+            f" ended it{_before_expiry(inp)}.",
             details=details,
         )
     fraction = EFFECTIVE_SHARE
@@ -171,6 +174,11 @@ def _did(review: ActionReview) -> str:
 def _accepted(inp: RuleInput) -> str:
     fixes = inp.expectations.remediations
     return " or ".join(fixes) if fixes else "the scenario's remediation"
+
+
+def _before_expiry(inp: RuleInput) -> str:
+    expired = [f for f in inp.view.faults if f.expired and f.end is not None]
+    return f" before it expired at {clock(expired[0].end)}" if expired else ""
 
 
 def _how_fault_ended(inp: RuleInput) -> str:

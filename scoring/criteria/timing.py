@@ -133,6 +133,8 @@ def recovery(inp: RuleInput) -> Verdict:
     target = inp.severity.mttr_target_s
     recover = inp.clocks["time_to_recover"]
     mttr = inp.clocks["mttr"]
+    if recover.no_credit:
+        return Verdict(0.0, False, f"No recovery credit: {recover.reason}.")
     if recover.scaled_s is None:
         return Verdict(0.0, False, f"The service never measured as recovered: {recover.reason}.")
     fraction = (2 * timeliness(recover.scaled_s, target) + timeliness(mttr.scaled_s, target)) / 3
