@@ -236,7 +236,8 @@ def _ended_at(end: Event) -> float:
     delay = (logged - ended).total_seconds()
     if not 0.0 <= delay <= MAX_LOG_DELAY_S:
         return end.t
-    return end.t - delay
+    # Walls carry microseconds: round so the same end reads the same however late it was logged.
+    return round(end.t - delay, 6)
 
 
 def _ending_action(fault_id: str, end: Event | None, actions: Sequence[Action]) -> Action | None:
