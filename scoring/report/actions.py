@@ -126,6 +126,8 @@ def _remediation(card: Scorecard, pb: Playbook, r: CriterionResult) -> list[tupl
 
 
 def _recovery(card: Scorecard, pb: Playbook, r: CriterionResult) -> list[tuple[str, str]]:
+    if card.team.clocks["time_to_recover"].no_credit:
+        return []  # nobody fixed it: the remediation's runbook item says what to do, not speed
     target = pb.severities[card.true_severity].mttr_target_s
     goal = f" below the {span(target)} MTTR target" if target else ""
     return [

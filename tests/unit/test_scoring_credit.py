@@ -75,6 +75,7 @@ def test_a_fault_that_expired_earns_no_recovery_and_is_on_the_timeline() -> None
     assert ends == [
         "fault f-0000bb01 (db.lock) expired at 05:00 (its TTL ran out); nobody fixed it"
     ]
+    assert not any("Automate" in a.item for a in rep.action_items)  # speed was not the problem
     review = render_markdown(rep)
     assert "Time to recover | " in review and "| PASS |" not in review.split("Time to recover")[1]
 
