@@ -75,6 +75,7 @@ class DrillView:
         self._trainees = self._find_trainees()
         self._autopilot_acted = any(e.actor == AUTOPILOT for e in self.events)
         self._sli_times: list[float] | None = None
+        self._deciders: frozenset[str] | None = None
         # Results that several scored parties ask for (an action's SLI impact), by key.
         self.memo: dict[tuple[object, ...], object] = {}
 
@@ -197,12 +198,14 @@ class DrillView:
 
     def made_a_decision(self, actor: str) -> bool:
         """True when the actor made a decision (incident.*, an action, an escalation, a review)."""
-        return any(
-            e.actor == actor
-            for kind, events in self._by_type.items()
-            if kind.startswith("incident.") or kind in DECISIONS
-            for e in events
-        )
+        if self._deciders is None:
+            self._deciders = frozenset(
+                e.actor
+                for kind, events in self._by_type.items()
+                if kind.startswith("incident.") or kind in DECISIONS
+                for e in events
+            )
+        return actor in self._deciders
 
     def faults_active_at(self, t: float) -> list[FaultWindow]:
         return [fault for fault in self.faults if fault.active_at(t)]
