@@ -12,8 +12,13 @@ stopped is reported as missing (value None and a reason), never as zero.
 | mttd | T0 | first `incident.acknowledged` / `incident.declared` by a responder |
 | mtta | first `page.sent` | first acknowledgement at or after it |
 | time_to_identify | T0 | status changed to IDENTIFIED |
-| time_to_recover | T0 | `service.recovered` once no fault is active |
-| mttr | T0 | last `incident.resolved`, only if recovery was measured by then |
+| time_to_recover | T0 | `service.recovered` once no fault is active, credited to a fix |
+| mttr | T0 | last `incident.resolved`, only if a credited recovery came by then |
+
+A recovery is credited only when every fault that broke the SLIs (active when
+an alert fired) was ended by a responder's action before it: a recovery after a
+fault expired (TTL, duration) or was reverted by an operator FAILS the recovery
+clocks, with the reason, instead of timing nobody's fix.
 """
 
 from __future__ import annotations
@@ -27,8 +32,19 @@ from scoring.drill import DrillView, Scope
 from scoring.events import Event
 from scoring.phrases import clock
 from scoring.playbook import Playbook, SeverityLevel
+from scoring.recovery import Recovery, breakers, fault_end_phrase, recovery, recovery_event
 
-__all__ = ["CLOCKS", "ClockResult", "compute_clocks", "measure_clock", "recovery_event"]
+__all__ = [
+    "CLOCKS",
+    "ClockResult",
+    "Recovery",
+    "breakers",
+    "compute_clocks",
+    "fault_end_phrase",
+    "measure_clock",
+    "recovery",
+    "recovery_event",
+]
 
 RESPONSE_TYPES = ("incident.acknowledged", "incident.declared")
 
@@ -47,6 +63,7 @@ class ClockResult(BaseModel):
     margin_s: float | None = None
     reason: str | None = None
     note: str | None = None
+    no_credit: bool = False
 
     @property
     def missed(self) -> bool:
@@ -59,7 +76,7 @@ class ClockResult(BaseModel):
         if self.start_t is None:
             return "n/a"
         if self.stop_t is None:
-            return "MISSED"
+            return "FAIL" if self.no_credit else "MISSED"
         if self.passed is None:
             return "no target"
         return "PASS" if self.passed else "FAIL"
@@ -71,6 +88,7 @@ class _Span:
     stop: float | None
     reason: str | None = None
     note: str | None = None
+    failed: bool = False
 
 
 Measure = Callable[[DrillView, Scope, Scope], _Span]
@@ -96,6 +114,8 @@ def _never(view: DrillView, what: str, instead: str) -> str:
         why = view.aborted.data.get("reason")
         suffix = f" ({why})" if why else ""
         return f"the drill was aborted at {clock(view.aborted.t)}{suffix} before {what}"
+    if view.interrupted:
+        return f"the drill was {view.interruption()} before {what}"
     return f"{instead} by the end of the log at {clock(view.end_t)}"
 
 
@@ -167,23 +187,11 @@ def _identify(view: DrillView, scope: Scope, team: Scope) -> _Span:
     return _Span(view.t0, identified.t)
 
 
-def recovery_event(view: DrillView) -> Event | None:
-    """The `service.recovered` that ends the incident: the first once no fault is active."""
-    if view.t0 is None:
-        return None
-    candidates = [e for e in view.of("service.recovered") if e.t >= view.t0]
-    for event in candidates:
-        if not view.faults_active_at(event.t):
-            return event
-    # A fault the SLIs never noticed may stay "active"; the first recovery still counts.
-    return candidates[0] if candidates else None
-
-
 def _recover(view: DrillView, scope: Scope, team: Scope) -> _Span:
     if view.t0 is None:
         return _Span(None, None, _not_started(view))
-    recovered = recovery_event(view)
-    if recovered is None:
+    found = recovery(view)
+    if found.measured is None:
         return _Span(
             view.t0,
             None,
@@ -193,7 +201,9 @@ def _recover(view: DrillView, scope: Scope, team: Scope) -> _Span:
                 "the service was not measured as recovered",
             ),
         )
-    return _Span(view.t0, recovered.t)
+    if found.credited is None:
+        return _Span(view.t0, None, found.reason, failed=True)
+    return _Span(view.t0, found.credited.t)
 
 
 def _mttr(view: DrillView, scope: Scope, team: Scope) -> _Span:
@@ -206,7 +216,10 @@ def _mttr(view: DrillView, scope: Scope, team: Scope) -> _Span:
             None,
             _never(view, "the incident was resolved", "the incident was not resolved"),
         )
-    recovered = recovery_event(view)
+    found = recovery(view)
+    if found.measured is not None and found.credited is None:
+        return _Span(view.t0, None, f"the recovery earned no credit: {found.reason}", failed=True)
+    recovered = found.credited
     if recovered is None or recovered.t > resolved.t:
         when = f"at {clock(recovered.t)}" if recovered else "at all"
         return _Span(
@@ -239,7 +252,8 @@ def measure_clock(
     drill_s = scaled = margin = None
     passed: bool | None = None
     if found.start is not None and found.stop is None:
-        passed = False if target is not None else None  # missed: a failure, never a zero
+        # Missed: a failure, never a zero; a recovery that was nobody's fix fails outright.
+        passed = False if target is not None or found.failed else None
     elif found.start is not None and found.stop is not None:
         drill_s = max(0.0, found.stop - found.start)
         scaled = view.scaled(drill_s)
@@ -258,6 +272,7 @@ def measure_clock(
         margin_s=margin,
         reason=found.reason,
         note=found.note,
+        no_credit=found.failed,
     )
 
 

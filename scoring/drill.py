@@ -9,15 +9,18 @@ Unknown event types are kept in `events` and simply never asked about.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
 from scoring.events import Event
+from scoring.phrases import clock
+from scoring.windows import Action, FaultWindow, build_actions, build_fault_windows
 
 __all__ = [
     "AUTOPILOT",
+    "LEGACY_ACTION_TIMES",
     "TRAINEE_PREFIX",
+    "Action",
     "DrillView",
     "FaultWindow",
     "Scope",
@@ -29,7 +32,9 @@ TRAINEE_PREFIX = "trainee:"
 AUTOPILOT = "autopilot"
 
 # Event types (besides incident.*) that only a responder's decision produces.
-DECISIONS = frozenset({"action.executed", "page.escalated"})
+DECISIONS = frozenset({"action.started", "action.executed", "page.escalated", "review.submitted"})
+
+LEGACY_ACTION_TIMES = "action times are when actions finished: this log predates action.started"
 
 Scope = frozenset[str]
 """The actors whose decisions are being scored (one trainee, the team, the autopilot)."""
@@ -43,27 +48,6 @@ def is_trainee(actor: str) -> bool:
 def actor_name(actor: str) -> str:
     """The display name of an actor: "trainee:alice" -> "alice"."""
     return actor[len(TRAINEE_PREFIX) :] if is_trainee(actor) else actor
-
-
-@dataclass(frozen=True)
-class FaultWindow:
-    """One injected fault from injection to revert (end None: never reverted in the log)."""
-
-    fault_id: str
-    kind: str
-    target: str
-    start: float
-    end: float | None
-    reason: str | None
-    action_seq: int | None
-
-    @property
-    def remediated(self) -> bool:
-        """Ended by a responder's action ("remediated", or "remediated:ACTION")."""
-        return self.reason is not None and self.reason.split(":")[0] == "remediated"
-
-    def active_at(self, t: float) -> bool:
-        return self.start <= t and (self.end is None or t < self.end)
 
 
 class DrillView:
@@ -80,15 +64,18 @@ class DrillView:
         started = self.first("drill.started")
         self.started_data = dict(started.data) if started else {}
         self.time_scale = _time_scale(self.started_data.get("time_scale"))
-        self.faults = _fault_windows(self._by_type)
-        self.t0: float | None = self.faults[0].start if self.faults else None
+        self.actions: list[Action] = build_actions(self._by_type)
+        self.faults: list[FaultWindow] = build_fault_windows(self._by_type, self.actions)
+        self.t0: float | None = min((f.start for f in self.faults), default=None)
         self.end_t: float = self.events[-1].t if self.events else 0.0
         self.aborted: Event | None = self.first("drill.aborted")
+        self.finished: Event | None = self.last("drill.finished")
         self.scenario_id = str(self.started_data.get("scenario_id", ""))
         self.title = str(self.started_data.get("title", self.scenario_id))
         self._trainees = self._find_trainees()
         self._autopilot_acted = any(e.actor == AUTOPILOT for e in self.events)
         self._sli_times: list[float] | None = None
+        self._deciders: frozenset[str] | None = None
         # Results that several scored parties ask for (an action's SLI impact), by key.
         self.memo: dict[tuple[object, ...], object] = {}
 
@@ -187,6 +174,39 @@ class DrillView:
         """True when an autopilot acted alongside trainees (a baseline in the same log)."""
         return bool(self._trainees) and self._autopilot_acted
 
+    @property
+    def interrupted(self) -> bool:
+        """Neither finished nor aborted: the engine was killed (SIGKILL) mid-drill."""
+        return bool(self.events) and self.aborted is None and self.finished is None
+
+    def interruption(self) -> str:
+        """The sentence an interrupted drill carries on the scorecard and the report."""
+        return f"interrupted at {clock(self.end_t)} (engine killed)"
+
+    @property
+    def legacy_action_times(self) -> bool:
+        """True for a log with actions but no `action.started` (written before it existed)."""
+        return bool(self.actions) and not self.of("action.started")
+
+    def actions_by(self, scope: Scope | None) -> list[Action]:
+        """Actions by actors in `scope` (all when None), in order of start."""
+        return [a for a in self.actions if scope is None or a.actor in scope]
+
+    def action(self, key: int | None) -> Action | None:
+        """The action with this `Action.key`."""
+        return next((a for a in self.actions if a.key == key), None) if key is not None else None
+
+    def made_a_decision(self, actor: str) -> bool:
+        """True when the actor made a decision (incident.*, an action, an escalation, a review)."""
+        if self._deciders is None:
+            self._deciders = frozenset(
+                e.actor
+                for kind, events in self._by_type.items()
+                if kind.startswith("incident.") or kind in DECISIONS
+                for e in events
+            )
+        return actor in self._deciders
+
     def faults_active_at(self, t: float) -> list[FaultWindow]:
         return [fault for fault in self.faults if fault.active_at(t)]
 
@@ -210,39 +230,3 @@ def _time_scale(raw: object) -> float:
     if not scale > 0:
         raise ValueError(f"drill.started.data.time_scale is {raw!r}; it must be a positive number")
     return scale
-
-
-def _fault_windows(by_type: dict[str, list[Event]]) -> list[FaultWindow]:
-    reverts: dict[str, Event] = {}
-    for event in by_type.get("fault.reverted", []):
-        reverts.setdefault(str(event.data.get("fault_id", "")), event)
-    windows = []
-    for event in by_type.get("fault.injected", []):
-        fault_id = str(event.data.get("fault_id", ""))
-        revert = reverts.get(fault_id)
-        action_seq = revert.data.get("action_seq") if revert else None
-        if revert is not None and not isinstance(action_seq, int):
-            action_seq = _action_named_in(revert, by_type.get("action.executed", []))
-        windows.append(
-            FaultWindow(
-                fault_id=fault_id,
-                kind=str(event.data.get("kind", "")),
-                target=str(event.data.get("target", "")),
-                start=event.t,
-                end=revert.t if revert else None,
-                reason=str(revert.data.get("reason")) if revert else None,
-                action_seq=action_seq if isinstance(action_seq, int) else None,
-            )
-        )
-    return windows
-
-
-def _action_named_in(revert: Event, actions: list[Event]) -> int | None:
-    # A revert without action_seq may still say "remediated:ACTION"; the last such
-    # action before the revert is the one that ended the fault.
-    reason = str(revert.data.get("reason", ""))
-    kind, _, action = reason.partition(":")
-    if kind != "remediated" or not action:
-        return None
-    before = [a for a in actions if a.t <= revert.t and a.data.get("action") == action]
-    return before[-1].seq if before else None

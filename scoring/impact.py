@@ -1,7 +1,8 @@
 """The measured effect of a responder's action on the SLIs.
 
 Compares the mean of the `sli.sample` events in the window before an action
-with the window after it (10 drill seconds each by default). "Worse" means a
+with the window after it (10 drill seconds each by default), split at the
+moment the responder acted (`action.started`; the finish in a legacy log). "Worse" means a
 clear step: the error rate up by 5 points, the p99 doubled and up 200 ms, or
 availability down by 5 points.
 """

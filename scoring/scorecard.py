@@ -2,10 +2,14 @@
 
 `score_drill(events, expectations, playbook)` is pure. The team is scored on
 the decisions of every responder (the trainees, or the autopilot when it ran
-alone). Each trainee is scored on their own decisions; where they made no
-decision of a kind (a teammate set the severity), the team's result is shown
-for that criterion, marked as shared. An autopilot that ran alongside the
-trainees (or a second log) is scored the same way as a baseline.
+alone). Each trainee is credited only with their own decisions (acknowledging,
+severity, routing, remediation, updates, resolving): where a teammate made a
+decision, the trainee earns nothing for it and the team's result is given for
+reference. Outcomes of the whole team (recovery, escalation, hints) are shown
+on every card marked `shared`, and count for everyone who made at least one
+decision; a participant who made none gets no credit for others' work. An
+autopilot that ran alongside the trainees (or a second log) is scored the same
+way as the team, as a baseline.
 """
 
 from __future__ import annotations
@@ -15,10 +19,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from scoring.clocks import ClockResult, compute_clocks
-from scoring.criteria import RULES, RuleInput
+from scoring.cards import CriterionResult, ParticipantCard, build_card
 from scoring.criteria.escalation import was_escalated
-from scoring.drill import AUTOPILOT, DrillView, Scope, actor_name
+from scoring.drill import AUTOPILOT, LEGACY_ACTION_TIMES, DrillView
 from scoring.events import Event
 from scoring.expectations import Expectations
 from scoring.playbook import Playbook
@@ -33,44 +36,6 @@ __all__ = [
 ]
 
 ALERT_RANK = {"medium": 1, "high": 2, "critical": 3}
-
-
-class CriterionResult(BaseModel):
-    """Points earned on one criterion, with one sentence that teaches."""
-
-    key: str
-    label: str
-    points: float
-    max_points: float
-    passed: bool
-    feedback: str
-    shared: bool = False
-    details: list[str] = []
-
-    @property
-    def ratio(self) -> float:
-        """Share of the points earned (1.0 for a criterion weighted 0)."""
-        return self.points / self.max_points if self.max_points else 1.0
-
-
-class ParticipantCard(BaseModel):
-    """The scorecard of one scored party: a trainee, the team or the autopilot."""
-
-    actor: str
-    name: str
-    role: str = ""
-    total: float
-    grade: str
-    criteria: list[CriterionResult]
-    clocks: dict[str, ClockResult]
-
-    def criterion(self, key: str) -> CriterionResult:
-        return next(c for c in self.criteria if c.key == key)
-
-    def weakest(self) -> CriterionResult:
-        """The criterion with the lowest share of points, preferring the person's own."""
-        own = [c for c in self.criteria if not c.shared] or self.criteria
-        return min(own, key=lambda c: c.ratio)
 
 
 class AlertCheck(BaseModel):
@@ -118,57 +83,7 @@ class Scorecard(BaseModel):
     team: ParticipantCard
     participants: list[ParticipantCard]
     baseline: Baseline | None = None
-
-
-def _card(
-    view: DrillView,
-    expectations: Expectations,
-    playbook: Playbook,
-    scope: Scope,
-    *,
-    team_scope: Scope,
-    actor: str,
-    subject: str,
-    team: ParticipantCard | None = None,
-) -> ParticipantCard:
-    clocks = compute_clocks(view, playbook, expectations.severity, scope, team_scope)
-    inp = RuleInput(view, expectations, playbook, scope, team_scope, clocks, subject)
-    results = []
-    # The team's results as shown on a participant's card (marked as the team's).
-    shared = {c.key: c.model_copy(update={"shared": True}) for c in team.criteria} if team else {}
-    for key, weight in playbook.scoring.weights.items():
-        criterion = RULES[key]
-        if team is not None and criterion.kind == "team":
-            # An outcome of the whole drill: the same for everyone, so shown as the team's.
-            results.append(shared[key])
-            continue
-        verdict = criterion.fn(inp)
-        if team is not None and not verdict.involved:
-            # Someone else made this decision: show the team's result, marked as shared.
-            results.append(shared[key])
-            continue
-        fraction = min(1.0, max(0.0, verdict.fraction))
-        results.append(
-            CriterionResult(
-                key=key,
-                label=criterion.label,
-                points=round(weight * fraction, 1),
-                max_points=float(weight),
-                passed=verdict.passed,
-                feedback=verdict.feedback,
-                details=verdict.details,
-            )
-        )
-    total = round(sum(r.points for r in results), 1)
-    return ParticipantCard(
-        actor=actor,
-        name=actor_name(actor),
-        role=view.role_of(actor),
-        total=total,
-        grade=playbook.scoring.grade_for(total),
-        criteria=results,
-        clocks=clocks,
-    )
+    notes: list[str] = []
 
 
 def _fired(view: DrillView, name: str, severity: str) -> Event | None:
@@ -203,11 +118,21 @@ def _alert_checks(view: DrillView, expectations: Expectations) -> list[AlertChec
 
 def _outcome(view: DrillView) -> tuple[str, str]:
     if view.aborted is not None:
-        return "aborted", str(view.aborted.data.get("reason", "aborted"))
-    finished = view.last("drill.finished")
-    if finished is not None:
-        return "finished", str(finished.data.get("outcome", "finished"))
-    return "incomplete", "the log ends without drill.finished"
+        return "aborted", str(view.aborted.data.get("reason") or "aborted")
+    if view.finished is not None:
+        return "finished", str(view.finished.data.get("outcome", "finished"))
+    # Neither finished nor aborted: the engine was killed; score what happened.
+    return "interrupted", view.interruption()
+
+
+def _notes(view: DrillView) -> list[str]:
+    """Sentences every report carries about how to read this log."""
+    notes = []
+    if view.legacy_action_times:
+        notes.append(LEGACY_ACTION_TIMES[0].upper() + LEGACY_ACTION_TIMES[1:] + ".")
+    if view.interrupted:
+        notes.append(f"The drill was {view.interruption()}; it is scored on what happened.")
+    return notes
 
 
 def score_drill(
@@ -221,11 +146,11 @@ def score_drill(
     scope = view.responders()
     has_people = bool(view.trainees())
     team_actor, subject = ("team", "The team") if has_people else (AUTOPILOT, "The autopilot")
-    team = _card(
+    team = build_card(
         view, expectations, playbook, scope, team_scope=scope, actor=team_actor, subject=subject
     )
     people = [
-        _card(
+        build_card(
             view,
             expectations,
             playbook,
@@ -241,7 +166,7 @@ def score_drill(
     autopilot = frozenset({AUTOPILOT})
     if baseline_events is not None:
         other = DrillView(baseline_events)
-        card = _card(
+        card = build_card(
             other,
             expectations,
             playbook,
@@ -254,7 +179,7 @@ def score_drill(
             source="second log", card=card, delta_total=round(team.total - card.total, 1)
         )
     elif view.has_autopilot_baseline():
-        card = _card(
+        card = build_card(
             view,
             expectations,
             playbook,
@@ -291,4 +216,5 @@ def score_drill(
         team=team,
         participants=people,
         baseline=baseline,
+        notes=_notes(view),
     )

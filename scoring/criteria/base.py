@@ -11,16 +11,17 @@ Rules are registered by name with `@rule(...)`; the name is the weight's key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from scoring.clocks import ClockResult
 from scoring.drill import DrillView, Scope
+from scoring.events import Event
 from scoring.expectations import Expectations
 from scoring.playbook import Playbook, SeverityLevel
 
-__all__ = ["RULES", "Criterion", "RuleInput", "Verdict", "rule", "timeliness"]
+__all__ = ["RULES", "Criterion", "RuleInput", "Verdict", "by_teammate", "rule", "timeliness"]
 
 # "team": an outcome of the whole drill (same for everyone);
 # "decision": made by someone, so each participant is scored on their own.
@@ -93,3 +94,11 @@ def timeliness(scaled_s: float | None, target_s: float | None) -> float:
     if target_s is None or scaled_s <= target_s:
         return 1.0
     return max(0.0, 2.0 - scaled_s / target_s)
+
+
+def by_teammate(inp: RuleInput, event_types: Sequence[str]) -> Event | None:
+    """The first such event since T0 by a teammate outside the scored actors, if any."""
+    others = inp.team - inp.scope
+    if not others:
+        return None
+    return inp.view.first_of(event_types, after=inp.view.t0, scope=others)

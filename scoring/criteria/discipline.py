@@ -37,7 +37,12 @@ def resolution_discipline(inp: RuleInput) -> Verdict:
     view = inp.view
     resolved = view.first("incident.resolved", scope=inp.scope)
     if resolved is None:
-        why = f"the drill was aborted at {clock(view.aborted.t)}" if view.aborted else "it ended"
+        if view.aborted is not None:
+            why = f"the drill was aborted at {clock(view.aborted.t)}"
+        elif view.interrupted:
+            why = f"the drill was {view.interruption()}"
+        else:
+            why = "it ended"
         return Verdict(
             0.0,
             False,

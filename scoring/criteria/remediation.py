@@ -1,9 +1,12 @@
 """The remediation rule: was the fault ended by the responder's action, and at what cost?
 
-The first effective action is the one whose seq a `fault.reverted` with reason
-`remediated` points to (`action_seq`). Actions the scenario lists as harmful,
-or after which the SLIs got clearly worse, are harmful; every other action
-taken while a fault was active is ineffective.
+An action is effective when a fault's one end record (`fault.reverted`, reason
+`remediated`) names it. Actions the scenario lists as harmful, or after which
+the SLIs got clearly worse, are harmful; every other action taken while a fault
+was active is ineffective. An action whose result is `unavailable` cannot act in
+this environment and did nothing, so it is never harmful and costs nothing. All
+times are when the responder acted (`action.started`; in a legacy log the
+finish stands in for it). A fault that expired by itself earns nobody credit.
 """
 
 from __future__ import annotations
@@ -12,33 +15,46 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoring.criteria.base import RuleInput, Verdict, rule
-from scoring.events import Event
+from scoring.drill import Action
 from scoring.impact import Impact, measure_impact
 from scoring.phrases import action_label, action_phrase, clock, first_sentence
+from scoring.recovery import fault_end_phrase
 
-__all__ = ["ActionReview", "matches", "review_actions"]
+__all__ = ["UNAVAILABLE", "ActionReview", "matches", "review_actions"]
 
 EFFECTIVE_SHARE = 0.6
 NO_HARM_SHARE = 0.25
 FOCUS_SHARE = 0.15
 # Each ineffective action costs a third of the focus share.
 INEFFECTIVE_COST = 1 / 3
+UNAVAILABLE = "not available here"
+UNFINISHED = "still running when the log ended"
 
 
 @dataclass(frozen=True)
 class ActionReview:
     """One action and what it did."""
 
-    event: Event
-    verdict: str  # effective / harmful / ineffective / after recovery
+    action: Action
+    verdict: str  # effective / harmful / ineffective / not available here / ...
     impact: Impact
 
     @property
     def label(self) -> str:
-        return action_label(str(self.event.data.get("action", "")), self.event.data.get("args"))
+        return action_label(self.action.name, self.action.args)
+
+    @property
+    def t(self) -> float:
+        """When the responder acted."""
+        return self.action.start
 
     def line(self) -> str:
-        return f"{clock(self.event.t)} {self.label} — {self.verdict}; {self.impact.describe()}"
+        if self.verdict == UNAVAILABLE:
+            return (
+                f"{clock(self.t)} {self.label} — {UNAVAILABLE}: it cannot act in this"
+                " environment, so it did nothing"
+            )
+        return f"{clock(self.t)} {self.label} — {self.verdict}; {self.impact.describe()}"
 
 
 def matches(spec: str, action: str, args: Any) -> bool:
@@ -58,26 +74,32 @@ def matches(spec: str, action: str, args: Any) -> bool:
 
 
 def review_actions(inp: RuleInput) -> list[ActionReview]:
-    """Every action by the scored actors since T0, judged."""
+    """Every action by the scored actors since T0, judged at the moment they acted."""
     view = inp.view
     if view.t0 is None:
         return []
-    effective = {f.action_seq for f in view.faults if f.remediated and f.action_seq is not None}
+    effective = {f.action_key for f in view.faults if f.remediated and f.action_key is not None}
     reviews = []
-    for event in view.by("action.executed", inp.scope):
-        if event.t < view.t0:
+    for action in view.actions_by(inp.scope):
+        if action.start < view.t0:
             continue
-        action, args = str(event.data.get("action", "")), event.data.get("args")
-        impact = measure_impact(view, event.t)
-        if event.seq in effective:
+        impact = measure_impact(view, action.start)
+        if action.key in effective:
             verdict = "effective"
-        elif any(matches(h, action, args) for h in inp.expectations.harmful) or impact.worse:
+        elif action.unavailable:
+            verdict = UNAVAILABLE
+        elif not action.finished:
+            verdict = UNFINISHED
+        elif (
+            any(matches(h, action.name, action.args) for h in inp.expectations.harmful)
+            or impact.worse
+        ):
             verdict = "harmful"
-        elif view.faults_active_at(event.t):
+        elif view.faults_active_at(action.start):
             verdict = "ineffective"
         else:
             verdict = "after the fault ended"
-        reviews.append(ActionReview(event, verdict, impact))
+        reviews.append(ActionReview(action, verdict, impact))
     return reviews
 
 
@@ -90,10 +112,12 @@ def remediation(inp: RuleInput) -> Verdict:
     cause = first_sentence(inp.expectations.root_cause)
     if not reviews:
         ended = _how_fault_ended(inp)
+        fixed = all(f.remediated for f in inp.view.faults)
         return Verdict(
             0.0,
             False,
-            f"{inp.subject} took no remediation action; {ended}, and {fix} would have ended it.",
+            f"{inp.subject} took no remediation action; {ended}"
+            + ("." if fixed else f", and {fix} would have ended it."),
             involved=False,
         )
     effective = [r for r in reviews if r.verdict == "effective"]
@@ -103,13 +127,19 @@ def remediation(inp: RuleInput) -> Verdict:
         first = (harmful or wasted or reviews)[0]
         if first.verdict == "harmful":
             what = f"which made things worse ({first.impact.describe()})"
+        elif first.verdict == UNAVAILABLE:
+            what = "which is not available in this environment and did nothing"
+        elif first.verdict == UNFINISHED:
+            what = "which was still running when the log ended"
+        elif first.verdict == "after the fault ended":
+            what = f"after {_how_fault_ended(inp)}"
         else:
             what = f"but the root cause ({cause}) survived it"
         return Verdict(
             0.0,
             False,
-            f"{inp.subject} {_did(first)} at {clock(first.event.t)}, {what}; {fix} would have"
-            " ended it.",
+            f"{inp.subject} {_did(first)} at {clock(first.t)}, {what}; {fix} would have"
+            f" ended it{_before_expiry(inp)}.",
             details=details,
         )
     fraction = EFFECTIVE_SHARE
@@ -119,26 +149,26 @@ def remediation(inp: RuleInput) -> Verdict:
     if harmful:
         bad = harmful[0]
         text = (
-            f"{inp.subject} {_did(bad)} at {clock(bad.event.t)}, which made things worse"
-            f" ({bad.impact.describe()}); {good.label} at {clock(good.event.t)} is what ended"
+            f"{inp.subject} {_did(bad)} at {clock(bad.t)}, which made things worse"
+            f" ({bad.impact.describe()}); {good.label} at {clock(good.t)} is what ended"
             " the fault."
         )
     elif wasted:
         bad = wasted[0]
         text = (
-            f"{inp.subject} {_did(bad)} at {clock(bad.event.t)}, but the root cause ({cause})"
-            f" survived it; {good.label} at {clock(good.event.t)} is what ended it."
+            f"{inp.subject} {_did(bad)} at {clock(bad.t)}, but the root cause ({cause})"
+            f" survived it; {good.label} at {clock(good.t)} is what ended it."
         )
     else:
         text = (
-            f"{inp.subject} {_did(good)} at {clock(good.event.t)} and that ended the fault"
+            f"{inp.subject} {_did(good)} at {clock(good.t)} and that ended the fault"
             " — the right fix first time."
         )
     return Verdict(fraction, not harmful and not wasted, text, details=details)
 
 
 def _did(review: ActionReview) -> str:
-    return action_phrase(str(review.event.data.get("action", "")), review.event.data.get("args"))
+    return action_phrase(review.action.name, review.action.args)
 
 
 def _accepted(inp: RuleInput) -> str:
@@ -146,9 +176,14 @@ def _accepted(inp: RuleInput) -> str:
     return " or ".join(fixes) if fixes else "the scenario's remediation"
 
 
+def _before_expiry(inp: RuleInput) -> str:
+    expired = [f for f in inp.view.faults if f.expired and f.end is not None]
+    return f" before it expired at {clock(expired[0].end)}" if expired else ""
+
+
 def _how_fault_ended(inp: RuleInput) -> str:
     ends = [f for f in inp.view.faults if f.end is not None]
     if not ends:
         return "the fault was still active when the log ended"
     last = max(ends, key=lambda f: f.end or 0.0)
-    return f"the fault ended at {clock(last.end)} ({last.reason})"
+    return fault_end_phrase(last, inp.view)

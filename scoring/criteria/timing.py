@@ -7,7 +7,9 @@ twice the target.
 
 from __future__ import annotations
 
-from scoring.criteria.base import RuleInput, Verdict, rule, timeliness
+from scoring.clocks import RESPONSE_TYPES
+from scoring.criteria.base import RuleInput, Verdict, by_teammate, rule, timeliness
+from scoring.drill import actor_name
 from scoring.phrases import clock, span
 
 
@@ -19,6 +21,15 @@ def detection(inp: RuleInput) -> Verdict:
     sev = inp.severity
     target = sev.mttd_target_s if sev.mttd_target_s is not None else sev.response_time_s
     if mttd.scaled_s is None:
+        other = by_teammate(inp, RESPONSE_TYPES)
+        if other is not None:
+            return Verdict(
+                0.0,
+                False,
+                f"{inp.subject} did not acknowledge or declare the incident;"
+                f" {actor_name(other.actor)} did at {clock(other.t)}.",
+                involved=False,
+            )
         return Verdict(
             0.0, False, f"{inp.subject} never noticed the incident: {mttd.reason}.", involved=False
         )
@@ -74,6 +85,15 @@ def acknowledgement(inp: RuleInput) -> Verdict:
             )
         return Verdict(0.0, False, f"Nothing was acknowledged: {mtta.reason}.", involved=False)
     if mtta.scaled_s is None:
+        other = by_teammate(inp, ("incident.acknowledged",))
+        if other is not None:
+            return Verdict(
+                0.0,
+                False,
+                f"{inp.subject} did not acknowledge the page sent at {clock(mtta.start_t)};"
+                f" {actor_name(other.actor)} did at {clock(other.t)}.",
+                involved=False,
+            )
         return Verdict(
             0.0,
             False,
@@ -113,6 +133,8 @@ def recovery(inp: RuleInput) -> Verdict:
     target = inp.severity.mttr_target_s
     recover = inp.clocks["time_to_recover"]
     mttr = inp.clocks["mttr"]
+    if recover.no_credit:
+        return Verdict(0.0, False, f"No recovery credit: {recover.reason}.")
     if recover.scaled_s is None:
         return Verdict(0.0, False, f"The service never measured as recovered: {recover.reason}.")
     fraction = (2 * timeliness(recover.scaled_s, target) + timeliness(mttr.scaled_s, target)) / 3

@@ -3,6 +3,7 @@
 One builder per criterion (a registry keyed like the scoring rules) turns a
 failed criterion into specific, owned, time-bound items, as the playbook asks.
 Due dates are a week after the drill (the playbook reviews within 5-7 days).
+The items the team wrote in its submitted review come first, as written.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from scoring.criteria.communication import UPDATE_CADENCE_S
 from scoring.phrases import first_sentence, span
 from scoring.playbook import Playbook
+from scoring.report.review import SubmittedReview
 from scoring.scorecard import CriterionResult, Scorecard
 
 __all__ = ["ActionItem", "action_items"]
@@ -27,13 +29,16 @@ class ActionItem(BaseModel):
     owner: str
     due: str
     status: str = "Open"
+    source: str = "scorecard"  # "review": written by the team in its submitted review
 
 
 Builder = Callable[[Scorecard, Playbook, CriterionResult], list[tuple[str, str]]]
 
 
 def _people(card: Scorecard) -> str:
-    return ", ".join(p.name for p in card.participants) or card.team.name
+    # Those who took part; a participant who made no decision owns nothing of it.
+    active = [p.name for p in card.participants if p.note is None]
+    return ", ".join(active) or card.team.name
 
 
 def _commander(card: Scorecard) -> str:
@@ -121,6 +126,8 @@ def _remediation(card: Scorecard, pb: Playbook, r: CriterionResult) -> list[tupl
 
 
 def _recovery(card: Scorecard, pb: Playbook, r: CriterionResult) -> list[tuple[str, str]]:
+    if card.team.clocks["time_to_recover"].no_credit:
+        return []  # nobody fixed it: the remediation's runbook item says what to do, not speed
     target = pb.severities[card.true_severity].mttr_target_s
     goal = f" below the {span(target)} MTTR target" if target else ""
     return [
@@ -181,15 +188,21 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def action_items(card: Scorecard, playbook: Playbook) -> list[ActionItem]:
-    """Specific, owned, dated items for every criterion the team did not pass."""
+def action_items(
+    card: Scorecard, playbook: Playbook, review: SubmittedReview | None = None
+) -> list[ActionItem]:
+    """The team's own items from its review, then one for every criterion it did not pass."""
     due = (card.started_at + DUE_AFTER).date().isoformat() if card.started_at else "TBD"
+    theirs = [
+        ActionItem(item=i.item, owner=i.owner, due=i.due or due, status=i.status, source="review")
+        for i in (review.action_items if review else [])
+    ]
     found = _alerts(card, playbook)
     for result in card.team.criteria:
         builder = BUILDERS.get(result.key)
         if not result.passed and builder is not None:
             found += builder(card, playbook, result)
-    items: dict[str, ActionItem] = {}
+    items: dict[str, ActionItem] = {i.item: i for i in theirs}
     for text, owner in found:
         items.setdefault(text, ActionItem(item=text, owner=owner, due=due))
     return list(items.values())

@@ -63,6 +63,7 @@ def scorecard_renderable(card: Scorecard) -> Group:
         f"true severity {card.true_severity} ({card.severity_label}), ",
         f"{card.outcome}: {card.outcome_detail}\n",
         (time_scale_note(card.time_scale), "italic"),
+        *[("\n" + note, "italic") for note in card.notes],
     )
     parts: list[Table | Text] = [head, _clocks(card)]
     who = "Team" if card.participants else card.team.name.capitalize()
@@ -71,15 +72,15 @@ def scorecard_renderable(card: Scorecard) -> Group:
     )
     if card.participants:
         people = Table(
-            title="Participants (own decisions; '(team)' = team result)", title_justify="left"
+            title="Participants (credited with their own decisions; '(team)' = shared result)",
+            title_justify="left",
         )
         for header in ("name", "role", "points", "grade", "weakest"):
             people.add_column(header, justify="right" if header == "points" else "left")
         for p in card.participants:
             weak = p.weakest()
-            people.add_row(
-                p.name, p.role, f"{p.total:g}", p.grade, f"{weak.label}: {weak.feedback}"
-            )
+            remark = p.note or f"{weak.label}: {weak.feedback}"
+            people.add_row(p.name, p.role, f"{p.total:g}", p.grade, remark)
         parts.append(people)
     if card.baseline is not None:
         b = card.baseline

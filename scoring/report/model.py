@@ -8,6 +8,7 @@ from scoring.drill import DrillView
 from scoring.playbook import Playbook
 from scoring.report.actions import ActionItem, action_items
 from scoring.report.charts import Chart, build_charts
+from scoring.report.review import SubmittedReview, submitted_review
 from scoring.scorecard import Scorecard
 from scoring.timeline import TimelineEntry, build_timeline
 
@@ -25,6 +26,7 @@ class ReportData(BaseModel):
     time_scale_note: str
     charts: list[Chart]
     fault_kinds: list[str]
+    review: SubmittedReview | None = None
 
 
 def time_scale_note(scale: float) -> str:
@@ -44,10 +46,12 @@ def time_scale_note(scale: float) -> str:
 def build_report(view: DrillView, scorecard: Scorecard, playbook: Playbook) -> ReportData:
     """Everything the HTML, Markdown and JSON reports show."""
     timeline = build_timeline(view)
+    review = submitted_review(view)
     return ReportData(
         scorecard=scorecard,
         timeline=timeline,
-        action_items=action_items(scorecard, playbook),
+        review=review,
+        action_items=action_items(scorecard, playbook, review),
         time_scale_note=time_scale_note(scorecard.time_scale),
         charts=build_charts(view, playbook, timeline),
         fault_kinds=[f"{f.kind} on {f.target}" for f in view.faults],

@@ -27,11 +27,17 @@ def answer_key(events: list[Event]) -> Expectations:
     return Expectations.model_validate(revealed.data)
 
 
+def key_for(name: str) -> Expectations:
+    """The log's answer key, or (a killed engine never reveals it) another log's."""
+    source = EXPECTED[name].get("key_from", name)
+    return answer_key(read_jsonl(GOLDEN / source))
+
+
 def score(name: str, playbook: Playbook) -> Scorecard:
     events = read_jsonl(GOLDEN / name)
     baseline = EXPECTED[name].get("baseline")
     other = read_jsonl(GOLDEN / baseline) if baseline else None
-    return score_drill(events, answer_key(events), playbook, other)
+    return score_drill(events, key_for(name), playbook, other)
 
 
 def assert_points(card: ParticipantCard, want: dict[str, Any]) -> None:
@@ -63,15 +69,26 @@ def test_team_points_match_the_hand_arithmetic(name: str, playbook: Playbook) ->
     assert {a.name: a.passed for a in card.alerts} == EXPECTED[name]["alerts"]
 
 
+@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if "participants" in EXPECTED[n]))
+def test_participant_points_match_the_hand_arithmetic(name: str, playbook: Playbook) -> None:
+    card = score(name, playbook)
+    people = {p.name: p for p in card.participants}
+    assert sorted(people) == sorted(EXPECTED[name]["participants"])
+    for person, want in EXPECTED[name]["participants"].items():
+        assert_points(people[person], want)
+
+
 def test_each_participant_is_scored_on_their_own_decisions(playbook: Playbook) -> None:
     card = score("team.jsonl", playbook)
     people = {p.name: p for p in card.participants}
     assert sorted(people) == ["alice", "bob", "carol"]
-    for name, want in EXPECTED["team.jsonl"]["participants"].items():
-        assert_points(people[name], want)
-    # carol made no severity decision: she is shown the team's, marked as shared.
-    assert people["carol"].criterion("severity").shared
+    # carol made no severity decision: no credit, and the team's result only for reference.
+    severity = people["carol"].criterion("severity")
+    assert severity.points == 0 and not severity.shared
+    assert "the team's result: 10/10" in severity.details[0]
     assert not people["bob"].criterion("severity").shared
+    # The team's outcomes are shared with everyone who took part.
+    assert all(p.criterion("recovery").shared for p in people.values())
 
 
 def test_the_autopilot_baseline_is_compared(playbook: Playbook) -> None:

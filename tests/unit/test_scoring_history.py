@@ -63,10 +63,10 @@ def check_trends(store: HistoryStore) -> None:
     (shop,) = trends.mttf
     assert shop.target == "shop" and shop.incidents == 8
     assert shop.uptime_s == pytest.approx(1557) and shop.mttf_s == pytest.approx(1557 / 8)
-    # bob took part in two drills (early-notice, team): totals 93.3 and 73.
+    # bob took part in two drills (early-notice, team): totals 93.3 and 58 (own decisions only).
     bob = compute_trends(store, TrendFilter(trainee="bob"), 0.1)
     assert bob.drills == 2 and [t.name for t in bob.trainees] == ["bob"]
-    assert bob.trainees[0].total.median == pytest.approx((93.3 + 73) / 2)
+    assert bob.trainees[0].total.median == pytest.approx((93.3 + 58) / 2)
     # His own severity calls were both P2 for a P1: never passed.
     assert bob.trainees[0].pass_rate["severity"] == 0.0
     team = compute_trends(store, TrendFilter(team="payments"), 0.1)

@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring.clocks import compute_clocks
+from scoring.drill import DrillView
 from scoring.events import Event, read_jsonl
 from scoring.expectations import Expectations
 from scoring.playbook import Playbook, load_playbook
+from scoring.report import build_report, render_html, render_markdown
 from scoring.scorecard import Scorecard, score_drill
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
@@ -31,6 +33,7 @@ KEY = Expectations.model_validate(
     }
 )
 ACTORS = ["engine", "detector", "autopilot", "facilitator", "trainee:ann", "trainee:ben"]
+PEOPLE = [{"name": "ann", "role": "on-call"}, {"name": "cy", "role": "operations"}]
 NUM = st.floats(min_value=0, max_value=1, allow_nan=False)
 
 # One data strategy per contract type, loose on purpose: scoring must cope with any of it.
@@ -49,10 +52,28 @@ DATA: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         {
             "fault_id": st.sampled_from(["f1", "f2"]),
             "reason": st.sampled_from(
-                ["remediated", "duration", "abort", "remediated:cache.clear"]
+                [
+                    "remediated",
+                    "duration",
+                    "ttl",
+                    "operator",
+                    "teardown",
+                    "abort",
+                    "remediated:cache.clear",
+                    "drill-end",
+                    "manual",
+                    "cleanup",
+                ]
             ),
             "action_seq": st.one_of(st.none(), st.integers(0, 60)),
-        }
+        },
+        optional={
+            "action_id": st.sampled_from(["a-1", "a-2", ""]),
+            "ended_wall": st.one_of(
+                st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat),
+                st.text(max_size=6),
+            ),
+        },
     ),
     "alert.firing": st.fixed_dictionaries(
         {
@@ -81,12 +102,34 @@ DATA: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "incident.update_posted": st.fixed_dictionaries(
         {"fields": st.dictionaries(st.sampled_from(PLAYBOOK.update_template), st.text(max_size=8))}
     ),
+    "action.started": st.fixed_dictionaries(
+        {
+            "action_id": st.sampled_from(["a-1", "a-2", ""]),
+            "action": st.sampled_from(["service.restart", "db.kill_long_queries", "db.restore"]),
+            "args": st.one_of(st.none(), st.lists(st.text(max_size=3), max_size=2)),
+        }
+    ),
     "action.executed": st.fixed_dictionaries(
         {
             "action": st.sampled_from(["service.restart", "db.kill_long_queries", "db.restore"]),
             "args": st.one_of(st.none(), st.text(max_size=5), st.lists(st.integers(), max_size=2)),
+        },
+        optional={
+            "action_id": st.sampled_from(["a-1", "a-2"]),
+            "result": st.sampled_from(["ok", "error", "unavailable"]),
+            "ended": st.lists(st.sampled_from(["f1", "f2"]), max_size=2),
+        },
+    ),
+    "review.submitted": st.fixed_dictionaries(
+        {
+            "fields": st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3),
+            "action_items": st.lists(
+                st.one_of(st.text(max_size=5), st.fixed_dictionaries({"item": st.text()})),
+                max_size=2,
+            ),
         }
     ),
+    "drill.finished": st.just({"outcome": "resolved"}),
     "hint.given": st.fixed_dictionaries({"text": st.text(max_size=10)}),
     "service.recovered": st.fixed_dictionaries(
         {"confirm_window_s": st.one_of(st.none(), st.floats(0, 120))}
@@ -100,7 +143,8 @@ DATA: dict[str, st.SearchStrategy[dict[str, Any]]] = {
 @st.composite
 def drill_logs(draw: st.DrawFn) -> list[Event]:
     scale = draw(st.sampled_from([0.5, 1, 10]))
-    rows = [("drill.started", 0.0, "engine", {"time_scale": scale, "participants": []})]
+    people = draw(st.sampled_from([[], PEOPLE]))
+    rows = [("drill.started", 0.0, "engine", {"time_scale": scale, "participants": people})]
     for _ in range(draw(st.integers(0, 60))):
         kind = draw(st.sampled_from(sorted(DATA)))
         t = draw(st.floats(0, 4000, allow_nan=False))
@@ -135,6 +179,25 @@ def within_bounds(card: Scorecard) -> None:
 @given(drill_logs())
 def test_scores_stay_within_0_and_100(events: list[Event]) -> None:
     within_bounds(score_drill(events, KEY, PLAYBOOK))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drill_logs())
+def test_any_log_renders_every_report(events: list[Event]) -> None:
+    view = DrillView(events)
+    report = build_report(view, score_drill(view, KEY, PLAYBOOK), PLAYBOOK)
+    assert render_markdown(report).startswith("# Post-Incident Review")
+    assert "</html>" in render_html(report)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drill_logs())
+def test_a_participant_never_earns_more_than_their_own_decisions(events: list[Event]) -> None:
+    card = score_drill(events, KEY, PLAYBOOK)
+    view = DrillView(events)
+    for person in card.participants:
+        if not view.made_a_decision(person.actor):
+            assert person.total == 0 and person.note is not None
 
 
 def test_a_trainee_who_only_chats_does_not_take_over_an_autopilot_drill() -> None:

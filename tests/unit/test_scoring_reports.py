@@ -49,6 +49,21 @@ def with_evil_text(events: list[Event]) -> list[Event]:
             data={"text": EVIL},
         )
     )
+    review = {
+        "fields": {name: EVIL for name in ("what_happened", "why", "went_well", EVIL)},
+        "action_items": [{"item": EVIL, "owner": EVIL, "due": EVIL, "status": EVIL}],
+    }
+    out.append(
+        Event(
+            seq=100_000,
+            drill_id="golden-team",
+            type="review.submitted",
+            t=1060.0,
+            wall=events[0].wall,
+            actor="trainee:" + EVIL,
+            data=review,
+        )
+    )
     return out
 
 
@@ -75,8 +90,9 @@ def test_user_text_is_escaped_everywhere() -> None:
     html = render_html(report)
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
+    assert report.review is not None and report.review.what_happened == EVIL
     review = render_markdown(report)
-    assert "<script>" not in review
+    assert "<script>" not in review and "<img" not in review.replace("\\<img", "")
     for line in review.splitlines():
         if line.startswith("| ") and "script" in line:
             # Pipes typed by users are escaped, so table rows keep their columns.

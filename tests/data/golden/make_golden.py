@@ -46,6 +46,10 @@ FULL_UPDATE = {
 }
 
 
+# The key order of a contract `fault.reverted`, so the logs read like the engine's.
+_CONTRACT_ORDER = ["fault_id", "kind", "reason", "action_id", "action_seq", "ended_wall"]
+
+
 class Log:
     """A drill log under construction; seq follows time, then insertion order."""
 
@@ -82,6 +86,53 @@ class Log:
             )
         return self
 
+    def act(
+        self,
+        start: float,
+        actor: str,
+        action: str,
+        finish: float | None,
+        *,
+        result: str = "ok",
+        ended: tuple[str, ...] = (),
+        detail: str = "",
+    ) -> str:
+        """A responder's action in the contract's format: `action.started` at `start`,
+        `action.executed` at `finish` (None: the log ends while it runs). Returns its id."""
+        action_id = f"a-{len(self.rows):08x}"
+        self.add(start, "action.started", actor, action_id=action_id, action=action, args=[])
+        if finish is not None:
+            self.add(
+                finish,
+                "action.executed",
+                actor,
+                action_id=action_id,
+                action=action,
+                args=[],
+                result=result,
+                detail=detail or result,
+                duration_s=round(finish - start, 3),
+                ended=list(ended),
+            )
+        return action_id
+
+    def end(
+        self,
+        logged: float,
+        fault: str,
+        kind: str,
+        reason: str,
+        *,
+        ended: float,
+        action_id: str | None = None,
+    ) -> Log:
+        """The fault's one end record (contract): really ended at `ended`, logged at `logged`."""
+        data: dict[str, Any] = {"fault_id": fault, "kind": kind, "reason": reason}
+        if action_id is not None:
+            data["action_id"] = action_id  # `write` adds action_seq, once seqs are known
+        data["ended_wall"] = (START + timedelta(seconds=ended)).isoformat()
+        return self.add(logged, "fault.reverted", "engine", **data)
+
     def seq_of(self, t: float, kind: str) -> int:
         """The seq the event at (t, kind) will get (for fault.reverted.action_seq)."""
         ordered = sorted(self.rows, key=lambda r: (r[0], r[1]))
@@ -89,7 +140,14 @@ class Log:
 
     def write(self, name: str) -> None:
         lines = []
-        for seq, (t, _, kind, actor, data) in enumerate(sorted(self.rows, key=lambda r: r[:2])):
+        ordered = sorted(self.rows, key=lambda r: r[:2])
+        started = {
+            r[4]["action_id"]: seq for seq, r in enumerate(ordered) if r[2] == "action.started"
+        }
+        for seq, (t, _, kind, actor, data) in enumerate(ordered):
+            if kind == "fault.reverted" and "action_id" in data:
+                data = {**data, "action_seq": started[data["action_id"]]}
+                data = {k: data[k] for k in sorted(data, key=_CONTRACT_ORDER.index)}
             wall = (START + timedelta(seconds=t)).isoformat()
             event = {
                 "seq": seq,
@@ -104,7 +162,9 @@ class Log:
         events = [json.loads(line) for line in lines]
         for event in events:  # every action_seq must name an action
             seq = event["data"].get("action_seq")
-            assert seq is None or events[seq]["type"] == "action.executed", event
+            assert seq is None or events[seq]["type"] in ("action.started", "action.executed"), (
+                event
+            )
         (HERE / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
