@@ -16,7 +16,7 @@ Event types and their `data` (the contract between engine and scoring):
 | fault.injected | fault_id, kind, params, target, ttl_s (facilitator-only) |
 | fault.reverted | fault_id, kind, reason, action_id, action_seq, ended_wall (one per fault) |
 | alert.firing | alert_id, name, severity (critical / high / medium), sli, value, threshold |
-| alert.resolved | alert_id, name |
+| alert.resolved | alert_id, name, severity, reason (cleared / inhibited / stopped), inhibited_by? |
 | page.sent | page_id, alert_id, level (1-5), target, channel |
 | page.escalated | page_id, level, target |
 | incident.declared | incident_id |
@@ -34,8 +34,8 @@ Event types and their `data` (the contract between engine and scoring):
 | review.submitted | fields |
 | answer_key.revealed | the scenario's `expected` block, written after the drill ends |
 | drill.aborted | reason |
-| drill.finished | outcome (resolved / time_limit) |
-| drill.extended | seconds, total_extra_s (the facilitator added time) |
+| drill.finished | outcome (resolved / time_limit); neither it nor drill.aborted: interrupted |
+| drill.extended | seconds, total_extra_s, faults_extended (their TTLs moved too) |
 | participant.joined | name, role (a trainee who joined after the start) |
 | teardown.done | seconds (everything reverted and stopped) |
 

@@ -127,7 +127,17 @@ FORMATTERS: dict[str, tuple[str, Formatter]] = {
         "alert",
         lambda d: f"alert {_g(d, 'name')} firing ({_g(d, 'severity')}, value {_g(d, 'value')})",
     ),
-    "alert.resolved": ("alert", lambda d: f"alert {_g(d, 'name')} resolved"),
+    "alert.resolved": (
+        "alert",
+        lambda d: (
+            f"alert {_g(d, 'name')} {_g(d, 'severity')} "
+            + (
+                f"inhibited by {_g(d, 'inhibited_by')}"
+                if d.get("reason") == "inhibited"
+                else "resolved"
+            )
+        ),
+    ),
     "page.sent": ("page", lambda d: f"paged {_g(d, 'target')} (level {_g(d, 'level')})"),
     "page.escalated": (
         "page",

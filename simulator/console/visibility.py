@@ -49,7 +49,7 @@ def _action(data: dict[str, Any]) -> dict[str, Any]:
     return {
         k: v
         for k, v in data.items()
-        if k in ("action_id", "action", "args", "result", "detail", "evidence")
+        if k in ("action_id", "action", "args", "result", "detail", "duration_s", "evidence")
     }
 
 

@@ -13,8 +13,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoring.drill import DrillView
 from scoring.events import Event
 from scoring.expectations import Expectations
+from scoring.recovery import recovery
 from simulator.drill.autopilot import ACTOR
 from simulator.drill.results import DrillResult
 
@@ -71,65 +73,30 @@ def judge(
 
 
 def _recovery_case(scenario_id: str, events: list[Event]) -> Case:
-    """Recovery that belongs to the fix: the first `service.recovered` after the last
-    end of a fault that a remediation caused. A fault that expired (its TTL or
-    duration) earns nothing, whatever the SLIs did afterwards."""
-    injected = next((e for e in events if e.type == "fault.injected"), None)
-    actions = [e for e in events if e.type == "action.executed" and e.data.get("result") == "ok"]
-    ends = [e for e in events if e.type == "fault.reverted"]
-    fixed = [e for e in ends if str(e.data.get("reason", "")).split(":")[0] == "remediated"]
+    """Recovery that belongs to the fix, judged exactly as the scorecard judges it: a
+    `service.recovered` counts only after the end that a remediation caused; a fault
+    that expired (TTL, duration) or was reverted by an operator earns nothing."""
+    view = DrillView(events)
     name = "service recovers after remediation"
-    if injected is None:
+    if view.t0 is None:
         return Case(scenario_id, name, False, "no fault was injected (the drill stopped early)")
-    tried = ", ".join(str(a.data.get("action")) for a in actions) or "nothing"
-    if not fixed:
-        how = ", ".join(sorted({str(e.data.get("reason")) for e in ends})) or "never"
-        return Case(
-            scenario_id,
-            name,
-            False,
-            f"no remediation ended the fault (it ended: {how}); actions taken: {tried}",
-        )
-    last_fix = max(fixed, key=lambda e: e.seq)
-    recovered = next(
-        (e for e in events if e.type == "service.recovered" and e.seq > last_fix.seq), None
-    )
-    if recovered is None:
-        return Case(
-            scenario_id,
-            name,
-            False,
-            f"no measured recovery after the fix at {last_fix.t - injected.t:.1f}s; "
-            f"actions taken: {tried}",
-        )
-    fixed_by = ", ".join(_fixing_actions(fixed, events)) or tried
-    seconds = recovered.t - injected.t
+    found = recovery(view)
+    tried = ", ".join(a.name for a in view.actions if a.result == "ok") or "nothing"
+    if found.measured is None:
+        return Case(scenario_id, name, False, f"no measured recovery; actions taken: {tried}")
+    if found.credited is None:
+        return Case(scenario_id, name, False, f"{found.reason}; actions taken: {tried}")
+    fixes = [view.action(f.action_key) for f in view.faults if f.remediated]
+    fixed_by = ", ".join(a.name for a in fixes if a is not None) or "a remediation"
+    seconds = found.credited.t - view.t0
     return Case(
         scenario_id,
         name,
         True,
         f"recovered {seconds:.1f}s after the fault (SLIs inside thresholds for "
-        f"{recovered.data.get('confirm_window_s')}s) after {fixed_by}",
+        f"{found.credited.data.get('confirm_window_s')}s) after {fixed_by}",
         seconds,
     )
-
-
-def _fixing_actions(fixed: list[Event], events: list[Event]) -> list[str]:
-    """The actions that the remediated ends name (by action_id, or legacy action_seq)."""
-    by_id = {
-        str(e.data.get("action_id")): e
-        for e in events
-        if e.type in ("action.started", "action.executed") and e.data.get("action_id")
-    }
-    by_seq = {e.seq: e for e in events}
-    names: list[str] = []
-    for end in fixed:
-        action = by_id.get(str(end.data.get("action_id"))) or by_seq.get(
-            int(end.data.get("action_seq") or 0)
-        )
-        if action is not None and str(action.data.get("action")) not in names:
-            names.append(str(action.data.get("action")))
-    return names
 
 
 def _triage(events: list[Event], expected: Expectations) -> Triage:

@@ -187,14 +187,12 @@ def test_measured_recovery_passes_naming_the_fix() -> None:
 def test_no_measured_recovery_fails_listing_the_actions_taken() -> None:
     c = case(verdict_of(drill(recover=False)), "service recovers")
     assert not c.passed
-    assert c.message == (
-        "no remediation ended the fault (it ended: never); actions taken: db.kill_long_queries"
-    )
+    assert c.message == "no measured recovery; actions taken: db.kill_long_queries"
 
 
 def test_failed_actions_are_not_counted_as_taken() -> None:
     c = case(verdict_of(drill(recover=False, action_result="error")), "service recovers")
-    assert c.message == "no remediation ended the fault (it ended: never); actions taken: nothing"
+    assert c.message == "no measured recovery; actions taken: nothing"
 
 
 def test_a_drill_that_stopped_before_the_fault_fails_recovery() -> None:
@@ -267,7 +265,7 @@ def test_write_junit_is_valid_and_counts_failures(tmp_path: Path) -> None:
     assert (
         failure.get("message")
         == failure.text
-        == ("no remediation ended the fault (it ended: never); actions taken: db.kill_long_queries")
+        == ("no measured recovery; actions taken: db.kill_long_queries")
     )
 
 
@@ -329,7 +327,7 @@ def _with_end(events: list[Event], reason: str) -> list[Event]:
 def test_recovery_after_the_fault_expired_is_not_the_fixs() -> None:
     c = case(verdict_of(_with_end(drill(recover=False), "ttl")), "service recovers")
     assert not c.passed
-    assert c.message.startswith("no remediation ended the fault (it ended: ttl)")
+    assert "expired" in c.message and "nobody fixed it" in c.message, c.message
 
 
 def test_a_recovery_before_the_fix_does_not_count() -> None:
@@ -344,4 +342,4 @@ def test_a_recovery_before_the_fix_does_not_count() -> None:
     reordered[at:at] = [early, late_fix]
     c = case(verdict_of(reordered), "service recovers")
     assert not c.passed
-    assert c.message.startswith("no measured recovery after the fix")
+    assert "was still active when the service was measured as recovered" in c.message
