@@ -62,7 +62,7 @@ def _update(data: dict[str, Any]) -> str:
 
 
 def _started(data: dict[str, Any]) -> str:
-    return f"started {action_label(_g(data, 'action'), data.get('args'))}"
+    return f"ran {action_label(_g(data, 'action'), data.get('args'))}"
 
 
 def _action(data: dict[str, Any]) -> str:
