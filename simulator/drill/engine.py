@@ -358,7 +358,10 @@ class Drill:
             await self.detector.stop()
         if self.load is not None:
             await asyncio.to_thread(self.load.stop)
-        await asyncio.to_thread(lifecycle.down, self.state_dir)
+        try:
+            await asyncio.to_thread(lifecycle.down, self.state_dir)
+        except Exception as exc:  # the results are still written; `cleanup` finds the rest
+            self.log.append("teardown.error", {"step": "environment", "error": str(exc)})
         self.log.append("teardown.done", {"seconds": round(time.monotonic() - start, 2)})
         self.phase = "done"
 

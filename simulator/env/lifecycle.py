@@ -8,6 +8,7 @@ so that `down` stops exactly what `up` started, and nothing else.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -23,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from simulator.env import services
 from simulator.env.processes import free_port
-from simulator.env.proxy_client import ProxyClient
+from simulator.env.proxy_client import ProxyClient, ProxyError
 from simulator.env.state import (
     EnvState,
     ProxyRecord,
@@ -33,6 +34,8 @@ from simulator.env.state import (
     save_state,
     state_path,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DISK_MB = 64
 
@@ -229,6 +232,7 @@ def _stop_all(state: EnvState) -> list[str]:
 
 def down(state_dir: Path) -> list[str]:
     """Revert every fault, stop what `up` started, unmount; returns what was stopped."""
+    from simulator.faults.errors import FaultError
     from simulator.faults.manager import FaultManager  # the fault layer builds on env
 
     state_dir = state_dir.resolve()
@@ -242,7 +246,12 @@ def down(state_dir: Path) -> list[str]:
     watchdog = state.services.get("watchdog")
     if watchdog is not None:
         services.stop(watchdog)
-    FaultManager(state_dir).revert_all(reason="env-down")
+    try:
+        FaultManager(state_dir).revert_all(reason="env-down")
+    except (FaultError, ProxyError, OSError) as exc:
+        # A fault whose far side is already gone (its proxy died, say) cannot be
+        # reverted; stopping the environment's processes ends it all the same.
+        log.warning("stopping the environment with faults not reverted: %s", exc)
     with lock(state_dir):
         # Reverting may have restarted a service (a crash's revert): stop the new pid.
         state = load_state(state_dir) or state

@@ -123,7 +123,17 @@ class FaultManager:
             if state is None:
                 return entries
             backend = make_backend(state)
-            return [self._revert(backend, e, reason) for e in reversed(entries)]
+            done, failures = [], []
+            for entry in reversed(entries):  # one fault that will not revert blocks no other
+                try:
+                    done.append(self._revert(backend, entry, reason))
+                except Exception as exc:  # recorded in the journal entry by _revert
+                    failures.append(f"{entry.kind} ({entry.id}): {exc}")
+            if failures:
+                raise FaultError(
+                    f"{len(failures)} fault(s) could not be reverted: " + "; ".join(failures)
+                )
+            return done
 
     def expire(self, now: float | None = None) -> list[JournalEntry]:
         """Revert every open fault past its TTL (the watchdog calls this)."""
