@@ -189,6 +189,20 @@ class _PyLoader(_Guard, Reader, Scanner, Parser):
         self._start_guard(limits)
 
 
+def safe_load_text(text: str, limits: YamlLimits = DEFAULT_LIMITS) -> Any:
+    """`yaml.safe_load` of a short text (a `--param` value) under the same limits.
+
+    Raises YamlRefused (an unlocated sentence) or yaml.YAMLError.
+    """
+    if len(text.encode("utf-8")) > limits.max_bytes:
+        raise YamlRefused(0, f"the value is longer than {_size(limits.max_bytes)}")
+    loader = guarded_loader(text, limits)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def guarded_loader(text: str, limits: YamlLimits = DEFAULT_LIMITS) -> _Guard:
     """A safe loader for one document of `text`, over libyaml when it is installed."""
     if HAVE_LIBYAML:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scoring.playbook import PlaybookError, load_playbook
-from scoring.yaml_guard import HAVE_LIBYAML, YamlLimits
+from scoring.yaml_guard import HAVE_LIBYAML, YamlLimits, YamlRefused, safe_load_text
 from scoring.yaml_source import load_located_yaml
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.teamrules import alerts_in
@@ -204,3 +204,10 @@ def test_cli_refuses_the_bomb_in_one_line(bomb: Path, tmp_path: Path) -> None:
     for result in (validate, playbook, run):
         assert "Traceback" not in result.stdout + result.stderr
         assert len((result.stdout + result.stderr).strip().splitlines()) == 1
+
+
+def test_a_short_text_gets_the_same_limits() -> None:
+    # For `--param key=VALUE`, which is YAML too.
+    assert safe_load_text("[1, 2, {a: b}]") == [1, 2, {"a": "b"}]
+    with pytest.raises(YamlRefused, match="alias bomb"):
+        safe_load_text(BILLION_LAUGHS)
