@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -108,3 +109,25 @@ def check_params(kind_name: str, raw: dict[str, Any]) -> str | None:
     """The scenario loader's and the console's hook: an error sentence, or None if fine."""
     problem = param_problem(kind_name, raw)
     return None if problem is None else problem[1]
+
+
+def conflict(
+    kind: FaultKind,
+    params: FaultParams,
+    database: str,
+    open_faults: Iterable[tuple[str, str, dict[str, Any]]],
+    backend: str = "local",
+) -> str | None:
+    """Why this fault cannot start while the open faults (id, kind, params) are active:
+    one of them already holds what it needs alone (`FaultKind.exclusive`). Else None."""
+    held = kind.exclusive(params, database)
+    if held is None:
+        return None
+    for fault_id, other_name, raw in open_faults:
+        other = get_kind(other_name, backend)
+        if other.exclusive(parse_params(other, raw), database) == held:
+            return (
+                f"fault {fault_id} ({other_name}) already holds {held}, which only one fault"
+                f" can hold; revert it first (`chaosdrill fault revert {fault_id}`)"
+            )
+    return None

@@ -12,6 +12,7 @@ import pytest
 from scoring.playbook import load_playbook
 from simulator.faults.kinds.database import _lock_failure
 from simulator.faults.limits import MAX_TTL_S, MIN_TTL_S, ttl_problem
+from simulator.faults.registry import conflict, get_kind, parse_params
 from simulator.scenario import ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
@@ -143,3 +144,16 @@ def test_a_second_lock_holder_on_sqlite_says_why_it_has_no_lock(tmp_path: Path) 
         "cannot lock: another writer has held the SQLite database's one write lock for 0.3s"
         " (another db.lock fault?)"
     )
+
+
+def test_injection_can_ask_whether_an_open_fault_holds_the_same_thing() -> None:
+    lock = get_kind("db.lock")
+    orders = parse_params(lock, {"table": "orders"})
+    open_faults = [("f-1", "app.latency", {}), ("f-2", "db.lock", {"table": "orders"})]
+    assert conflict(lock, orders, "postgres", open_faults) == (
+        "fault f-2 (db.lock) already holds a lock on table 'orders', which only one fault can"
+        " hold; revert it first (`chaosdrill fault revert f-2`)"
+    )
+    products = parse_params(lock, {"table": "products"})
+    assert conflict(lock, products, "postgres", open_faults) is None
+    assert conflict(lock, products, "sqlite", open_faults) is not None
