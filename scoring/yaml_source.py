@@ -4,6 +4,8 @@ The playbook and the scenario loader both read YAML through `load_located_yaml`,
 which records the line of every key and list item, and report the first
 validation problem with `describe_validation_error`:
 `scenarios/db-lock.yaml:14: faults[0].kind: unknown fault kind 'db.lok'; did you mean 'db.lock'?`
+Hostile documents (alias bombs, deep nesting, huge files) are refused by the
+guarded loader of scoring/yaml_guard.py, so every YAML input goes through here.
 It sits in scoring/ because scoring/ may not import simulator/ and both need it.
 """
 
@@ -21,9 +23,19 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, WithJsonSchema
 
+from scoring.yaml_guard import (
+    DEFAULT_LIMITS,
+    YamlLimits,
+    YamlRefused,
+    guarded_loader,
+    read_limited,
+    too_deep,
+)
+
 __all__ = [
     "Loc",
     "LocatedYaml",
+    "YamlLimits",
     "YamlModel",
     "describe_validation_error",
     "enum_schema",
@@ -83,29 +95,38 @@ class LocatedYaml:
         return self.lines.get((), 1)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loading; we walk its node tree for start marks before constructing."""
-
-
-def load_located_yaml(path: Path, error: type[ValueError], *, what: str) -> LocatedYaml:
-    """Parse a YAML file; syntax errors and duplicate keys raise `error` naming file:line."""
+def load_located_yaml(
+    path: Path,
+    error: type[ValueError],
+    *,
+    what: str,
+    limits: YamlLimits = DEFAULT_LIMITS,
+) -> LocatedYaml:
+    """Parse a YAML file; syntax errors, duplicate keys and hostile documents (alias
+    bombs, deep nesting, huge files: see yaml_guard) raise `error` naming file:line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, limits)
     except FileNotFoundError:
         raise error(f"{path}: no such {what} file; check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read the {what} file ({exc})") from None
-    loader = _LineLoader(text)
+    except YamlRefused as exc:
+        raise error(f"{path}: {exc.message}") from None
+    loader = guarded_loader(text, limits)
     lines: dict[Loc, int] = {}
     try:
         node = loader.get_single_node()
         if node is not None:
             _record(node, (), lines, path, error)
         data = loader.construct_document(node) if node is not None else None
+    except YamlRefused as exc:
+        raise error(f"{path}:{exc.line}: {exc.message}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "syntax error"
+        if "maximum nesting depth" in problem:  # libyaml stops deep nesting while scanning
+            raise error(f"{path}:{line}: {too_deep(line, limits).message}") from None
         raise error(
             f"{path}:{line}: not valid YAML ({problem}); check indentation and quoting there"
         ) from None
@@ -119,9 +140,9 @@ def load_located_yaml(path: Path, error: type[ValueError], *, what: str) -> Loca
 def _record(
     node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path, error: type[ValueError]
 ) -> None:
+    # The loader refused recursive aliases and bounded the expanded size and depth,
+    # so this walk (which follows aliases) is bounded too.
     lines.setdefault(loc, node.start_mark.line + 1)
-    if len(loc) > 64:  # a recursive alias; nothing useful below
-        return
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:

@@ -315,7 +315,7 @@ class Drill:
             now = self.log.now()
             while pending and now - start >= pending[0].at_s:
                 fault = pending.pop(0)
-                ttl = fault.ttl_s or self.scenario.time_limit_s + 60
+                ttl = self.scenario.ttl_s_of(fault)
                 try:
                     entry = await self._inject(faults, fault.kind, fault.params, ttl)
                 except FaultError as exc:

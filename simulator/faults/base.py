@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.faults.backend import LocalBackend
 
+BOTH_DATABASES = frozenset({"sqlite", "postgres"})
+
 
 class FaultParams(BaseModel):
     """Parameters of a fault kind; unknown names are refused."""
@@ -34,6 +36,23 @@ class FaultKind(ABC):
     def target(self, params: FaultParams) -> str:
         """The allow-listed target this fault acts on."""
         return "shop"
+
+    def databases(self, params: FaultParams) -> frozenset[str]:
+        """The shop databases ("sqlite", "postgres") this fault can act on.
+
+        Scenario validation compares it with the scenario's `target.database`, so a
+        drill that `check` would refuse is refused before anything starts.
+        """
+        return BOTH_DATABASES
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        """What this fault holds alone on `database`, or None.
+
+        Two faults that name the same thing cannot be active at once (the second
+        would fail, or replace the first and die with its revert); scenario
+        validation refuses a drill where they could overlap.
+        """
+        return None
 
     def check(self, backend: LocalBackend, params: FaultParams) -> None:
         """Raise NotApplicable if this kind cannot act on this environment."""

@@ -14,10 +14,10 @@ from simulator.env.state import EnvState, load_state, lock
 from simulator.faults.backend import LocalBackend
 from simulator.faults.errors import FaultError, UnknownFault
 from simulator.faults.journal import JournalEntry, end_reason, load_journal, save_journal
-from simulator.faults.registry import get_kind, parse_params
+from simulator.faults.limits import DEFAULT_TTL_S, MAX_TTL_S, ttl_problem
+from simulator.faults.registry import conflict, get_kind, parse_params
 
-DEFAULT_TTL_S = 300.0
-MAX_TTL_S = 24 * 3600.0
+__all__ = ["DEFAULT_TTL_S", "MAX_TTL_S", "FaultManager", "NoEnvironment", "make_backend"]
 
 
 class NoEnvironment(FaultError):
@@ -47,13 +47,21 @@ class FaultManager:
         """Validate everything first; journal before acting; act; record how to undo."""
         kind = get_kind(kind_name, self.backend_name())
         params = parse_params(kind, raw_params or {})
-        if not 0 < ttl_s <= MAX_TTL_S:
-            raise FaultError(f"ttl must be between 0 and {MAX_TTL_S:.0f}s, not {ttl_s}")
+        problem = ttl_problem(ttl_s)
+        if problem:
+            raise FaultError(problem)
         with lock(self.state_dir):
             backend = self.backend()
             target = kind.target(params)
             backend.check_target(target)
             kind.check(backend, params)
+            open_faults = [
+                (e.id, e.kind, e.params) for e in load_journal(self.state_dir).open_entries()
+            ]
+            database = "postgres" if backend.is_postgres else "sqlite"
+            problem = conflict(kind, params, database, open_faults, backend.name)
+            if problem:
+                raise FaultError(problem)
             entry = JournalEntry(
                 kind=kind.name,
                 params=params.model_dump(),

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import ValidationError
 
 from scoring.names import FAULT_KINDS
-from simulator.docker.contract_kinds import docker_kinds
+from simulator.docker.contract_kinds import NoDockerForm, docker_kinds
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import BadParams, UnknownFault
 from simulator.faults.kinds import app, database, dependency, disk, network, process
@@ -66,20 +67,67 @@ def parse_params(kind: FaultKind, raw: dict[str, Any]) -> FaultParams:
     try:
         return kind.params_model.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "params"
-        known = ", ".join(kind.params_model.model_fields) or "none"
-        if first["type"] == "extra_forbidden":
-            raise BadParams(
-                f"{kind.name} has no parameter '{field}'; its parameters are: {known}"
-            ) from None
-        raise BadParams(f"{kind.name} parameter '{field}': {first['msg']}") from None
+        raise BadParams(_describe(kind, exc)[1]) from None
+
+
+def param_problem(
+    kind_name: str, raw: dict[str, Any], backend: str = "local"
+) -> tuple[str | None, str] | None:
+    """(the parameter at fault, or None; one sentence) if injection on `backend` would
+    refuse this kind with these params, else None. Scenario validation asks this."""
+    try:
+        kind = get_kind(kind_name, backend)
+    except UnknownFault as exc:
+        return None, str(exc)
+    if isinstance(kind, NoDockerForm):
+        return None, f"{kind_name} has no Docker form: {kind.reason}"
+    try:
+        kind.params_model.model_validate(raw)
+    except ValidationError as exc:
+        return _describe(kind, exc)
+    return None
+
+
+def has_form(kind_name: str, backend: str) -> bool:
+    """Whether `backend` can inject this kind at all (the docker stack lacks some)."""
+    kind = BACKEND_REGISTRIES[backend].get(kind_name)
+    return kind is not None and not isinstance(kind, NoDockerForm)
+
+
+def _describe(kind: FaultKind, exc: ValidationError) -> tuple[str | None, str]:
+    first = exc.errors(include_url=False)[0]
+    field = ".".join(str(p) for p in first["loc"]) or None
+    known = ", ".join(kind.params_model.model_fields) or "none"
+    if first["type"] == "extra_forbidden":
+        return field, f"{kind.name} has no parameter '{field}'; its parameters are: {known}"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    message = f"{message[:1].lower()}{message[1:]} (got {first.get('input')!r})"
+    return field, f"{kind.name} parameter '{field or 'params'}': {message}"
 
 
 def check_params(kind_name: str, raw: dict[str, Any]) -> str | None:
-    """The scenario loader's hook: an error sentence, or None if the params are fine."""
-    try:
-        parse_params(get_kind(kind_name), raw)
-    except (UnknownFault, BadParams) as exc:
-        return str(exc)
+    """The scenario loader's and the console's hook: an error sentence, or None if fine."""
+    problem = param_problem(kind_name, raw)
+    return None if problem is None else problem[1]
+
+
+def conflict(
+    kind: FaultKind,
+    params: FaultParams,
+    database: str,
+    open_faults: Iterable[tuple[str, str, dict[str, Any]]],
+    backend: str = "local",
+) -> str | None:
+    """Why this fault cannot start while the open faults (id, kind, params) are active:
+    one of them already holds what it needs alone (`FaultKind.exclusive`). Else None."""
+    held = kind.exclusive(params, database)
+    if held is None:
+        return None
+    for fault_id, other_name, raw in open_faults:
+        other = get_kind(other_name, backend)
+        if other.exclusive(parse_params(other, raw), database) == held:
+            return (
+                f"fault {fault_id} ({other_name}) already holds {held}, which only one fault"
+                f" can hold; revert it first (`chaosdrill fault revert {fault_id}`)"
+            )
     return None

@@ -12,9 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-import yaml
-
 from scoring.names import ALERT_SEVERITIES
+from scoring.yaml_source import load_located_yaml
 from simulator.drill.verify import Case
 from simulator.prometheus.errors import PrometheusError
 
@@ -32,12 +31,10 @@ class ExpectedAlertLike(Protocol):
 
 def alerts_in(path: Path) -> set[tuple[str, str]]:
     """The (alertname, severity) pairs a Prometheus rules file can fire."""
-    try:
-        document = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise PrometheusError(f"cannot read the rules file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise PrometheusError(f"{path}: not valid YAML: {exc}") from None
+    if not path.is_file():
+        raise PrometheusError(f"cannot read the rules file {path}: no such file")
+    # The one guarded reader: alias bombs, deep nesting and huge files are refused.
+    document = load_located_yaml(path, PrometheusError, what="rules").data
     groups = document.get("groups") if isinstance(document, dict) else None
     if not isinstance(groups, list):
         raise PrometheusError(f"{path}: a Prometheus rules file needs a top-level `groups:` list")

@@ -1,8 +1,8 @@
 """Scenarios: the drill library's YAML files as validated models.
 
 `load_scenario(path)` returns a `Scenario` or raises `ScenarioError` (a ValueError)
-whose message is one located sentence. The engine passes `check_params` to add its
-per-fault-kind parameter checks.
+whose message is one located sentence. Every fault is checked against what injection
+would refuse (fault_checks.py); `check_params` adds a caller's own parameter check.
 """
 
 from simulator.scenario.loader import (

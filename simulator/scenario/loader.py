@@ -37,7 +37,10 @@ __all__ = [
 ]
 
 ParamCheck = Callable[[str, dict[str, Any]], "str | None"]
-"""(fault kind, params) -> an error sentence, or None if the params are fine."""
+"""(fault kind, params) -> an error sentence, or None if the params are fine.
+
+The loader always checks each fault against the fault registry (params, TTL,
+database, exclusive faults: see fault_checks.py); this hook adds a caller's own."""
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -83,6 +86,10 @@ def _cross_checks(
     scenario: Scenario, playbook: Playbook, check_params: ParamCheck | None
 ) -> Iterator[tuple[Loc, str]]:
     """Problems that involve more than one field, in file order, each with its location."""
+    # Imported here: the fault registry loads every fault kind (and the docker ones),
+    # which `playbook validate` does not need.
+    from simulator.scenario.fault_checks import fault_problems, overlap_problems
+
     limit = scenario.time_limit_s
     for index, fault in enumerate(scenario.faults):
         if fault.at_s >= limit:
@@ -96,10 +103,12 @@ def _cross_checks(
                 f"ttl ({fault.ttl_s:g}s) is shorter than time_limit_s ({limit:g}s), so the fault"
                 " would end by itself before the trainee fixes it; raise the ttl",
             )
+        yield from fault_problems(scenario, index)
         if check_params is not None:
             problem = check_params(fault.kind, dict(fault.params))
             if problem:
                 yield ("faults", index, "params"), problem
+    yield from overlap_problems(scenario)
     expected = scenario.expected
     for index, alert in enumerate(expected.alerts):
         if alert.within_s > limit:

@@ -23,6 +23,7 @@ from scoring.durations import Duration, PositiveDuration
 from scoring.expectations import Expectations
 from scoring.names import FAULT_KINDS
 from scoring.playbook import YamlModel, enum_schema, known
+from simulator.faults.limits import DRILL_TTL_MARGIN_S
 
 __all__ = [
     "DEFAULT_CONFIRM_RECOVERY_S",
@@ -135,6 +136,10 @@ class Scenario(YamlModel):
     def source(self) -> str | None:
         """The file this scenario was loaded from, if any."""
         return self._source
+
+    def ttl_s_of(self, fault: Fault) -> float:
+        """The TTL the engine gives `fault`: its own, else the time limit plus a margin."""
+        return fault.ttl_s or self.time_limit_s + DRILL_TTL_MARGIN_S
 
     @property
     def first_fault_s(self) -> float:

@@ -60,9 +60,26 @@ BROKEN: dict[str, tuple[int, str, str]] = {
     "bad-id.yaml": (1, "id", "'Sample Drill' does not match"),
     "duplicate-key.yaml": (6, "top level", "duplicate key 'difficulty' (first on line 5)"),
     "no-faults.yaml": (15, "faults", "needs at least 1 item"),
-    "bad-params.yaml": (18, "faults[0].params", "db.lock has no parameter 'tabel'"),
+    "bad-params.yaml": (18, "faults[0].params.tabel", "db.lock has no parameter 'tabel'"),
+    # What injection refuses, validation refuses first (fault_checks.py).
+    "ttl-too-long.yaml": (20, "faults[0].ttl", "ttl must be between 1s and 24h, not 1e+15h"),
+    "ttl-below-minimum.yaml": (21, "faults[0].ttl", "ttl must be between 1s and 24h, not 500ms"),
+    "bad-param-range.yaml": (
+        18,
+        "faults[0].params.ms",
+        "db.latency parameter 'ms': input should be less than or equal to 60000 (got 999999)",
+    ),
+    "duplicate-lock.yaml": (21, "faults[1]", "both need a lock on table 'orders'"),
+    "wrong-database.yaml": (17, "faults[0].kind", "db.down acts only on PostgreSQL"),
+    "no-docker-form.yaml": (17, "faults[0].kind", "db.latency has no Docker form"),
+    "duration-past-time-limit.yaml": (
+        20,
+        "faults[0].duration",
+        "the fault would end at 2m40s, after time_limit_s (2m) ends the drill",
+    ),
     "within-too-long.yaml": (25, "expected.alerts[0].within", "longer than time_limit_s"),
     "empty-briefing.yaml": (3, "briefing", "must not be empty"),
+    "alias-bomb.yaml": (7, "", "expands past 100000 nodes through aliases"),
 }
 
 

@@ -44,6 +44,10 @@ class ShopControlFault(FaultKind):
     def body(self, params: FaultParams) -> dict[str, Any]:
         return params.model_dump()
 
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        # A second setting replaces the first, and the first one's revert clears both.
+        return f"the shop's {self.control!r} chaos control"
+
     def inject(
         self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:

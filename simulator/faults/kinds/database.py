@@ -17,6 +17,8 @@ from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import FaultError, NotApplicable
 
 DB_PROXY = "database"
+POSTGRES_ONLY = frozenset({"postgres"})
+LOCK_WAIT_S = 10.0  # the holder gives up on a lock held elsewhere after its own WAIT_S (5 s)
 
 
 def require_postgres(backend: LocalBackend, kind: str) -> None:
@@ -34,6 +36,12 @@ class DbDown(FaultKind):
 
     def target(self, params: FaultParams) -> str:
         return "database"
+
+    def databases(self, params: FaultParams) -> frozenset[str]:
+        return POSTGRES_ONLY
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        return "the database's link (its proxy)"
 
     def check(self, backend: LocalBackend, params: FaultParams) -> None:
         require_postgres(backend, self.name)
@@ -106,6 +114,9 @@ class DbLatency(ToxicFault):
     def target(self, params: FaultParams) -> str:
         return "database"
 
+    def databases(self, params: FaultParams) -> frozenset[str]:
+        return POSTGRES_ONLY
+
     def check(self, backend: LocalBackend, params: FaultParams) -> None:
         require_postgres(backend, self.name)
 
@@ -125,6 +136,12 @@ class DbLock(FaultKind):
 
     def target(self, params: FaultParams) -> str:
         return "database"
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        assert isinstance(params, LockParams)
+        if database == "sqlite":  # SQLite has one write lock for the whole file
+            return "SQLite's one write lock"
+        return f"a lock on table {params.table!r}"
 
     def inject(
         self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
@@ -153,11 +170,12 @@ class DbLock(FaultKind):
         argv += ["--deadline-file", str(deadline_file)]
         pid = services.spawn_detached(argv, log)
         record = ServiceRecord(name="lock-holder", pid=pid, port=0, argv=argv, log=str(log))
-        deadline = time.monotonic() + 10
-        while "locked" not in _read(log):
-            if not services.is_running(record) or time.monotonic() > deadline:
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while "locked" not in _read(log).splitlines():
+            running = services.is_running(record)
+            if not running or time.monotonic() > deadline:
                 services.stop(record)
-                raise FaultError(f"the lock holder could not take its lock: {_read(log)[-300:]}")
+                raise FaultError(_lock_failure(params.table, _read(log), running, log))
             time.sleep(0.05)
         return {"pid": pid, "argv": argv, "log": str(log), "deadline_file": str(deadline_file)}
 
@@ -186,6 +204,24 @@ def _holder(undo: dict[str, Any]) -> ServiceRecord:
         argv=list(undo["argv"]),
         log=str(undo.get("log", "")),
     )
+
+
+def _lock_failure(table: str, output: str, running: bool, log: Path) -> str:
+    """Why the lock holder has no lock, in one sentence that is never empty."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    said = next((line for line in reversed(lines) if line.startswith("cannot lock: ")), None)
+    if said is not None:
+        reason = said.removeprefix("cannot lock: ")
+    elif running:
+        reason = (
+            f"it got no lock within {LOCK_WAIT_S:g}s, so another session holds it"
+            " (another db.lock fault?)"
+        )
+    elif lines:
+        reason = f"it exited saying {lines[-1][-200:]!r}"
+    else:
+        reason = f"it exited without saying why (its log: {log})"
+    return f"the lock holder could not take its lock on table {table!r}: {reason}"
 
 
 def _read(path: Path) -> str:

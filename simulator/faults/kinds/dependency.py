@@ -32,6 +32,10 @@ class DependencyDown(FaultKind):
         assert isinstance(params, DependencyParams)
         return DEPENDENCIES[params.dependency]
 
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        assert isinstance(params, DependencyParams)
+        return f"the link to the {params.dependency} provider"
+
     def inject(
         self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:

@@ -22,6 +22,13 @@ class DiskFull(FaultKind):
     def target(self, params: FaultParams) -> str:
         return "disk"
 
+    def databases(self, params: FaultParams) -> frozenset[str]:
+        return frozenset({"sqlite"})  # see check: the PostgreSQL server's disk is not ours
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        # The first fault's revert would free the disk under the second.
+        return "the shop's data disk"
+
     def check(self, backend: LocalBackend, params: FaultParams) -> None:
         if not backend.state.disk_limited:
             raise NotApplicable(

@@ -59,6 +59,11 @@ class NetworkLoss(FaultKind):
         assert isinstance(params, LossParams)
         return params.target
 
+    def databases(self, params: FaultParams) -> frozenset[str]:
+        assert isinstance(params, LossParams)
+        # Only PostgreSQL environments have a database port (its proxy) to drop packets on.
+        return frozenset({"postgres"}) if params.target == "database" else super().databases(params)
+
     def _port(self, backend: LocalBackend, target: str) -> int:
         if target == "shop":
             return backend.state.shop.port

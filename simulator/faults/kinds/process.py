@@ -13,10 +13,16 @@ from simulator.faults.backend import LocalBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import BadParams
 
+# Killing, freezing and redeploying the shop each undo the others.
+SHOP_PROCESS = "the shop process"
+
 
 class Crash(FaultKind):
     name = "app.crash"
     summary = "the shop process is killed (SIGKILL) and stays down until restarted"
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        return SHOP_PROCESS
 
     def inject(
         self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
@@ -37,6 +43,9 @@ class Crash(FaultKind):
 class Hang(FaultKind):
     name = "app.hang"
     summary = "the shop process is frozen (SIGSTOP): connections open, nothing answers"
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        return SHOP_PROCESS
 
     def inject(
         self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
@@ -59,6 +68,9 @@ class BadRelease(FaultKind):
     name = "deploy.bad_release"
     summary = "a new release with a real bug goes live (deploy history shows it)"
     params_model = ReleaseParams
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        return SHOP_PROCESS
 
     def check(self, backend: LocalBackend, params: FaultParams) -> None:
         assert isinstance(params, ReleaseParams)
