@@ -32,7 +32,14 @@ from scoring.drill import DrillView, Scope
 from scoring.events import Event
 from scoring.phrases import clock
 from scoring.playbook import Playbook, SeverityLevel
-from scoring.recovery import Recovery, breakers, fault_end_phrase, recovery, recovery_event
+from scoring.recovery import (
+    Recovery,
+    breakers,
+    fault_end_phrase,
+    recovered_at,
+    recovery,
+    recovery_event,
+)
 
 __all__ = [
     "CLOCKS",
@@ -203,7 +210,7 @@ def _recover(view: DrillView, scope: Scope, team: Scope) -> _Span:
         )
     if found.credited is None:
         return _Span(view.t0, None, found.reason, failed=True)
-    return _Span(view.t0, found.credited.t)
+    return _Span(view.t0, recovered_at(found.credited))
 
 
 def _mttr(view: DrillView, scope: Scope, team: Scope) -> _Span:

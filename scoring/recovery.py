@@ -111,3 +111,12 @@ def fault_end_phrase(fault: FaultWindow, view: DrillView | None = None) -> str:
         "abort": f"{name} was reverted at {when} when the drill was aborted",
         "remediated": f"{name} was ended at {when} by a remediation",
     }.get(str(fault.reason), f"{name} ended at {when} ({fault.raw_reason or 'no reason given'})")
+
+
+def recovered_at(event: Event) -> float:
+    """When the service recovered: the start of the window the detector confirmed
+    (`healthy_since_t`), else the event's own time (logs written before it)."""
+    since = event.data.get("healthy_since_t")
+    if isinstance(since, int | float) and not isinstance(since, bool):
+        return min(float(since), event.t)
+    return event.t

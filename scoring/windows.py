@@ -199,7 +199,7 @@ def build_fault_windows(
                 fault_id=fault_id,
                 kind=str(event.data.get("kind", "")),
                 target=str(event.data.get("target", "")),
-                start=event.t,
+                start=_started_at(event),
                 end=max(event.t, _ended_at(end)) if end else None,
                 reason=reason,
                 action_key=action.key if action else None,
@@ -261,3 +261,12 @@ def _ending_action(fault_id: str, end: Event | None, actions: Sequence[Action]) 
     _, _, name = str(end.data.get("reason", "")).partition(":")
     named = [a for a in actions if name and a.name == name and a.start <= end.t]
     return named[-1] if named else None
+
+
+def _started_at(injected: Event) -> float:
+    """When the fault began to act: `started_t` (the injection's start, which a release
+    that restarts the shop precedes by seconds), else the event's own time."""
+    started = injected.data.get("started_t")
+    if isinstance(started, int | float) and not isinstance(started, bool):
+        return min(float(started), injected.t)
+    return injected.t

@@ -30,7 +30,6 @@ from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
 from simulator.drill.responses import Responses
 from simulator.drill.stale import cleanup_stale
 from simulator.env import lifecycle
-from simulator.faults.errors import FaultError
 from simulator.faults.journal import JournalEntry
 from simulator.faults.manager import FaultManager
 from simulator.load.config import LoadConfig
@@ -164,8 +163,11 @@ class Drill:
         self, kind: str, params: dict[str, object], ttl_s: float, actor: str = "facilitator"
     ) -> str:
         """An extra fault, injected now by the facilitator; returns its id."""
+        began = self.log.now()
         entry = await self._inject(FaultManager(self.state_dir), kind, params, ttl_s)
-        self._record_injection(entry.id, entry.kind, entry.params, entry.target, ttl_s, actor)
+        self._record_injection(
+            entry.id, entry.kind, entry.params, entry.target, ttl_s, actor, started_t=began
+        )
         return entry.id
 
     async def _inject(
@@ -186,11 +188,13 @@ class Drill:
         target: str,
         ttl_s: float,
         actor: str = "engine",
+        started_t: float | None = None,
     ) -> None:
+        began = self.log.now() if started_t is None else started_t
         with self._ends_lock:
             self._injected[fault_id] = kind
         if self.t0 is None:
-            self.t0, self.phase = self.log.now(), "incident"
+            self.t0, self.phase = began, "incident"
         self.log.append(
             "fault.injected",
             {
@@ -199,6 +203,9 @@ class Drill:
                 "params": params,
                 "target": target,
                 "ttl_s": ttl_s,
+                # when the injection began: a release that restarts the shop breaks it
+                # seconds before the injection returns
+                "started_t": round(began, 3),
             },
             actor,
         )
@@ -316,15 +323,18 @@ class Drill:
             while pending and now - start >= pending[0].at_s:
                 fault = pending.pop(0)
                 ttl = self.scenario.ttl_s_of(fault)
+                began = self.log.now()
                 try:
                     entry = await self._inject(faults, fault.kind, fault.params, ttl)
-                except FaultError as exc:
+                except Exception as exc:  # any failure to inject ends the drill, with results
                     self.failed = True
                     raise DrillAborted(
                         f"the fault {fault.kind} could not be injected: "
                         f"{str(exc) or type(exc).__name__}"
                     ) from exc
-                self._record_injection(entry.id, entry.kind, entry.params, entry.target, ttl)
+                self._record_injection(
+                    entry.id, entry.kind, entry.params, entry.target, ttl, started_t=began
+                )
                 if fault.until == "duration" and fault.duration_s:
                     timed.append((self.log.now() + fault.duration_s, entry.id))
             for at, fault_id in [t for t in timed if t[0] <= now]:
@@ -374,13 +384,15 @@ class Drill:
                 if self._steady.feed(output):
                     self._steady_reached.set()
             elif self.t0 is not None and self.recovery.feed(
-                output, len(self.firing) + self._open_culprits()
+                output, len(self.firing), self._open_culprits()
             ):
                 self.log.append(
                     "service.recovered",
                     {
                         "slis": output.event_data(),
                         "confirm_window_s": self.scenario.confirm_recovery_s,
+                        # when the SLIs came back: the start of the confirmed window
+                        "healthy_since_t": self.recovery.healthy_since,
                     },
                     "detector",
                 )

@@ -1,8 +1,11 @@
 """Steady state before the fault, and measured recovery after it.
 
 "Recovered" is never a button: it is the SLIs back inside the scenario's
-steady-state thresholds, with no alert firing, continuously for the
-confirmation window, after an impact was seen.
+steady-state thresholds continuously for the confirmation window, after an
+impact was seen and after every fault that broke them ended, with no alert
+firing when the window closes. The window runs while alerts are in their clear
+hold (that hold is a confirmation too); the service recovered when the window
+began (`healthy_since`).
 """
 
 from __future__ import annotations
@@ -69,17 +72,22 @@ class RecoveryMonitor:
         self.recovered_at = None
         self.healthy_since = None
 
-    def feed(self, sample: SliSample, alerts_firing: int) -> bool:
-        """True exactly once, at the sample that completes the confirmation window."""
+    def feed(self, sample: SliSample, alerts_firing: int, culprits_open: int = 0) -> bool:
+        """True exactly once, at the sample that completes the confirmation window.
+
+        `culprits_open`: faults that broke the SLIs and have not ended; while any is
+        open the window cannot start. `alerts_firing` only holds the end: an alert
+        still in its clear hold delays the verdict, not the start of the window.
+        """
         ok, _ = healthy(sample, self.limits, need_traffic=False)
         if not ok:
             self.arm()  # impact seen (or seen again): recovery must be measured anew
         if not self.armed or self.recovered_at is not None:
             return False
-        if ok and alerts_firing == 0:
+        if ok and culprits_open == 0:
             if self.healthy_since is None:
                 self.healthy_since = sample.t
-            if sample.t - self.healthy_since >= self.confirm_s:
+            if sample.t - self.healthy_since >= self.confirm_s and alerts_firing == 0:
                 self.recovered_at = sample.t
                 return True
         else:

@@ -16,7 +16,7 @@ from pathlib import Path
 from scoring.drill import DrillView
 from scoring.events import Event
 from scoring.expectations import Expectations
-from scoring.recovery import recovery
+from scoring.recovery import recovered_at, recovery
 from simulator.drill.autopilot import ACTOR
 from simulator.drill.results import DrillResult
 
@@ -88,7 +88,7 @@ def _recovery_case(scenario_id: str, events: list[Event]) -> Case:
         return Case(scenario_id, name, False, f"{found.reason}; actions taken: {tried}")
     fixes = [view.action(f.action_key) for f in view.faults if f.remediated]
     fixed_by = ", ".join(a.name for a in fixes if a is not None) or "a remediation"
-    seconds = found.credited.t - view.t0
+    seconds = recovered_at(found.credited) - view.t0
     return Case(
         scenario_id,
         name,

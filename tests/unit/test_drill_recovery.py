@@ -143,8 +143,20 @@ def test_not_recovered_while_an_alert_is_still_firing() -> None:
     monitor = RecoveryMonitor(LIMITS, CONFIRM_S)
     assert feed_series(monitor, [bad(0)]) == []
     assert feed_series(monitor, [sample(t) for t in range(1, 30)], alerts=1) == []
-    # The alert resolves at t=30: the window starts there.
-    assert feed_series(monitor, [sample(t) for t in range(30, 45)]) == [40.0]
+    # The window ran from t=1 while the alert held; it resolves at t=30: recovered
+    # then, and the service had been healthy since t=1.
+    assert feed_series(monitor, [sample(t) for t in range(30, 45)]) == [30.0]
+    assert monitor.healthy_since == 1.0
+
+
+def test_the_window_starts_only_once_the_faults_that_broke_the_slis_ended() -> None:
+    monitor = RecoveryMonitor(LIMITS, CONFIRM_S)
+    assert feed_series(monitor, [bad(0)]) == []
+    # Healthy samples while the culprit fault is still open do not count.
+    assert [s.t for s in (sample(t) for t in range(1, 20)) if monitor.feed(s, 0, 1)] == []
+    # It ended at t=20: the window starts there.
+    assert feed_series(monitor, [sample(t) for t in range(20, 40)]) == [30.0]
+    assert monitor.healthy_since == 20.0
 
 
 def test_arming_by_an_alert_counts_as_impact() -> None:
