@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -123,6 +124,9 @@ async def run_witnessed(
             with contextlib.suppress(ProcessLookupError):
                 process.terminate()  # SIGTERM: the drill aborts and still writes its results
         await output
+    with (workdir / "witness.jsonl").open("w") as record:  # for a closer look afterwards
+        for probe in probes:
+            record.write(json.dumps(dataclasses.asdict(probe)) + "\n")
     log = report_dir / "events.jsonl"
     events = (
         [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
