@@ -30,12 +30,12 @@ from rich.console import Console
 from rich.table import Table
 
 REPO = Path(__file__).resolve().parents[1]
-WARM_UP_S = 60.0  # environment up, steady state, the first samples of the log
+WARM_UP_S = 60.0  # environment up, load ramped, steady state reached
 
 
 @dataclass(frozen=True)
 class Sample:
-    t: float  # seconds since the drill's process started
+    t: float  # seconds since the engine took its environment (owner.pid)
     rss_mb: float
     fds: int
     threads: int
@@ -122,6 +122,12 @@ def main() -> None:
             process = subprocess.Popen(
                 argv, cwd=work, stdout=out, stderr=err, env={**os.environ, "PYTHONPATH": str(REPO)}
             )
+            # Time 0 is when the engine owns its environment (owner.pid): the interpreter's
+            # start-up is not what a soak measures.
+            while process.poll() is None and not list(
+                work.glob(".chaosdrill/drills/*/env/owner.pid")
+            ):
+                time.sleep(0.2)
             start = time.monotonic()
             while process.poll() is None:
                 now = time.monotonic() - start
