@@ -61,6 +61,7 @@ def soak_scenario(minutes: float, users: int | None, directory: Path) -> Path:
     data["title"] = "Soak: a long drill with a late fault"
     data["faults"][0]["at"] = f"{max(20.0, total - 60):.0f}s"
     data["time_limit_s"] = total + 60
+    data["faults"][0]["ttl"] = f"{total + 120:.0f}s"  # validation: a TTL covers the drill
     data["hints"] = []
     if users is not None:
         data["load"]["users"] = users
