@@ -9,11 +9,18 @@ PYTHON_ONLY := not postgres and not docker and not prometheus and not browser
 
 .PHONY: venv lint test test-all system verify demo clean
 
+# pip's own output (and this machine's index warnings) goes to a log that is
+# shown only when the install fails: a first run prints progress and the result.
+INSTALL_LOG := $(VENV)/install.log
+
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "creating $(VENV)"; $(PY) -m venv $(VENV); }
+	@echo "installing chaosdrill and its dev tools into $(VENV) (log: $(INSTALL_LOG))"
+	@{ $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[dev]'; } \
+		>$(INSTALL_LOG) 2>&1 || { tail -n 40 $(INSTALL_LOG); \
+		echo "pip install failed: the whole log is $(INSTALL_LOG)" >&2; exit 1; }
+	@touch $(STAMP)
+	@echo "ready: $$($(BIN)/chaosdrill --version)"
 
 venv: $(STAMP)
 
