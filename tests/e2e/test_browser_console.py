@@ -16,7 +16,8 @@ import pytest
 
 from simulator.console.process import ConsoleProcess, start_console_drill
 
-pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+# One drill for the module: its tests stay on one xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.xdist_group("browser_console")]
 
 if TYPE_CHECKING:
     from playwright.sync_api import Dialog, Page
