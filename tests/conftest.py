@@ -47,15 +47,6 @@ def needs(condition: bool, what: str) -> None:
     pytest.skip(f"needs {what}")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `docker` share one dockerd (image builds, vfs storage): under
-    xdist (--dist loadgroup) they all run on one worker, one after another."""
-    for item in items:
-        if item.get_closest_marker("docker") is not None:
-            item.add_marker(pytest.mark.xdist_group("docker"))
-
-
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests marked `root` follow `needs`: skipped as a developer, failed in CI."""
     marker = item.get_closest_marker("root")

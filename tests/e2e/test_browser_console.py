@@ -16,8 +16,7 @@ import pytest
 
 from simulator.console.process import ConsoleProcess, start_console_drill
 
-# One drill for the module: its tests stay on one xdist worker.
-pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.xdist_group("browser_console")]
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 if TYPE_CHECKING:
     from playwright.sync_api import Dialog, Page

@@ -35,13 +35,7 @@ from simulator.prometheus.teamrules import coverage_cases
 from simulator.scenario.loader import find_scenario
 from simulator.scenario.model import Scenario
 
-# One Prometheus stack and drill for the module: its tests stay on one xdist worker.
-pytestmark = [
-    pytest.mark.prometheus,
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.xdist_group("prometheus_drill"),
-]
+pytestmark = [pytest.mark.prometheus, pytest.mark.e2e, pytest.mark.integration]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -28,8 +28,7 @@ from simulator.console.routes.pages import PAGES
 from simulator.console.session import ConsoleSession
 from simulator.scenario.loader import find_scenario
 
-# One drill for the module, its tests in order: they stay on one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("console_drill")]
+pytestmark = pytest.mark.integration
 
 F, T, OBS, J = "facilitator", "trainee:alice", "observer", "join"
 ALL = frozenset({F, T, OBS})
