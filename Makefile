@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Everything that needs only Python; the system parts are covered by test-all.
 PYTHON_ONLY := not postgres and not docker and not prometheus and not browser
+# pytest-xdist workers. Tests are isolated by port and state directory; a test
+# file stays on one worker (--dist loadfile in pyproject.toml). Most of the suite
+# waits on real processes, so 2 workers pay off even on 2 cores.
+WORKERS ?= 2
 
 .PHONY: venv lint test test-all system verify demo clean
 
@@ -30,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -m "$(PYTHON_ONLY)"
+	$(BIN)/pytest -n $(WORKERS) -m "$(PYTHON_ONLY)"
 
 # Installs and starts PostgreSQL (and later dockerd, Prometheus, chromium),
 # then runs every test. A missing system part fails here, it is not skipped.
@@ -38,7 +42,9 @@ system:
 	bash .ci/system-setup
 
 test-all: lint system
-	. .ci/system-env && $(BIN)/pytest
+	. .ci/system-env && $(BIN)/pytest -n $(WORKERS) -m "not docker"
+	# One dockerd, shared image tags: the docker tests run one after another.
+	. .ci/system-env && $(BIN)/pytest -m docker
 	$(MAKE) verify
 
 # CI's question: does every scenario's alerting still fire against real faults,
