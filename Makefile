@@ -6,14 +6,26 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Everything that needs only Python; the system parts are covered by test-all.
 PYTHON_ONLY := not postgres and not docker and not prometheus and not browser
+# pytest-xdist workers. Tests are isolated by port and state directory; a test
+# file stays on one worker (--dist loadfile in pyproject.toml). The suite mostly
+# waits on real processes (about 0.7 of a core on average), so 3 workers pay off
+# even on 2 cores. `make test WORKERS=1` runs it serially.
+WORKERS ?= 3
 
 .PHONY: venv lint test test-all system verify demo clean
 
+# pip's own output (and this machine's index warnings) goes to a log that is
+# shown only when the install fails: a first run prints progress and the result.
+INSTALL_LOG := $(VENV)/install.log
+
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "creating $(VENV)"; $(PY) -m venv $(VENV); }
+	@echo "installing chaosdrill and its dev tools into $(VENV) (log: $(INSTALL_LOG))"
+	@{ $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[dev]'; } \
+		>$(INSTALL_LOG) 2>&1 || { tail -n 40 $(INSTALL_LOG); \
+		echo "pip install failed: the whole log is $(INSTALL_LOG)" >&2; exit 1; }
+	@touch $(STAMP)
+	@echo "ready: $$($(BIN)/chaosdrill --version)"
 
 venv: $(STAMP)
 
@@ -23,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -m "$(PYTHON_ONLY)"
+	$(BIN)/pytest -n $(WORKERS) -m "$(PYTHON_ONLY)"
 
 # Installs and starts PostgreSQL (and later dockerd, Prometheus, chromium),
 # then runs every test. A missing system part fails here, it is not skipped.
@@ -31,7 +43,9 @@ system:
 	bash .ci/system-setup
 
 test-all: lint system
-	. .ci/system-env && $(BIN)/pytest
+	. .ci/system-env && $(BIN)/pytest -n $(WORKERS) -m "not docker"
+	# One dockerd, shared image tags: the docker tests run one after another.
+	. .ci/system-env && $(BIN)/pytest -m docker
 	$(MAKE) verify
 
 # CI's question: does every scenario's alerting still fire against real faults,

@@ -8,6 +8,8 @@
 - `postgres_url`: TEST_POSTGRES_URL; a test marked `postgres` FAILS without it.
 - `postgres_database` / `fresh_postgres_database(url)`: a fresh, uniquely
   named database on that server, dropped afterwards.
+- `needs(condition, what)` and the `root` marker: a missing system part skips
+  on a developer's machine and FAILS in CI (CHAOSDRILL_CI=1).
 """
 
 from __future__ import annotations
@@ -34,6 +36,25 @@ from target_app.config import Settings
 from target_app.deps import Shop
 
 CHAOS_TOKEN = "test-chaos-token"
+
+
+def needs(condition: bool, what: str) -> None:
+    """Skip on a developer's machine without `what`; in CI a missing part is a failure."""
+    if condition:
+        return
+    if os.environ.get("CHAOSDRILL_CI"):
+        pytest.fail(f"CI must provide {what}")
+    pytest.skip(f"needs {what}")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `root` follow `needs`: skipped as a developer, failed in CI."""
+    marker = item.get_closest_marker("root")
+    if marker is not None:
+        why = marker.kwargs.get("reason", "iptables, mounts")
+        needs(os.geteuid() == 0, f"root ({why})")
+
+
 LOOPBACK_CLIENT = ("127.0.0.1", 50000)
 
 

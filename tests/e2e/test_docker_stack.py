@@ -108,7 +108,7 @@ def test_the_shop_runs_on_postgres_in_its_container(pg_env: Path) -> None:
     assert row is not None and row[0] >= 1
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="nsenter + iptables need root")
+@pytest.mark.root(reason="nsenter + iptables")
 def test_db_down_is_rejected_packets_and_db_restore_ends_it(pg_env: Path) -> None:
     faults = FaultManager(pg_env)
     shop = current(pg_env).shop.url

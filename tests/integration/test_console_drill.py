@@ -259,7 +259,6 @@ def _stream_text(drill: ConsoleProcess, who: str, seconds: float = 3.0) -> str:
 
 
 def test_nothing_a_trainee_or_observer_sees_holds_the_answer_key(drill: ConsoleProcess) -> None:
-    forbidden = _forbidden(drill)
     seen: dict[str, str] = {}
     for who in (T, OBS):
         with _http(drill, who) as client:
@@ -285,6 +284,8 @@ def test_nothing_a_trainee_or_observer_sees_holds_the_answer_key(drill: ConsoleP
             seen[f"diagnostics {view}"] = client.get(f"/api/diagnostics/{view}").text
         seen["logs"] = client.get("/api/logs?limit=1000").text
     assert '"sli.sample"' in seen[f"{T} stream"] and '"page.sent"' in seen[f"{T} stream"]
+    # Read after looking: a hint the drill gave while we looked may be seen.
+    forbidden = _forbidden(drill)
     leaks = [
         f"{where}: {word!r}" for where, text in seen.items() for word in forbidden if word in text
     ]

@@ -7,7 +7,6 @@ Observers are plain HTTP to the shop's published port and the `docker` CLI
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -161,7 +160,7 @@ def test_cpu_throttle_limits_the_container(env_dir: Path, faults: FaultManager) 
     assert inspect(container_of(env_dir, "shop"))["HostConfig"]["CpuQuota"] in (0, -1)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="nsenter + iptables need root")
+@pytest.mark.root(reason="nsenter + iptables")
 def test_reject_and_loss_act_inside_the_container_namespace(
     env_dir: Path, faults: FaultManager
 ) -> None:
@@ -175,7 +174,7 @@ def test_reject_and_loss_act_inside_the_container_namespace(
     assert status_of(f"{shop(env_dir)}/healthz") == 200
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the size-limited data directory needs root")
+@pytest.mark.root(reason="the size-limited data directory")
 def test_disk_full_fills_the_shops_data_volume(env_dir: Path, faults: FaultManager) -> None:
     entry = faults.inject("disk.full", {}, ttl_s=60)
     df = subprocess.run(

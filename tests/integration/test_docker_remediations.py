@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from simulator.docker.daemon import ensure_dockerd
@@ -15,6 +14,7 @@ from simulator.env.lifecycle import EnvOptions, down, up
 from simulator.faults.manager import FaultManager
 from tests.integration.faults_env import current, eventually, needs, status_of
 from tests.integration.test_docker_faults import container_of, inspect
+from tests.probes import version_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
@@ -79,11 +79,11 @@ def test_rollback_deploys_the_previous_image_tag(env_dir: Path, faults: FaultMan
     shop = current(env_dir).shop.url
     entry = faults.inject("deploy.bad_release", {"version": "1.1.0"}, ttl_s=120)
     assert inspect(container_of(env_dir, "shop"))["Config"]["Image"].endswith(":1.1.0-local")
-    assert httpx.get(f"{shop}/version").json()["version"] == "1.1.0"
+    assert eventually(lambda: version_of(shop) == "1.1.0", 30)
     result = apply_docker(env_dir, "deploy.rollback")
     assert [e.id for e in result.ended] == [entry.id]
     assert inspect(container_of(env_dir, "shop"))["Config"]["Image"].endswith(":1.0.0-local")
-    assert httpx.get(f"{shop}/version").json()["version"] == "1.0.0"
+    assert eventually(lambda: version_of(shop) == "1.0.0", 30)
 
 
 def test_recreate_ends_a_restart_loop(env_dir: Path, faults: FaultManager) -> None:

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.integration.faults_env import (
@@ -32,6 +31,7 @@ from tests.integration.faults_env import (
     status_of,
     statuses,
 )
+from tests.probes import version_of
 
 pytestmark = pytest.mark.integration
 TTL_S = 3.0
@@ -44,11 +44,14 @@ def _shop(d: Path) -> str:
 
 def _burning(d: Path) -> bool:
     pid = current(d).shop.pid
-    before = cpu_seconds(pid)
-    time.sleep(1.0)
-    # A spinning thread takes most of a core; an idle shop takes almost nothing.
-    # The bar is low because other work shares these two cores.
-    return cpu_seconds(pid) - before > 0.25
+    try:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        # A spinning thread takes most of a core; an idle shop takes almost nothing.
+        # The bar is low because other work shares these two cores.
+        return cpu_seconds(pid) - before > 0.25
+    except OSError:  # that shop process is gone (restarted): it burns nothing
+        return False
 
 
 def _payment_port_silent(d: Path) -> bool:
@@ -82,20 +85,17 @@ BROKEN: dict[str, tuple[dict[str, object], Callable[[Path], bool], bool]] = {
     ),
     "deploy.bad_release": (
         {"version": "1.1.0"},
-        lambda d: (
-            status_of(f"{_shop(d)}/version") == 200
-            and httpx.get(f"{_shop(d)}/version").json()["version"] == "1.1.0"
-        ),
+        lambda d: version_of(_shop(d)) == "1.1.0",
         True,
     ),
     "db.lock": ({}, lambda d: new_order(_shop(d)) == 503, True),
     "dependency.down": ({}, lambda d: paid(_shop(d))[0] == 503, True),
     "dependency.latency": ({"ms": 3000}, lambda d: paid(_shop(d))[0] == 503, True),
-    "disk.full": ({}, lambda d: new_order(_shop(d)) == 503, os.geteuid() == 0),
+    "disk.full": ({}, lambda d: new_order(_shop(d)) == 503, True),
     "network.loss": (
         {"percent": 100, "target": "payment"},
         _payment_port_silent,
-        os.geteuid() == 0 and shutil.which("iptables") is not None,
+        shutil.which("iptables") is not None,
     ),
 }
 
@@ -110,10 +110,16 @@ with FaultSession(Path(sys.argv[1])) as session:
 """
 
 
-@pytest.mark.parametrize("kind", sorted(BROKEN))
+NEEDS_ROOT = {"disk.full", "network.loss"}  # a tmpfs mount, iptables
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [pytest.param(k, marks=pytest.mark.root) if k in NEEDS_ROOT else k for k in sorted(BROKEN)],
+)
 def test_kill_9_of_the_engine_leaves_nothing_broken_past_the_ttl(env_dir: Path, kind: str) -> None:
     params, broken, possible = BROKEN[kind]
-    needs(possible, f"what {kind} acts on here (root, iptables)")
+    needs(possible, f"what {kind} acts on here (iptables)")
     assert eventually(lambda: healthy(env_dir) and not broken(env_dir), 20), "starts healthy"
     engine = subprocess.Popen(
         [sys.executable, "-c", ENGINE, str(env_dir), kind, repr(params), str(TTL_S)],
@@ -123,14 +129,13 @@ def test_kill_9_of_the_engine_leaves_nothing_broken_past_the_ttl(env_dir: Path, 
     try:
         assert engine.stdout is not None
         assert engine.stdout.readline().strip() == "injected"
-        injected_at = time.monotonic()
         assert broken(env_dir), f"{kind} visibly broke the shop"
         os.kill(engine.pid, signal.SIGKILL)
         engine.wait(timeout=5)
+        # The bounded wait is the claim: healed within the TTL plus the grace.
         assert eventually(lambda: not broken(env_dir) and healthy(env_dir), TTL_S + GRACE_S), (
             f"{kind} still broken after its TTL"
         )
-        assert time.monotonic() - injected_at <= TTL_S + GRACE_S + 5
     finally:
         if engine.poll() is None:
             engine.kill()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import statistics
@@ -28,7 +27,6 @@ from tests.integration.faults_env import (
 )
 
 pytestmark = pytest.mark.integration
-ROOT = os.geteuid() == 0
 
 
 @pytest.fixture
@@ -177,8 +175,8 @@ def test_dependency_latency_slows_payments_past_the_timeout(
     assert code == 503 and time.perf_counter() - start >= 1.5  # the shop's 2 s read timeout
 
 
+@pytest.mark.root(reason="the size-limited tmpfs data directory")
 def test_disk_full_fails_writes_with_enospc(env_dir: Path, faults: FaultManager) -> None:
-    needs(ROOT, "root, for the size-limited tmpfs data directory")
     assert current(env_dir).disk_limited
     entry = faults.inject("disk.full", {}, ttl_s=60)
     usage = shutil.disk_usage(current(env_dir).data_dir)
@@ -188,8 +186,9 @@ def test_disk_full_fails_writes_with_enospc(env_dir: Path, faults: FaultManager)
     assert new_order(shop(env_dir)) == 201
 
 
+@pytest.mark.root(reason="iptables")
 def test_network_loss_drops_packets(env_dir: Path, faults: FaultManager) -> None:
-    needs(ROOT and shutil.which("iptables") is not None, "root and iptables")
+    needs(shutil.which("iptables") is not None, "iptables")
     port = int(current(env_dir).proxies["payment"].listen.rsplit(":", 1)[1])
     entry = faults.inject("network.loss", {"percent": 100, "target": "payment"}, ttl_s=60)
     with socket.socket() as sock:

@@ -195,7 +195,7 @@ def test_http_service_through_the_proxy_with_latency(
         api.post("/proxies/pay/toxics", json={"type": "latency", "attributes": {"latency": 200}})
         start = time.monotonic()
         assert shop_side.get("/healthz").json()["status"] == "ok"  # same keep-alive connection
-        assert 0.2 <= time.monotonic() - start < 5
+        assert time.monotonic() - start >= 0.2  # the client's timeout bounds it above
         api.post("/proxies/pay", json={"enabled": False})
         with pytest.raises(httpx.TransportError):
             shop_side.get("/healthz")

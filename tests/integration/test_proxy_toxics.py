@@ -120,10 +120,11 @@ def roundtrip(sock: socket.socket, payload: bytes = b"ping") -> float:
     return time.monotonic() - start
 
 
-FAST_S = 0.35  # a round trip without toxics stays well under this, even on a busy machine
+# The toxics here are slow enough (>= 1 s) that "no longer delayed by it" is a
+# behaviour, not a race with a busy machine's scheduler.
 
 
-def wait_until_no_toxics(api: httpx.Client, timeout_s: float = 5.0) -> None:
+def wait_until_no_toxics(api: httpx.Client, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while api.get("/proxies/echo/toxics").json():
         assert time.monotonic() < deadline, "the toxic was not removed at its TTL"
@@ -150,13 +151,13 @@ def test_latency_delays_the_response_by_at_least_the_setting(port: int, api: htt
     add_toxic(api, type="latency", attributes={"latency": 300})
     with connect(port) as sock:
         elapsed = roundtrip(sock)
-    assert 0.3 <= elapsed < 3.0
+    assert elapsed >= 0.3  # a much longer delay would end in the socket's timeout
 
 
 def test_upstream_latency_delays_the_request(port: int, api: httpx.Client) -> None:
     add_toxic(api, type="latency", stream="upstream", attributes={"latency": 250})
     with connect(port) as sock:
-        assert 0.25 <= roundtrip(sock) < 3.0
+        assert roundtrip(sock) >= 0.25
 
 
 def test_jitter_varies_the_delay_within_its_range(port: int, api: httpx.Client) -> None:
@@ -170,17 +171,17 @@ def test_jitter_varies_the_delay_within_its_range(port: int, api: httpx.Client) 
 
 def test_toxics_come_and_go_on_an_open_connection(port: int, api: httpx.Client) -> None:
     with connect(port) as sock:
-        assert roundtrip(sock) < FAST_S
-        add_toxic(api, name="slow", type="latency", attributes={"latency": 400})
-        assert roundtrip(sock) >= 0.4
-        slower = {"attributes": {"latency": 600}}
+        roundtrip(sock)
+        add_toxic(api, name="slow", type="latency", attributes={"latency": 1000})
+        assert roundtrip(sock) >= 1.0
+        slower = {"attributes": {"latency": 1500}}
         assert api.post("/proxies/echo/toxics/slow", json=slower).json()["attributes"] == {
-            "latency": 600,
+            "latency": 1500,
             "jitter": 0,
         }
-        assert roundtrip(sock) >= 0.6
+        assert roundtrip(sock) >= 1.5
         assert api.delete("/proxies/echo/toxics/slow").status_code == 204
-        assert roundtrip(sock) < FAST_S
+        assert roundtrip(sock) < 1.0  # no longer delayed by the toxic
 
 
 def test_disabled_proxy_refuses_and_drops_then_works_again(port: int, api: httpx.Client) -> None:
@@ -193,7 +194,7 @@ def test_disabled_proxy_refuses_and_drops_then_works_again(port: int, api: httpx
         connect(port)
     assert api.post("/proxies/echo", json={"enabled": True}).json()["enabled"] is True
     with connect(port) as sock:
-        assert roundtrip(sock) < 1.0
+        roundtrip(sock)  # echoes intact again
 
 
 def test_disable_with_ttl_reenables_by_itself(port: int, api: httpx.Client) -> None:
@@ -251,7 +252,7 @@ def test_timeout_closes_the_connection_after_the_setting(port: int, api: httpx.C
     with connect(port) as sock:
         sock.sendall(b"ping")
         assert sock.recv(4) == b""
-        assert 0.3 <= time.monotonic() - start < 3.0
+        assert time.monotonic() - start >= 0.3  # recv's own timeout bounds it above
 
 
 def test_bandwidth_caps_throughput(port: int, api: httpx.Client) -> None:
@@ -267,7 +268,7 @@ def test_slicer_delivers_every_byte_in_order(port: int, api: httpx.Client) -> No
     add_toxic(api, type="slicer", stream="upstream", attributes={"average_size": 64, "delay": 10})
     payload = os.urandom(100_000)
     with connect(port) as sock:
-        assert roundtrip(sock, payload) < 10
+        roundtrip(sock, payload)  # asserts every byte came back, in order
 
 
 def test_limit_data_closes_after_the_limit(port: int, api: httpx.Client) -> None:
@@ -310,12 +311,12 @@ def test_toxic_ttl_removes_it_by_itself(port: int, api: httpx.Client) -> None:
     with connect(port) as sock:
         roundtrip(sock)
         added = time.monotonic()
-        toxic = add_toxic(api, type="latency", attributes={"latency": 400}, ttl_s=1.2)
-        assert toxic["ttl_s"] == 1.2
-        assert roundtrip(sock) >= 0.4
+        toxic = add_toxic(api, type="latency", attributes={"latency": 1000}, ttl_s=2.0)
+        assert toxic["ttl_s"] == 2.0
+        assert roundtrip(sock) >= 1.0
         wait_until_no_toxics(api)
-        assert time.monotonic() - added >= 1.2
-        assert roundtrip(sock) < FAST_S
+        assert time.monotonic() - added >= 2.0
+        assert roundtrip(sock) < 1.0  # no longer delayed by the toxic
 
 
 def test_default_ttl_applies_to_toxics_without_one(echo: EchoServer) -> None:
@@ -332,10 +333,10 @@ def test_default_ttl_applies_to_toxics_without_one(echo: EchoServer) -> None:
 
 
 def test_reset_enables_every_proxy_and_removes_every_toxic(port: int, api: httpx.Client) -> None:
-    add_toxic(api, type="latency", attributes={"latency": 1000})
+    add_toxic(api, type="latency", attributes={"latency": 4000})
     api.post("/proxies/echo", json={"enabled": False})
     assert api.post("/reset").status_code == 204
     proxy = api.get("/proxies/echo").json()
     assert proxy["enabled"] is True and proxy["toxics"] == []
     with connect(port) as sock:
-        assert roundtrip(sock) < 0.5
+        assert roundtrip(sock) < 4.0  # not delayed by the 4 s toxic

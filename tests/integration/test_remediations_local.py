@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ from tests.integration.faults_env import (
     current,
     eventually,
     healthy,
-    needs,
     new_order,
     paid,
     rss_mb,
@@ -146,8 +144,8 @@ def test_scale_up_ends_pool_exhaustion_with_a_bigger_pool(
     assert "db_pool_size 10.0" in metrics
 
 
+@pytest.mark.root(reason="the size-limited tmpfs data directory")
 def test_disk_cleanup_ends_a_full_disk(env_dir: Path, faults: FaultManager) -> None:
-    needs(os.geteuid() == 0, "root, for the size-limited tmpfs data directory")
     entry = faults.inject("disk.full", {}, ttl_s=120)
     assert new_order(shop(env_dir)) == 503
     result = apply(env_dir, "disk.cleanup")

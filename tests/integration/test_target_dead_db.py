@@ -19,6 +19,7 @@ from simulator.env.processes import free_port
 from target_app.app import create_app
 from target_app.config import Settings
 from tests.conftest import LOOPBACK_CLIENT, ShopApp
+from tests.probes import wait_until
 
 pytestmark = pytest.mark.integration
 NEW_CUSTOMER = {"name": "Locked Out", "email": "locked@example.org", "country": "US"}
@@ -35,12 +36,7 @@ def _pool_idle(shop_app: ShopApp) -> bool:
 
 
 def _eventually(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
+    return wait_until(predicate, timeout_s, interval_s=0.1)
 
 
 def test_sqlite_locked_writes_get_503_after_the_db_timeout(
@@ -55,7 +51,9 @@ def test_sqlite_locked_writes_get_503_after_the_db_timeout(
         elapsed = time.monotonic() - started
         assert response.status_code == 503
         assert response.json() == {"detail": "database unavailable", "error": "OperationalError"}
-        assert 0.5 <= elapsed < 5.0, elapsed  # waited the busy timeout, then gave up
+        # Waited the busy timeout, then gave up: the database's answer, not the
+        # request budget's (10 s, which would say "request timed out").
+        assert elapsed >= 0.5, elapsed
     finally:
         locker.rollback()
         locker.close()
@@ -69,12 +67,10 @@ def test_request_timeout_answers_503_and_lets_the_handler_finish(
     shop_app = make_shop_app(db_timeout_s=3.0, request_timeout_s=0.5)
     locker = _exclusive_lock(shop_app)
     try:
-        started = time.monotonic()
         response = shop_app.client.post("/customers", json=NEW_CUSTOMER)
-        elapsed = time.monotonic() - started
         assert response.status_code == 503
+        # The budget answered, not the database's 3 s busy timeout ("database unavailable").
         assert response.json() == {"detail": "request timed out", "timeout_s": 0.5}
-        assert elapsed < 2.5, elapsed
         assert 'status="503"' in shop_app.client.get("/metrics").text
     finally:
         locker.rollback()
@@ -105,22 +101,22 @@ def test_postgres_blackhole_gets_503_within_the_connect_timeout(blackhole_port: 
     elapsed = time.monotonic() - started
     assert response.status_code == 503
     assert response.json()["detail"] == "database unavailable"
-    assert 1.5 <= elapsed < 6.0, elapsed  # libpq's minimum connect timeout is 2 s
+    # libpq's minimum connect timeout is 2 s; the answer is the database's, not
+    # the 5 s request budget's ("request timed out").
+    assert elapsed >= 1.5, elapsed
     for _ in range(2):
-        started = time.monotonic()
         ready = client.get("/readyz").json()
         assert "database" in ready["failed"]
-        assert time.monotonic() - started < 2.0
+        # Answered within the readiness budget, not after the 2 s connect timeout.
+        assert "no answer within" in ready["checks"]["database"], ready
     probes = [t for t in threading.enumerate() if t.name == "probe-database"]
     assert len(probes) <= 1  # a hung check is reported, not stacked
 
 
 def test_postgres_refused_gets_503_at_once() -> None:
     client = _postgres_app(free_port())
-    started = time.monotonic()
     response = client.post("/customers", json=NEW_CUSTOMER)
     assert response.status_code == 503
     assert response.json()["detail"] == "database unavailable"
-    assert time.monotonic() - started < 3.0
     ready = client.get("/readyz").json()
     assert "database" in ready["failed"] and "refused" in ready["checks"]["database"]
