@@ -9,6 +9,7 @@ port) knows the revert really healed the service, not just that it ran.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -30,11 +31,16 @@ def answers(url: str) -> bool:
         return False
 
 
-def healthy_again(url: str, hold_s: float = HOLD_S, wait_s: float = WAIT_S) -> float | None:
+def healthy_again(
+    url: str,
+    hold_s: float = HOLD_S,
+    wait_s: float = WAIT_S,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> float | None:
     """Seconds until the shop at `url` was healthy for `hold_s` in a row, or None."""
     start = time.monotonic()
     since: float | None = None
-    while time.monotonic() - start < wait_s + hold_s:
+    while time.monotonic() - start < wait_s + hold_s and not cancelled():
         now = time.monotonic()
         if answers(url):
             since = now if since is None else since

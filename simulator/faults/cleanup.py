@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from simulator.env import services
 from simulator.env.health import WAIT_S, healthy_again
 from simulator.env.inventory import FoundEnv, find_environments, inspect, shown_path
 from simulator.env.mounts import mounts_under, unmount
@@ -39,6 +40,17 @@ def clean(found: FoundEnv, *, confirm_healthy: bool = True) -> list[str]:
             f"{label}: its engine (pid {found.owner.pid}) is running; left alone "
             "(Ctrl-C or SIGTERM the drill: it reverts everything itself)"
         ]
+    # One actor at a time: the watchdog may be taking this environment down right now.
+    watchdog = found.state.services.get("watchdog")
+    stopped_first = []
+    if watchdog is not None and found.state.abandoned is None:
+        if services.is_running(watchdog):
+            stopped_first.append("watchdog")
+        services.stop(watchdog)
+        again = inspect(found.state_dir)
+        if again is None:
+            return [f"{label}: its watchdog had just taken it down; nothing left"]
+        found = again
     lines: list[str] = []
     if found.state.abandoned is None:
         lines += _revert(found, label, confirm_healthy)
@@ -53,13 +65,13 @@ def clean(found: FoundEnv, *, confirm_healthy: bool = True) -> list[str]:
             f"{label}: removed compose project {done.project} "
             f"(containers {', '.join(done.stopped) or 'none'}, its network and volumes)"
         )
-    elif done.stopped:
-        lines.append(f"{label}: stopped {', '.join(done.stopped)}")
+    elif stopped_first or done.stopped:
+        lines.append(f"{label}: stopped {', '.join(stopped_first + done.stopped)}")
     if done.unmounted:
         lines.append(f"{label}: unmounted {shown_path(Path(done.unmounted))}")
     if found.state.abandoned is not None:
         lines.append(f"{label}: removed its record (abandoned: {found.state.abandoned.reason})")
-    elif not any((done.stopped, done.unmounted)):
+    elif not any((stopped_first, done.stopped, done.unmounted, done.project)):
         lines.append(f"{label}: nothing was running; removed its record")
     return lines
 

@@ -80,7 +80,9 @@ def _due(manager: FaultManager) -> bool:
 
 
 def _abandon(state_dir: Path, owner: Owner, shop_url: str) -> None:
-    took = healthy_again(shop_url)
+    took = healthy_again(shop_url, cancelled=lambda: _stop)
+    if _stop:  # `cleanup` or `env down` is taking the environment down itself
+        return
     _log("shop healthy again" if took is not None else "shop not healthy", after_s=took)
     done = take_down(
         state_dir,
