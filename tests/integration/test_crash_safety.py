@@ -374,7 +374,9 @@ def killed_drill(tmp_path: Path, kind: str, database_url: str | None) -> Iterato
     try:
         yield drill
     finally:  # whatever the test found, leave nothing behind for the next one
-        _cli(tmp_path, "cleanup")
+        state = _state(drill.env_dir)
+        if _mounts_under(tmp_path) or (state is not None and not state.get("abandoned")):
+            _cli(tmp_path, "cleanup")
 
 
 def _scores_the_interrupted_drill(drill: KilledDrill) -> None:
