@@ -15,24 +15,28 @@ directory of its own. Each case costs about 15-25 s on two cores.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import fresh_postgres_database
-from tests.integration.faults_env import cpu_seconds, needs, rss_mb
+from tests.integration.crash_observers import (
+    CASES,
+    Shop,
+    Witness,
+    mounts_under,
+    read_shop,
+    read_state,
+)
+from tests.integration.faults_env import needs, rss_mb
 
 pytestmark = pytest.mark.integration
 CLI = [sys.executable, "-m", "simulator.cli"]
@@ -42,109 +46,6 @@ HEALTHY_AFTER_TTL_S = 5.0  # the fault's far side heals the shop within TTL + th
 GONE_AFTER_TTL_S = 30.0  # and the watchdog has stopped everything within TTL + this
 CLEANUP_HEALTHY_S = 5.0  # `chaosdrill cleanup` run at once heals the shop within this
 INJECTION_TIMEOUT_S = 120.0  # environment, load and steady state on a busy machine
-ROOT = os.geteuid() == 0
-
-
-@dataclass
-class Shop:
-    """What an outside observer knows: the shop's URL and its process (from the state file)."""
-
-    url: str
-    pid: int
-    baseline_rss_mb: float = 0.0  # the shop's memory before the fault (for memory_leak)
-
-
-def _get(url: str, timeout: float = 2.0) -> int | str:
-    try:
-        return httpx.get(url, timeout=timeout).status_code
-    except httpx.HTTPError as exc:
-        return type(exc).__name__
-
-
-def _order(shop: Shop) -> httpx.Response | None:
-    try:
-        return httpx.post(
-            f"{shop.url}/orders",
-            json={"customer_id": 3, "items": [{"product_id": 7, "quantity": 1}]},
-            timeout=4.0,
-        )
-    except httpx.HTTPError:
-        return None
-
-
-def _order_fails(shop: Shop) -> bool:
-    response = _order(shop)
-    return response is None or response.status_code != 201
-
-
-def _payment_fails(shop: Shop) -> bool:
-    order = _order(shop)
-    if order is None or order.status_code != 201:
-        return True
-    try:
-        paid = httpx.post(f"{shop.url}/orders/{order.json()['id']}/pay", timeout=6.0)
-    except httpx.HTTPError:
-        return True
-    return paid.status_code != 200
-
-
-def _burning(shop: Shop) -> bool:
-    try:
-        before = cpu_seconds(shop.pid)
-        time.sleep(1.0)
-        # A spinning thread takes most of a core; the shop under 3 users far less.
-        return cpu_seconds(shop.pid) - before > 0.6
-    except OSError:
-        return False
-
-
-def _leaking(shop: Shop) -> bool:
-    try:
-        return rss_mb(shop.pid) > shop.baseline_rss_mb + 60
-    except OSError:
-        return False
-
-
-def _wrong_release(shop: Shop) -> bool:
-    try:
-        return bool(httpx.get(f"{shop.url}/version", timeout=2.0).json()["version"] != "1.0.0")
-    except (httpx.HTTPError, ValueError, KeyError):
-        return True
-
-
-@dataclass(frozen=True)
-class Case:
-    params: dict[str, object]
-    broken: Callable[[Shop], bool]  # the fault visibly acts (beyond the basic health checks)
-    possible: bool = True
-    what: str = ""
-    database: str = "sqlite"
-
-
-CASES: dict[str, Case] = {
-    "app.cpu_burn": Case({"threads": 1}, _burning),
-    "app.crash": Case({}, lambda s: _get(f"{s.url}/healthz") != 200),
-    "app.error_rate": Case({"fraction": 1.0}, lambda s: _get(f"{s.url}/products") != 200),
-    "app.hang": Case({}, lambda s: _get(f"{s.url}/healthz", timeout=1.0) != 200),
-    "app.latency": Case({"ms": 1500}, lambda s: _get(f"{s.url}/products", timeout=1.0) != 200),
-    "app.memory_leak": Case({"mb_per_s": 100, "max_mb": 150}, _leaking),
-    "db.lock": Case({}, _order_fails),
-    "db.pool_exhaustion": Case({}, lambda s: _get(f"{s.url}/readyz") != 200),
-    "dependency.down": Case({}, _payment_fails),
-    "dependency.latency": Case({"ms": 3000}, _payment_fails),
-    "deploy.bad_release": Case({"version": "1.1.0"}, _wrong_release),
-    "disk.full": Case({}, _order_fails, ROOT, "root, for the size-limited tmpfs"),
-    "network.loss": Case(
-        {"percent": 100, "target": "payment"},
-        _payment_fails,
-        ROOT and shutil.which("iptables") is not None,
-        "root and iptables",
-    ),
-    "db.down": Case({}, lambda s: _get(f"{s.url}/readyz") != 200, database="postgres"),
-    "db.latency": Case(
-        {"ms": 1500}, lambda s: _get(f"{s.url}/products", timeout=1.0) != 200, database="postgres"
-    ),
-}
 
 
 def _param(kind: str) -> object:
@@ -200,97 +101,6 @@ def _injected(events_db: Path) -> bool:
             return bool(row.fetchone()[0])
     except sqlite3.Error:
         return False  # not created yet, or busy: not yet
-
-
-def _state(env_dir: Path) -> dict[str, object] | None:
-    try:
-        data: dict[str, object] = json.loads((env_dir / "state.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return data
-
-
-def _shop(env_dir: Path) -> Shop | None:
-    state = _state(env_dir)
-    if state is None:
-        return None
-    shop = state["services"]["shop"]  # type: ignore[index]
-    return Shop(url=f"http://127.0.0.1:{shop['port']}", pid=int(shop["pid"]))
-
-
-def _started(pid: int) -> str | None:
-    """The process's start time (/proc/PID/stat field 22): tells a reused pid apart."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-@dataclass
-class Witness:
-    """Watches the environment from outside, in a thread, from the kill on."""
-
-    env_dir: Path
-    case: Case
-    shop: Shop
-    processes: dict[int, str] = field(default_factory=dict)  # pid -> start time
-    healthy_at: float | None = None
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def note_processes(self) -> None:
-        state = _state(self.env_dir)
-        for record in (state or {}).get("services", {}).values():  # type: ignore[attr-defined]
-            pid = int(record["pid"])
-            if pid and pid not in self.processes and (started := _started(pid)) is not None:
-                self.processes[pid] = started
-
-    def healthy(self) -> bool:
-        """The shop answers its API normally and the fault's own effect is gone."""
-        shop = _shop(self.env_dir) or self.shop
-        shop.baseline_rss_mb = self.shop.baseline_rss_mb
-        return (
-            _get(f"{shop.url}/healthz", timeout=1.0) == 200
-            and _get(f"{shop.url}/products", timeout=1.0) == 200
-            and not self.case.broken(shop)
-        )
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.note_processes()
-            if self.healthy_at is None and self.healthy():
-                self.healthy_at = time.monotonic()
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
-    def alive(self) -> list[int]:
-        """Pids of the environment that still run (the very processes, not reused pids)."""
-        alive = []
-        for pid, started in self.processes.items():
-            try:
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if state not in ("Z", "X") and _started(pid) == started:
-                alive.append(pid)
-        return alive
-
-
-def _mounts_under(root: Path) -> list[str]:
-    found = []
-    for line in Path("/proc/self/mounts").read_text().splitlines():
-        point = line.split()[1].encode().decode("unicode_escape")
-        if point.startswith(str(root.resolve())):
-            found.append(point)
-    return found
 
 
 def _until(check: Callable[[], bool], timeout_s: float) -> bool:
@@ -354,7 +164,7 @@ def killed_drill(tmp_path: Path, kind: str, database_url: str | None) -> Iterato
                 env_dir = next(
                     iter(sorted((tmp_path / ".chaosdrill" / "drills").glob("*/env"))), None
                 )
-            if env_dir is not None and (shop := _shop(env_dir)) is not None:
+            if env_dir is not None and (shop := read_shop(env_dir)) is not None:
                 with contextlib.suppress(OSError):
                     baseline = rss_mb(shop.pid)
             time.sleep(0.05)
@@ -367,15 +177,15 @@ def killed_drill(tmp_path: Path, kind: str, database_url: str | None) -> Iterato
             engine.wait(timeout=10)
     env_dirs = list((tmp_path / ".chaosdrill" / "drills").glob("*/env"))
     assert len(env_dirs) == 1, env_dirs
-    shop = _shop(env_dirs[0])
+    shop = read_shop(env_dirs[0])
     assert shop is not None, "the killed drill's environment has its record"
     shop.baseline_rss_mb = baseline
     drill = KilledDrill(tmp_path, report / "events.db", env_dirs[0], shop, killed_at)
     try:
         yield drill
     finally:  # whatever the test found, leave nothing behind for the next one
-        state = _state(drill.env_dir)
-        if _mounts_under(tmp_path) or (state is not None and not state.get("abandoned")):
+        state = read_state(drill.env_dir)
+        if mounts_under(tmp_path) or (state is not None and not state.get("abandoned")):
             _cli(tmp_path, "cleanup")
 
 
@@ -404,15 +214,15 @@ def test_after_kill_9_the_ttl_heals_and_the_watchdog_leaves_nothing(
 
         def nothing_left() -> bool:
             witness.note_processes()
-            return not witness.alive() and not _mounts_under(drill.workdir)
+            return not witness.alive() and not mounts_under(drill.workdir)
 
         assert _until(nothing_left, gone_by - time.monotonic()), (
-            f"left running: pids {witness.alive()}, mounts {_mounts_under(drill.workdir)}"
+            f"left running: pids {witness.alive()}, mounts {mounts_under(drill.workdir)}"
         )
     finally:
         witness.stop()
     assert {"shop", "proxy", "payment-primary", "watchdog"} <= set(
-        _state(drill.env_dir)["services"]  # type: ignore[index, arg-type]
+        read_state(drill.env_dir)["services"]  # type: ignore[index, arg-type]
     ), "the processes checked are the environment's"
     status = _cli(drill.workdir, "env", "status")
     assert "abandoned" in status.stdout, status.stdout + status.stderr
@@ -436,6 +246,6 @@ def test_cleanup_at_once_heals_and_leaves_nothing(killed_drill: KilledDrill, kin
     assert witness.healthy_at - started <= CLEANUP_HEALTHY_S, (
         f"{kind}: healthy {witness.healthy_at - started:.1f}s after cleanup started"
     )
-    assert witness.alive() == [] and _mounts_under(drill.workdir) == [], done.stdout
+    assert witness.alive() == [] and mounts_under(drill.workdir) == [], done.stdout
     assert not (drill.env_dir / "state.json").exists(), "cleanup removes the record"
     _scores_the_interrupted_drill(drill)
