@@ -12,6 +12,8 @@ from rich.table import Table
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
 from simulator.env import lifecycle
+from simulator.env.inventory import FoundEnv, find_environments, inspect
+from simulator.env.state import DEFAULT_STATE_ROOT
 
 
 @click.group()
@@ -96,18 +98,51 @@ def up(
 
 @env.command()
 @state_dir_option
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="With --json: every environment under ./.chaosdrill (drills, abandoned ones).",
+)
 @json_option
 @user_errors
-def status(state_dir: Path | None, as_json: bool) -> None:
-    """Show what is up, by pid and health."""
-    report = lifecycle.status(resolve_state_dir(state_dir))
-    if report is None:
-        fail("no environment is up; start one with `chaosdrill env up`", code=1)
+def status(state_dir: Path | None, show_all: bool, as_json: bool) -> None:
+    """Show what is up, by pid and health; then every other environment under ./.chaosdrill
+    (drills running, orphaned by a dead engine, or abandoned and stopped)."""
+    chosen = resolve_state_dir(state_dir)
+    others = [f for f in find_environments(DEFAULT_STATE_ROOT) if f.state_dir != chosen]
+    found = inspect(chosen)
+    if as_json and show_all:
+        click.echo(json.dumps([_row(f) for f in ([found] if found else []) + others]))
         return
+    report = lifecycle.status(chosen) if found and found.state.abandoned is None else None
     if as_json:
-        click.echo(json.dumps(report["services"]))
+        if report is None:
+            fail("no environment is up; start one with `chaosdrill env up`", code=1)
+        click.echo(json.dumps(report["services"] if report else {}))
         return
-    _print_status(report["state"].state_dir)
+    if report is not None:
+        _print_status(report["state"].state_dir)
+    elif found is not None:
+        click.echo(f"{found.label()}: {found.describe()}")
+    if others:
+        shown = report is not None or found is not None
+        click.echo(("\n" if shown else "") + "Other environments under .chaosdrill:")
+        for other in others:
+            click.echo(f"  {other.label()}: {other.describe()}")
+    if found is None and not others:
+        fail("no environment is up; start one with `chaosdrill env up`", code=1)
+
+
+def _row(found: FoundEnv) -> dict[str, object]:
+    return {
+        "state_dir": str(found.state_dir),
+        "drill_id": (found.drill or {}).get("drill_id"),
+        "owner_pid": found.owner.pid if found.owner else None,
+        "condition": found.condition,
+        "description": found.describe(),
+        "abandoned": found.state.abandoned.model_dump() if found.state.abandoned else None,
+    }
 
 
 def _print_status(state_dir: str) -> None:

@@ -15,6 +15,7 @@ from rich.table import Table
 from scoring.durations import parse_duration
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
+from simulator.env.state import DEFAULT_STATE_ROOT
 from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
 from simulator.faults.registry import BACKEND_REGISTRIES
 from simulator.faults.session import FaultSession, Interrupted
@@ -169,7 +170,18 @@ def revert(fault_id: str | None, revert_all: bool, state_dir: Path | None) -> No
 @state_dir_option
 @user_errors
 def cleanup(state_dir: Path | None) -> None:
-    """Revert every leftover fault of the environment (safe to run any time)."""
-    from simulator.faults.cleanup import cleanup_environment
+    """Leave nothing behind: every environment under ./.chaosdrill (or the one given).
 
-    click.echo(cleanup_environment(resolve_state_dir(state_dir)))
+    For each environment whose drill engine is not running (a manual `env up`,
+    a killed drill, one already abandoned): revert its faults, stop its
+    processes or containers, unmount its data directory and remove its record.
+    Drills still running are left alone. Safe to run any time.
+    """
+    from simulator.faults.cleanup import cleanup_all, cleanup_environment
+
+    if state_dir is not None:
+        lines = cleanup_environment(resolve_state_dir(state_dir))
+    else:
+        lines = cleanup_all(DEFAULT_STATE_ROOT.resolve())
+    for line in lines:
+        click.echo(line)

@@ -15,7 +15,7 @@ from simulator.docker import kinds
 from simulator.docker.kinds import PacketFault, ServiceParams
 from simulator.docker.netns import drop_rule, reject_rule
 from simulator.faults.backend import LocalBackend
-from simulator.faults.base import FaultKind, FaultParams
+from simulator.faults.base import FaultKind, FaultParams, NoParams
 from simulator.faults.errors import NotApplicable
 from simulator.faults.kinds.database import DbLatency, require_postgres
 from simulator.faults.kinds.dependency import DependencyLatency, DependencyParams
@@ -28,6 +28,8 @@ SERVICES = {"shop": "shop", "payment": "payment-primary", "database": "postgres"
 class DockerDbDown(PacketFault):
     name = "db.down"
     summary = "PostgreSQL refuses every connection: its port answers with TCP resets"
+    # Always the stack's PostgreSQL: no `service` to choose, as with the local kind.
+    params_model = NoParams
 
     def target(self, params: FaultParams) -> str:
         return "database"

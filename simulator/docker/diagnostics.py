@@ -13,6 +13,8 @@ from typing import Any
 from simulator.docker.client import container_state, service_container
 from simulator.env.state import EnvState
 
+DEFAULT_CFS_PERIOD_US = 100_000
+
 _STATES = {
     "running": "running",
     "paused": "stopped",  # frozen: the same symptom as SIGSTOP for a responder
@@ -37,5 +39,6 @@ def container_process(state: EnvState, service: str = "shop") -> dict[str, Any]:
         "container": container.name,
         "restart_count": int(container.attrs.get("RestartCount") or 0),
         "exit_code": inspect.get("ExitCode"),
-        "cpu_limit": round(quota / period, 3) if quota > 0 and period > 0 else None,
+        # No period of its own means the kernel's default CFS period.
+        "cpu_limit": round(quota / (period or DEFAULT_CFS_PERIOD_US), 3) if quota > 0 else None,
     }

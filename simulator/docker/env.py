@@ -11,7 +11,6 @@ watchdog runs on this host, as with the local backend.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
@@ -24,8 +23,10 @@ from simulator.docker.client import container_state, docker_client, service_cont
 from simulator.docker.compose import run_compose
 from simulator.docker.images import build_local_images
 from simulator.env import services
+from simulator.env.mounts import mount_tmpfs, unmount
 from simulator.env.processes import free_port
 from simulator.env.state import EnvState, ServiceRecord, load_state, lock, save_state, state_path
+from simulator.env.teardown import Stopped, close_record, is_self, revert_faults
 from simulator.faults.errors import FaultError
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ def up(options: EnvOptions) -> EnvState:
     state_dir = options.state_dir.resolve()
     existing = load_state(state_dir)
     if existing is not None:
-        if any(services.is_running(r) for r in existing.services.values()) or _any_up(existing):
+        running = any(services.is_running(r) for r in existing.services.values())
+        if existing.abandoned is None and (running or _any_up(existing)):
             raise lifecycle.EnvError(
                 f"an environment is already up in {state_dir}; run `chaosdrill env down` first"
             )
@@ -99,7 +101,7 @@ def up(options: EnvOptions) -> EnvState:
         build_local_images()
     data_dir = state_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    disk_limited = lifecycle._mount_tmpfs(data_dir, options.disk_limit_mb)
+    disk_limited = mount_tmpfs(data_dir, options.disk_limit_mb)
     postgres = options.database_url is not None
     settings = _settings(options, data_dir, postgres)
     state = EnvState(
@@ -212,12 +214,13 @@ def _any_up(state: EnvState) -> bool:
     )
 
 
-def _remove(state: EnvState) -> None:
-    """`compose down -v`: containers, the project's network and volumes."""
-    from simulator.env import lifecycle
+def _remove(state: EnvState) -> bool:
+    """`compose down -v`: containers, the project's network and volumes; then unmount.
 
+    Returns whether the data directory was unmounted.
+    """
     watchdog = state.services.get("watchdog")
-    if watchdog is not None and watchdog.pid:
+    if watchdog is not None and watchdog.pid and not is_self(watchdog):
         services.stop(watchdog)
     if state.compose_project:
         run_compose(
@@ -226,27 +229,35 @@ def _remove(state: EnvState) -> None:
             ["down", "-v", "--remove-orphans", "--timeout", "3"],
             local_images=local_images(),
         )
-    lifecycle._unmount(Path(state.data_dir))
+    return unmount(Path(state.data_dir))
 
 
 def down(state_dir: Path) -> list[str]:
     """Revert every fault, remove the project's containers; returns the services removed."""
-    from simulator.faults.manager import FaultManager
+    return take_down(state_dir).stopped
 
+
+def take_down(state_dir: Path, *, abandoned: str | None = None) -> Stopped:
+    """Revert every fault, remove the project (containers, network, volumes), unmount.
+
+    With `abandoned` the record stays, marked (see `simulator.env.teardown`).
+    """
     state = load_state(state_dir)
     if state is None:
-        return []
+        return Stopped()
+    done = Stopped()
     watchdog = state.services.get("watchdog")
-    if watchdog is not None:
+    if watchdog is not None and not is_self(watchdog):
         services.stop(watchdog)
-    with contextlib.suppress(FaultError):  # the containers go away next, faults with them
-        FaultManager(state_dir).revert_all(reason="env-down")
+    revert_faults(state_dir, done)  # the containers go away next, faults with them
     with lock(state_dir):
         state = load_state(state_dir) or state
-        removed = [n for n, r in state.services.items() if r.container]
-        _remove(state)
-        state_path(state_dir).unlink(missing_ok=True)
-    return removed
+        done.stopped = [n for n, r in state.services.items() if r.container]
+        done.project = state.compose_project
+        if _remove(state):
+            done.unmounted = state.data_dir
+        close_record(state, abandoned)
+    return done
 
 
 def status_rows(state: EnvState) -> dict[str, dict[str, Any]]:

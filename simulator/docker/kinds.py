@@ -174,9 +174,10 @@ class ThrottleParams(ServiceParams):
 
 class CpuThrottle(ContainerFault):
     name = "container.cpu_throttle"
-    summary = "the container gets a small share of a CPU (docker update --cpus)"
+    summary = "the container gets a small share of a CPU (docker update --cpu-quota)"
     params_model = ThrottleParams
-    PERIOD = 100_000
+    # The kernel's CFS period when the container sets none (cpu.cfs_period_us).
+    DEFAULT_PERIOD = 100_000
 
     def inject(
         self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
@@ -185,15 +186,18 @@ class CpuThrottle(ContainerFault):
         docker = _docker(backend)
         host = docker.inspect(params.service)["HostConfig"]
         undo = {"quota": int(host.get("CpuQuota") or 0), "period": int(host.get("CpuPeriod") or 0)}
-        quota = max(1000, int(params.cpus * self.PERIOD))
-        docker.container(params.service).update(cpu_period=self.PERIOD, cpu_quota=quota)
+        # Only the quota changes, against the period in force: Docker cannot set a
+        # period back to "none" once one is written, so we never write one.
+        quota = max(1000, int(params.cpus * (undo["period"] or self.DEFAULT_PERIOD)))
+        docker.container(params.service).update(cpu_quota=quota)
         return {**undo, "set": quota}
 
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo and self.is_active(backend, params, undo):
-            quota = int(undo["quota"]) or -1  # -1: no limit
+            # The quota it had; "none" (0) is written as -1, the only "no limit" the
+            # update API accepts (it reads 0 as "leave unchanged").
             _docker(backend).container(self.service(params)).update(
-                cpu_quota=quota, cpu_period=int(undo["period"]) or self.PERIOD
+                cpu_quota=int(undo["quota"]) or -1
             )
 
     def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:

@@ -26,6 +26,14 @@ class Diagnosis:
     evidence: str
 
 
+def _what_runs_it(process: dict[str, Any]) -> str:
+    """The shop's process by pid, or on Docker its container by name (an exited one has no pid)."""
+    if "container" in process:
+        name = process["container"]
+        return f"the shop's container {name}" if name else "the shop's container (gone)"
+    return f"the shop's process (pid {process['pid']})"
+
+
 def _process(v: Views) -> Diagnosis | None:
     process = v["host"]["process"]
     if process["state"] in ("not running", "exited"):
@@ -34,8 +42,7 @@ def _process(v: Views) -> Diagnosis | None:
             "service.restart",
             None,
             "P0",
-            f"the shop's process (pid {process['pid']}) is not running and "
-            "nothing answers on its port",
+            f"{_what_runs_it(process)} is not running and nothing answers on its port",
         )
     healthz = v["health"]["healthz"]
     if process["state"] == "stopped" or healthz.get("error") == "ReadTimeout":

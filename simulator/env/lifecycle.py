@@ -8,11 +8,7 @@ so that `down` stops exactly what `up` started, and nothing else.
 
 from __future__ import annotations
 
-import logging
-import os
 import secrets
-import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -22,9 +18,11 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import make_url
 
-from simulator.env import services
+from simulator.env import services, teardown
+from simulator.env.mounts import mount_tmpfs, unmount
+from simulator.env.owner import record_owner_start
 from simulator.env.processes import free_port
-from simulator.env.proxy_client import ProxyClient, ProxyError
+from simulator.env.proxy_client import ProxyClient
 from simulator.env.state import (
     EnvState,
     ProxyRecord,
@@ -34,8 +32,6 @@ from simulator.env.state import (
     save_state,
     state_path,
 )
-
-log = logging.getLogger(__name__)
 
 DEFAULT_DISK_MB = 64
 
@@ -64,24 +60,10 @@ def _service(name: str, argv: list[str], state_dir: Path, port: int = 0) -> Serv
     )
 
 
-def _mount_tmpfs(path: Path, size_mb: int) -> bool:
-    if os.geteuid() != 0 or size_mb <= 0 or shutil.which("mount") is None:
-        return False
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0755", "chaosdrill-data", str(path)],
-        capture_output=True,
-        check=False,
-    )
-    return done.returncode == 0
-
-
-def _unmount(path: Path) -> None:
-    if os.path.ismount(path):
-        subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
-
-
 def up(options: EnvOptions) -> EnvState:
     """Start a whole environment, or nothing: on failure everything started is stopped."""
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    record_owner_start(options.state_dir)  # we run inside the drill's engine, if any
     if options.backend == "docker":
         from simulator.docker import env as docker_env  # the Docker SDK only when asked
 
@@ -91,14 +73,16 @@ def up(options: EnvOptions) -> EnvState:
     state_dir = options.state_dir.resolve()
     existing = load_state(state_dir)
     if existing is not None:
-        if any(services.is_running(r) for r in existing.services.values()):
+        if existing.abandoned is None and any(
+            services.is_running(r) for r in existing.services.values()
+        ):
             raise EnvError(
                 f"an environment is already up in {state_dir}; run `chaosdrill env down` first"
             )
         down(state_dir)  # a stale record from a crash: clean it up first
     data_dir = state_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    disk_limited = _mount_tmpfs(data_dir, options.disk_limit_mb)
+    disk_limited = mount_tmpfs(data_dir, options.disk_limit_mb)
     state = EnvState(
         state_dir=str(state_dir),
         data_dir=str(data_dir),
@@ -113,8 +97,8 @@ def up(options: EnvOptions) -> EnvState:
             _start_all(state, options)
             save_state(state)
     except Exception as exc:
-        _stop_all(state)
-        _unmount(data_dir)
+        teardown.stop_all(state)
+        unmount(data_dir)
         state_path(state_dir).unlink(missing_ok=True)
         if isinstance(exc, EnvError | services.ServiceError):
             raise EnvError(str(exc)) from None
@@ -219,46 +203,9 @@ def _proxy_database(state: EnvState, client: ProxyClient, database_url: str) -> 
     state.database_replica_url = via(replica)
 
 
-def _stop_all(state: EnvState) -> list[str]:
-    stopped = []
-    order = ["watchdog", "load", "shop", "proxy", "payment-backup", "payment-primary"]
-    for name in sorted(state.services, key=lambda n: order.index(n) if n in order else -1):
-        record = state.services[name]
-        if record.pid and services.is_running(record):
-            services.stop(record)
-            stopped.append(name)
-    return stopped
-
-
 def down(state_dir: Path) -> list[str]:
     """Revert every fault, stop what `up` started, unmount; returns what was stopped."""
-    from simulator.faults.errors import FaultError
-    from simulator.faults.manager import FaultManager  # the fault layer builds on env
-
-    state_dir = state_dir.resolve()
-    state = load_state(state_dir)
-    if state is None:
-        return []
-    if state.backend == "docker":
-        from simulator.docker import env as docker_env
-
-        return docker_env.down(state_dir)
-    watchdog = state.services.get("watchdog")
-    if watchdog is not None:
-        services.stop(watchdog)
-    try:
-        FaultManager(state_dir).revert_all(reason="env-down")
-    except (FaultError, ProxyError, OSError) as exc:
-        # A fault whose far side is already gone (its proxy died, say) cannot be
-        # reverted; stopping the environment's processes ends it all the same.
-        log.warning("stopping the environment with faults not reverted: %s", exc)
-    with lock(state_dir):
-        # Reverting may have restarted a service (a crash's revert): stop the new pid.
-        state = load_state(state_dir) or state
-        stopped = _stop_all(state)
-        _unmount(Path(state.data_dir))
-        state_path(state_dir).unlink(missing_ok=True)
-    return stopped
+    return teardown.take_down(state_dir).stopped
 
 
 def status(state_dir: Path) -> dict[str, Any] | None:

@@ -17,7 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-DEFAULT_STATE_DIR = Path(".chaosdrill/env")
+DEFAULT_STATE_ROOT = Path(".chaosdrill")
+DEFAULT_STATE_DIR = DEFAULT_STATE_ROOT / "env"
 
 
 def state_dir_from_env(explicit: str | Path | None = None) -> Path:
@@ -52,6 +53,13 @@ class ProxyRecord(BaseModel):
     upstream: str
 
 
+class Abandoned(BaseModel):
+    """Why and when the watchdog stopped an environment whose engine had died."""
+
+    at: float
+    reason: str
+
+
 class EnvState(BaseModel):
     """Everything needed to reach, break and repair one environment."""
 
@@ -71,6 +79,9 @@ class EnvState(BaseModel):
     proxies: dict[str, ProxyRecord] = Field(default_factory=dict)
     deploys: list[dict[str, str | float]] = Field(default_factory=list)
     started_at: float = 0.0
+    # Set when the environment was stopped because its engine died: the record stays
+    # so that `env status` can say so, and `cleanup` or the next `up` removes it.
+    abandoned: Abandoned | None = None
 
     @property
     def shop(self) -> ServiceRecord:

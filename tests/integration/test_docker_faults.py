@@ -150,14 +150,21 @@ def _busy_seconds(url: str, n: int = 15) -> float:
 def test_cpu_throttle_limits_the_container(env_dir: Path, faults: FaultManager) -> None:
     url = f"{shop(env_dir)}/products/search?q=a"
     before = _busy_seconds(url)
+    had = inspect(container_of(env_dir, "shop"))["HostConfig"]
+    assert had["CpuPeriod"] == 0, "the stack sets no CPU period of its own"
     entry = faults.inject("container.cpu_throttle", {"service": "shop", "cpus": 0.02}, ttl_s=60)
     host = inspect(container_of(env_dir, "shop"))["HostConfig"]
-    assert host["CpuQuota"] == 2000 and host["CpuPeriod"] == 100_000
+    # 2 % of the kernel's default 100 ms period; no period is written.
+    assert host["CpuQuota"] == 2000 and host["CpuPeriod"] == 0
     assert container_process(current(env_dir))["cpu_limit"] == 0.02
     throttled = _busy_seconds(url)
     assert throttled > 2 * before, (before, throttled)
     faults.revert(entry.id)
-    assert inspect(container_of(env_dir, "shop"))["HostConfig"]["CpuQuota"] in (0, -1)
+    after = inspect(container_of(env_dir, "shop"))["HostConfig"]
+    assert after["CpuPeriod"] == had["CpuPeriod"], "the period is exactly what it was"
+    # "No limit" again: the update API writes it as -1 (it reads 0 as "unchanged").
+    assert after["CpuQuota"] == (had["CpuQuota"] or -1)
+    assert container_process(current(env_dir))["cpu_limit"] is None
 
 
 @pytest.mark.root(reason="nsenter + iptables")

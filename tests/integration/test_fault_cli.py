@@ -13,7 +13,7 @@ import pytest
 
 from simulator.faults.journal import load_journal
 from simulator.faults.manager import FaultManager
-from tests.integration.faults_env import current, eventually, start_env, status_of
+from tests.integration.faults_env import current, eventually, start_env, status_of, stop_env
 
 pytestmark = pytest.mark.integration
 CLI = [sys.executable, "-m", "simulator.cli"]
@@ -113,12 +113,21 @@ def test_inject_list_revert_round_trip(env_dir: Path) -> None:
     assert json.loads(chaosdrill(env_dir, "fault", "list", "--json").stdout) == []
 
 
-def test_cleanup_reverts_everything_left_behind(env_dir: Path) -> None:
-    for kind in ("app.error_rate", "dependency.down"):
-        assert chaosdrill(env_dir, "fault", "inject", kind).returncode == 0
-    done = chaosdrill(env_dir, "cleanup")
-    assert done.returncode == 0 and "reverted 2 fault(s)" in done.stdout
-    assert status_of(f"{current(env_dir).shop.url}/readyz") == 200
+def test_cleanup_reverts_everything_left_behind_then_stops_it(tmp_path: Path) -> None:
+    own = tmp_path / "env"  # cleanup takes its environment down: not the module's
+    start_env(own)
+    try:
+        shop = current(own).shop.url
+        for kind in ("app.error_rate", "dependency.down"):
+            assert chaosdrill(own, "fault", "inject", kind).returncode == 0
+        done = chaosdrill(own, "cleanup")
+        assert done.returncode == 0 and "reverted 2 fault(s)" in done.stdout, done.stdout
+        assert "the shop answered healthy again" in done.stdout, "the reverts healed it first"
+        assert "stopped watchdog, shop, proxy" in done.stdout
+        assert status_of(f"{shop}/readyz") == "ConnectError"
+        assert not (own / "state.json").exists()
+    finally:
+        stop_env(own)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

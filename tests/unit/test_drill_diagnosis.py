@@ -129,6 +129,21 @@ def test_process_down_means_restart_and_p0(state: str) -> None:
     assert "pid 4242" in d.evidence and "not running" in d.evidence
 
 
+@pytest.mark.parametrize(
+    ("container", "named"),
+    [("chaosdrill-3f2a-shop-1", "container chaosdrill-3f2a-shop-1"), (None, "container (gone)")],
+)
+def test_on_docker_the_evidence_names_the_container_not_pid_0(
+    container: str | None, named: str
+) -> None:
+    views = healthy_views()
+    views["host"]["process"] = {"pid": 0, "state": "exited", "container": container}
+    views["health"]["healthz"] = {"ok": False, "error": "ConnectError", "ms": 1}
+    d = found(views)
+    assert d.action == "service.restart"
+    assert f"the shop's {named} is not running" in d.evidence and "pid" not in d.evidence
+
+
 def test_a_stopped_process_is_hung_and_restarted() -> None:
     views = healthy_views()
     views["host"]["process"]["state"] = "stopped"
