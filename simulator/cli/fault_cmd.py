@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scoring.durations import parse_duration
+from scoring.yaml_guard import YamlRefused, safe_load_text
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
 from simulator.env.state import DEFAULT_STATE_ROOT
@@ -64,7 +65,9 @@ def parse_param_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
         if not sep or not key:
             raise ValueError(f"--param takes key=value, not '{pair}'")
         try:
-            params[key.strip()] = yaml.safe_load(value)
+            params[key.strip()] = safe_load_text(value)
+        except YamlRefused as exc:  # an alias bomb in a parameter: refused, not expanded
+            raise ValueError(f"--param {key.strip()}: {exc}") from exc
         except yaml.YAMLError:
             params[key.strip()] = value
     return params
