@@ -93,11 +93,13 @@ def markdown(rows: list[tuple[WitnessedDrill, Fidelity]]) -> list[str]:
 
 def legend(rows: list[tuple[WitnessedDrill, Fidelity]]) -> list[str]:
     lines = [
-        "T0: drill clock of the first fault.injected; every other time is seconds after T0.",
+        "T0: drill clock at which the first injection began (fault.injected's started_t, "
+        "as the scorecard takes it); every other time is seconds after T0.",
         "alert: first alert.firing. w.first / w.last: the witness's first / last failure "
         "(the probe's send time; probes after drill.finished, i.e. the teardown, are ignored).",
         "fault end: when the fault ended (fault.reverted). TTR: the scorecard's time to "
-        "recover (T0 -> service.recovered). <T0: witness failures before T0.",
+        "recover (T0 -> the start of the window service.recovered confirmed). "
+        "<T0: witness failures before T0.",
         "A witness failure is a probe (every 250 ms: one read and one write, fresh "
         "connections) that met:",
     ]
@@ -105,8 +107,8 @@ def legend(rows: list[tuple[WitnessedDrill, Fidelity]]) -> list[str]:
         seen = ", ".join(f"{k} x{v}" for k, v in sorted(row.reasons.items())) or "none"
         lines.append(f"  {drill.facts.id}: {drill.facts.rule.describe()}. Seen: {seen}.")
     lines.append(
-        f"The e2e test's tolerance for TTR-w.last: one detector interval "
-        f"({DETECTOR_INTERVAL_S:g} s) + the confirmation window + the alerts' clear hold."
+        f"The e2e test's tolerance for |TTR-w.last|: one detector interval "
+        f"({DETECTOR_INTERVAL_S:g} s) + the confirmation window (issue 11's bound)."
     )
     return lines
 

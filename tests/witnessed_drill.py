@@ -166,7 +166,7 @@ class Fidelity:
 
     scenario: str
     outcome: str
-    t0: float | None  # drill clock of the first fault.injected
+    t0: float | None  # drill clock at which the first injection began (started_t)
     first_alert: float | None  # after T0
     fault_ended: float | None  # after T0: the first fault.reverted
     time_to_recover: float | None  # the scorecard's clock (T0 -> service.recovered)
@@ -215,21 +215,22 @@ def compare(drill: WitnessedDrill) -> Fidelity:
             None,
             failure_counts(drill.probes),
         )
-    t0_wall = _wall(injected)
+    # T0 is when the injection began (`started_t`, as the scorecard takes it): a release
+    # that restarts the shop breaks it seconds before `fault.injected` is written.
+    t0 = float(injected["data"].get("started_t", injected["t"]))
+    t0_wall = _wall(injected) - (float(injected["t"]) - t0)
     # The teardown stops the shop: what the witness sees after the drill finished is not
     # part of the incident.
     cut = _wall(end) if end is not None else float("inf")
     seen = [p for p in drill.probes if p.wall < cut]
     failed = [p.wall - t0_wall for p in seen if p.failure is not None]
-    alert = next(
-        (e for e in events if e["type"] == "alert.firing" and e["t"] >= injected["t"]), None
-    )
+    alert = next((e for e in events if e["type"] == "alert.firing" and e["t"] >= t0), None)
     reverted = _first(events, "fault.reverted")
     return Fidelity(
         scenario=drill.facts.id,
         outcome=str(drill.result.get("outcome", "no result")),
-        t0=float(injected["t"]),
-        first_alert=None if alert is None else float(alert["t"]) - float(injected["t"]),
+        t0=t0,
+        first_alert=None if alert is None else float(alert["t"]) - t0,
         fault_ended=None if reverted is None else _ended_wall(reverted) - t0_wall,
         time_to_recover=None if ttr is None else float(ttr),
         witness_first=min(failed) if failed else None,
