@@ -81,13 +81,18 @@ def verify(
 ) -> None:
     """Inject each scenario's faults; fail if an expected alert did not fire in budget
     or the service did not recover. SCENARIOS are ids, files or directories
-    (default: the whole library)."""
+    (default: the whole library).
+
+    Exit status: 0 every case passed, 1 a case failed, 2 bad input, 130 / 143
+    interrupted by SIGINT / SIGTERM (after that drill's teardown and the JUnit file).
+    """
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     playbook = load_playbook()
     chosen = _scenarios(scenarios)
     # Every mistake in the detector's settings is one sentence before any drill runs.
     factory = detector_factory(detector, rules_file, prometheus_url)
     verdicts: list[Verdict] = []
+    interrupted = 0  # 130 / 143 when SIGINT / SIGTERM ended a drill: stop, report, exit so
     with tempfile.TemporaryDirectory(prefix="chaosdrill-verify-") as tmp:
         root = report_dir or Path(tmp)
         for scenario in chosen:
@@ -123,6 +128,11 @@ def verify(
                 detector=detector,
             )
             verdict = judge(scenario.id, result, read_jsonl(result.files["log"]), scenario.expected)
+            if result.exit_code >= 128:  # a cancelled CI job must not look green
+                interrupted = result.exit_code
+                verdict.cases.append(
+                    Case(scenario.id, "drill ran to the end", False, "interrupted by a signal")
+                )
             if rules_file is not None:
                 verdict.cases[:0] = coverage_cases(
                     scenario.id, rules_file, scenario.expected.alerts
@@ -131,10 +141,14 @@ def verify(
             for case in verdict.cases:
                 mark = "[green]pass[/green]" if case.passed else "[red]FAIL[/red]"
                 console.print(f"  {mark} {case.name}: {case.message}")
+            if interrupted:
+                break
     if junit is not None:
         write_junit(verdicts, junit)
         console.print(f"JUnit: {junit}")
     _print_summary(console, verdicts)
+    if interrupted:
+        raise SystemExit(interrupted)
     if not all(v.passed for v in verdicts):
         raise SystemExit(1)
 
