@@ -55,7 +55,7 @@ verify: $(STAMP)
 		--database-url "$$TEST_POSTGRES_URL" --junit test-output/verify.xml
 
 demo: $(STAMP)
-	$(BIN)/chaosdrill run scenarios/app-crash.yaml --autopilot --report-dir reports/demo
+	$(BIN)/chaosdrill run scenarios/app-crash.yaml --autopilot --force --report-dir reports/demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .chaosdrill
