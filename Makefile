@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Everything that needs only Python; the system parts are covered by test-all.
-PYTHON_ONLY := not postgres and not docker and not prometheus and not browser
+# The crash-safety matrix (about 11 minutes of killed drills) runs in test-all.
+PYTHON_ONLY := not postgres and not docker and not prometheus and not browser and not crash
 # pytest-xdist workers. Tests are isolated by port and state directory; a test
 # file stays on one worker (--dist loadfile in pyproject.toml). The suite mostly
 # waits on real processes (about 0.7 of a core on average), so 3 workers pay off

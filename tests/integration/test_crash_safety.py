@@ -38,7 +38,7 @@ from tests.integration.crash_observers import (
 )
 from tests.integration.faults_env import needs, rss_mb
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.crash]
 CLI = [sys.executable, "-m", "simulator.cli"]
 REPO = Path(__file__).resolve().parents[2]
 TTL_S = 6.0
