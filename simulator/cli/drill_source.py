@@ -80,7 +80,17 @@ def locate(spec: str, *, state_root: Path, db_url: str | None) -> DrillSource:
         if not path.exists():
             raise EventLogError(f"{spec}: no such log file")
         log = read_log(path)
-        return DrillSource(label=str(log.path), events=log.events, warnings=log.warnings)
+        # The drill's pointer (found by its id) names the scenario it ran: a killed drill
+        # has no answer key in its log.
+        drill_id = log.events[0].drill_id if log.events else ""
+        pointer = find_pointer(drill_id, state_root) if drill_id else None
+        scenario = pointer[1].get("scenario_file") if pointer is not None else None
+        return DrillSource(
+            label=str(log.path),
+            events=log.events,
+            warnings=log.warnings,
+            scenario_file=Path(str(scenario)) if scenario else None,
+        )
     pointer = find_pointer(spec, state_root)
     if pointer is not None:
         return _from_pointer(spec, *pointer)
