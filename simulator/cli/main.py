@@ -1,48 +1,58 @@
-"""Entry point: wires the command groups together; no logic lives here."""
+"""Entry point: wires the command groups together; no logic lives here.
+
+Each command's module is imported only when that command runs, so that a quick
+command (`cleanup`, `incident ack`) does not pay for loading the engine, the
+console and the Docker SDK first.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from simulator import __version__
-from simulator.cli import (
-    console_cmd,
-    env_cmd,
-    fault_cmd,
-    history_cmd,
-    incident_cmd,
-    load_cmd,
-    remediate_cmd,
-    rules_cmd,
-    run_cmd,
-    scenarios_cmd,
-    score_cmd,
-    verify_cmd,
-)
+
+# Command name -> "module:attribute" of its click command, one line each.
+COMMANDS = {
+    "env": "env_cmd:env",
+    "fault": "fault_cmd:fault",
+    "cleanup": "fault_cmd:cleanup",
+    "remediate": "remediate_cmd:remediate",
+    "run": "run_cmd:run",
+    "console": "console_cmd:console",
+    "incident": "incident_cmd:incident",
+    "verify": "verify_cmd:verify",
+    "load": "load_cmd:load",
+    "scenarios": "scenarios_cmd:scenarios",
+    "playbook": "scenarios_cmd:playbook",
+    "score": "score_cmd:score",
+    "report": "score_cmd:report",
+    "history": "history_cmd:history",
+    "rules": "rules_cmd:rules",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they are asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module, _, attribute = spec.partition(":")
+        command = getattr(importlib.import_module(f"simulator.cli.{module}"), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chaosdrill")
 def cli() -> None:
     """Break a real service on purpose and train the people who fix it."""
-
-
-# Command groups register here, one line each.
-cli.add_command(env_cmd.env)
-cli.add_command(fault_cmd.fault)
-cli.add_command(fault_cmd.cleanup)
-cli.add_command(remediate_cmd.remediate)
-cli.add_command(run_cmd.run)
-cli.add_command(console_cmd.console)
-cli.add_command(incident_cmd.incident)
-cli.add_command(verify_cmd.verify)
-cli.add_command(load_cmd.load)
-cli.add_command(scenarios_cmd.scenarios)
-cli.add_command(scenarios_cmd.playbook)
-cli.add_command(score_cmd.score)
-cli.add_command(score_cmd.report)
-cli.add_command(history_cmd.history)
-cli.add_command(rules_cmd.rules)
 
 
 def main() -> None:

@@ -44,7 +44,6 @@ REPO = Path(__file__).resolve().parents[2]
 TTL_S = 6.0
 HEALTHY_AFTER_TTL_S = 5.0  # the fault's far side heals the shop within TTL + this
 GONE_AFTER_TTL_S = 30.0  # and the watchdog has stopped everything within TTL + this
-CLEANUP_HEALTHY_S = 5.0  # `chaosdrill cleanup` run at once heals the shop within this
 INJECTION_TIMEOUT_S = 120.0  # environment, load and steady state on a busy machine
 
 
@@ -238,12 +237,16 @@ def test_cleanup_at_once_heals_and_leaves_nothing(killed_drill: KilledDrill, kin
     witness.start()
     try:
         done = _cli(drill.workdir, "cleanup")
+        ended = time.monotonic()
     finally:
         witness.stop()
     assert done.returncode == 0, done.stderr[-1500:]
+    # cleanup reverted the fault itself (its TTL had not run out) and the shop answered
+    # healthy before cleanup stopped it: cleanup healed it, not the watchdog. How fast
+    # is a benchmark's question (README), not an assert's.
     assert "reverted 1 fault(s)" in done.stdout and "stopped" in done.stdout, done.stdout
     assert witness.healthy_at is not None, f"{kind}: never healthy; cleanup said {done.stdout}"
-    assert witness.healthy_at - started <= CLEANUP_HEALTHY_S, (
+    assert started <= witness.healthy_at <= ended, (
         f"{kind}: healthy {witness.healthy_at - started:.1f}s after cleanup started"
     )
     assert witness.alive() == [] and mounts_under(drill.workdir) == [], done.stdout
