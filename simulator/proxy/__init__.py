@@ -19,9 +19,12 @@ Where we differ from Toxiproxy, on purpose:
 - `reset_peer` always resets the client's side (SO_LINGER 0), upstream or downstream.
 - A connection decides once per toxic whether the toxic applies to it (when it
   connects, or when the toxic is added or updated).
-- Unknown attribute names are refused (400) instead of ignored; a busy listen
-  port is a 400 with a sentence, not a 500.
-- Not implemented: `slow_close`, `/metrics`.
+- A busy listen port is a 400 with a sentence, not a 500.
+- Not implemented: `/metrics`.
+
+As Toxiproxy does: unknown fields and attributes are ignored, stream names are
+read in any case, chunked bodies and `Expect: 100-continue` work (the API is a
+Starlette app on uvicorn, on the proxies' own event loop).
 """
 
 from simulator.proxy.api import VERSION
