@@ -4,7 +4,7 @@
 
 In-process: `ProxyServer` (async `start`/`stop`) or `ProxyServerThread` (sync).
 As a process: `start_proxy_process(workdir, proxies=[...], default_ttl_s=...)`.
-Driving it: `ProxyClient(api_url)` (typed) or any Toxiproxy client.
+Driving it: `simulator.env.proxy_client.ProxyClient(api_url)` or any Toxiproxy client.
 Toxic types are registered in `TOXIC_KINDS`.
 
 Where we differ from Toxiproxy, on purpose:
@@ -28,7 +28,6 @@ Starlette app on uvicorn, on the proxies' own event loop).
 """
 
 from simulator.proxy.api import VERSION
-from simulator.proxy.client import ProxyClient, ProxyInfo, ToxicInfo
 from simulator.proxy.errors import ApiError
 from simulator.proxy.process import start_proxy_process
 from simulator.proxy.server import ProxyServer
@@ -39,10 +38,7 @@ __all__ = [
     "TOXIC_KINDS",
     "VERSION",
     "ApiError",
-    "ProxyClient",
-    "ProxyInfo",
     "ProxyServer",
     "ProxyServerThread",
-    "ToxicInfo",
     "start_proxy_process",
 ]
