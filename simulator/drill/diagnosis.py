@@ -12,9 +12,10 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.remediation.table import FEATURE_ROUTES
+
 Views = dict[str, Any]
 RECENT_DEPLOY_S = 15 * 60
-FEATURE_ROUTES = {"recommendations": "/recommendations"}
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,8 @@ def _deploy(v: Views) -> Diagnosis | None:
 
 def _feature(v: Views) -> Diagnosis | None:
     errors = {r: share for r, share in _errors_by_route(v).items() if share > 0.2}
-    for feature, prefix in FEATURE_ROUTES.items():
-        if errors and all(prefix in route for route in errors):
+    for feature, prefixes in FEATURE_ROUTES.items():
+        if errors and all(any(p in route for p in prefixes) for route in errors):
             return Diagnosis(
                 "application",
                 "feature.disable",

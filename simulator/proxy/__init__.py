@@ -4,7 +4,7 @@
 
 In-process: `ProxyServer` (async `start`/`stop`) or `ProxyServerThread` (sync).
 As a process: `start_proxy_process(workdir, proxies=[...], default_ttl_s=...)`.
-Driving it: `ProxyClient(api_url)` (typed) or any Toxiproxy client.
+Driving it: `simulator.env.proxy_client.ProxyClient(api_url)` or any Toxiproxy client.
 Toxic types are registered in `TOXIC_KINDS`.
 
 Where we differ from Toxiproxy, on purpose:
@@ -19,13 +19,15 @@ Where we differ from Toxiproxy, on purpose:
 - `reset_peer` always resets the client's side (SO_LINGER 0), upstream or downstream.
 - A connection decides once per toxic whether the toxic applies to it (when it
   connects, or when the toxic is added or updated).
-- Unknown attribute names are refused (400) instead of ignored; a busy listen
-  port is a 400 with a sentence, not a 500.
-- Not implemented: `slow_close`, `/metrics`.
+- A busy listen port is a 400 with a sentence, not a 500.
+- Not implemented: `/metrics`.
+
+As Toxiproxy does: unknown fields and attributes are ignored, stream names are
+read in any case, chunked bodies and `Expect: 100-continue` work (the API is a
+Starlette app on uvicorn, on the proxies' own event loop).
 """
 
 from simulator.proxy.api import VERSION
-from simulator.proxy.client import ProxyClient, ProxyInfo, ToxicInfo
 from simulator.proxy.errors import ApiError
 from simulator.proxy.process import start_proxy_process
 from simulator.proxy.server import ProxyServer
@@ -36,10 +38,7 @@ __all__ = [
     "TOXIC_KINDS",
     "VERSION",
     "ApiError",
-    "ProxyClient",
-    "ProxyInfo",
     "ProxyServer",
     "ProxyServerThread",
-    "ToxicInfo",
     "start_proxy_process",
 ]

@@ -11,102 +11,177 @@
 | GET, POST | /proxies/{proxy}/toxics | 200 [toxic], 200 toxic |
 | GET, POST/PATCH, DELETE | /proxies/{proxy}/toxics/{toxic} | 200 toxic, 200 toxic, 204 |
 
-Errors are `{"error": "...", "status": N}` with that HTTP status.
+Errors are `{"error": "...", "status": N}` with that HTTP status. HTTP itself
+(keep-alive, chunked bodies, `Expect: 100-continue`) is Starlette's and
+uvicorn's. Like Toxiproxy's API it refuses browsers (a `Mozilla/` user agent),
+so a web page cannot drive the loopback API behind the user's back.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from simulator.proxy.errors import ApiError
-from simulator.proxy.http import Request, Response, Router
+from simulator.proxy.registry import ProxyRegistry
 
-if TYPE_CHECKING:
-    from simulator.proxy.server import ProxyServer
+__all__ = ["MAX_BODY", "VERSION", "build_app"]
 
-__all__ = ["VERSION", "build_router"]
+log = logging.getLogger("simulator.proxy")
 
 # Toxiproxy's API version 2, served by chaosdrill's proxy.
 VERSION = "2.0.0-chaosdrill"
+MAX_BODY = 1024 * 1024
+
+# (path parameters, decoded JSON body) -> (status, JSON body or None for no body)
+Handler = Callable[[dict[str, str], object], Awaitable[tuple[int, object]]]
 
 
-def build_router(server: ProxyServer) -> Router:
-    """The routes of the control API over `server`."""
-    router = Router()
+def _json_response(status: int, body: object) -> Response:
+    if body is None:
+        return Response(status_code=status)
+    # A trailing newline, as Go's json.Encoder writes.
+    content = json.dumps(body) + "\n"
+    return Response(content, status_code=status, media_type="application/json")
+
+
+def _error_response(exc: ApiError) -> Response:
+    return _json_response(exc.status, exc.to_json())
+
+
+async def _read_json(request: Request) -> object:
+    """The decoded JSON body (None when empty), whatever the framing (length or chunked)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise ApiError(f"body larger than {MAX_BODY} bytes", 413)
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError.bad_body(f"not valid JSON ({exc})") from None
+
+
+def _endpoint(handler: Handler, reads_body: bool) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            if request.headers.get("user-agent", "").startswith("Mozilla/"):
+                raise ApiError("User agent not allowed", 403)
+            body = await _read_json(request) if reads_body else None
+            status, payload = await handler(dict(request.path_params), body)
+        except ApiError as exc:
+            return _error_response(exc)
+        except Exception as exc:
+            # A bug in one handler answers 500 with its cause and is logged with its
+            # traceback; the API (and every proxy on this loop) keeps running.
+            log.exception("api handler failed")
+            return _json_response(500, {"error": f"internal error: {exc}", "status": 500})
+        return _json_response(status, payload)
+
+    return endpoint
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """No such route or method, in Toxiproxy's error shape instead of Starlette's text."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        message = f"method {request.method} not allowed on {request.url.path}"
+    elif exc.status_code == 404:
+        message = f"no such endpoint: {request.method} {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return _error_response(ApiError(message, exc.status_code))
+
+
+def build_app(registry: ProxyRegistry) -> Starlette:
+    """The control API over `registry`, as an ASGI app."""
     # Changes that await (binding, closing) run one at a time, so two requests
     # cannot both create the same name or interleave a populate.
     changing = asyncio.Lock()
 
-    async def version(request: Request) -> Response:
-        return Response(200, {"version": VERSION})
+    async def version(params: dict[str, str], body: object) -> tuple[int, object]:
+        return 200, {"version": VERSION}
 
-    async def reset(request: Request) -> Response:
+    async def reset(params: dict[str, str], body: object) -> tuple[int, object]:
         async with changing:
-            await server.reset()
-        return Response(204)
+            await registry.reset()
+        return 204, None
 
-    async def list_proxies(request: Request) -> Response:
-        return Response(200, {name: server.proxy_json(p) for name, p in server.proxies.items()})
+    async def list_proxies(params: dict[str, str], body: object) -> tuple[int, object]:
+        return 200, {name: registry.proxy_json(p) for name, p in registry.proxies.items()}
 
-    async def create_proxy(request: Request) -> Response:
+    async def create_proxy(params: dict[str, str], body: object) -> tuple[int, object]:
         async with changing:
-            proxy = await server.create(request.json())
-        return Response(201, server.proxy_json(proxy))
+            proxy = await registry.create(body)
+        return 201, registry.proxy_json(proxy)
 
-    async def populate(request: Request) -> Response:
+    async def populate(params: dict[str, str], body: object) -> tuple[int, object]:
         try:
             async with changing:
-                proxies = await server.populate(request.json())
+                proxies = await registry.populate(body)
         except ApiError as exc:
-            return Response(exc.status, {**exc.to_json(), "proxies": []})
-        return Response(201, {"proxies": [server.proxy_json(p) for p in proxies]})
+            return exc.status, {**exc.to_json(), "proxies": []}
+        return 201, {"proxies": [registry.proxy_json(p) for p in proxies]}
 
-    async def show_proxy(request: Request) -> Response:
-        return Response(200, server.proxy_json(server.get(request.params["proxy"])))
+    async def show_proxy(params: dict[str, str], body: object) -> tuple[int, object]:
+        return 200, registry.proxy_json(registry.get(params["proxy"]))
 
-    async def update_proxy(request: Request) -> Response:
+    async def update_proxy(params: dict[str, str], body: object) -> tuple[int, object]:
         async with changing:
-            proxy = await server.update(request.params["proxy"], request.json())
-        return Response(200, server.proxy_json(proxy))
+            proxy = await registry.update(params["proxy"], body)
+        return 200, registry.proxy_json(proxy)
 
-    async def delete_proxy(request: Request) -> Response:
+    async def delete_proxy(params: dict[str, str], body: object) -> tuple[int, object]:
         async with changing:
-            await server.delete(request.params["proxy"])
-        return Response(204)
+            await registry.delete(params["proxy"])
+        return 204, None
 
-    async def list_toxics(request: Request) -> Response:
-        proxy = server.get(request.params["proxy"])
-        return Response(200, [server.toxic_json(t) for t in proxy.toxics.values()])
+    async def list_toxics(params: dict[str, str], body: object) -> tuple[int, object]:
+        proxy = registry.get(params["proxy"])
+        return 200, [registry.toxic_json(t) for t in proxy.toxics.values()]
 
-    async def create_toxic(request: Request) -> Response:
-        toxic = server.add_toxic(request.params["proxy"], request.json())
-        return Response(200, server.toxic_json(toxic))
+    async def create_toxic(params: dict[str, str], body: object) -> tuple[int, object]:
+        return 200, registry.toxic_json(registry.add_toxic(params["proxy"], body))
 
-    async def show_toxic(request: Request) -> Response:
-        proxy = server.get(request.params["proxy"])
-        return Response(200, server.toxic_json(proxy.get_toxic(request.params["toxic"])))
+    async def show_toxic(params: dict[str, str], body: object) -> tuple[int, object]:
+        proxy = registry.get(params["proxy"])
+        return 200, registry.toxic_json(proxy.get_toxic(params["toxic"]))
 
-    async def update_toxic(request: Request) -> Response:
-        proxy = server.get(request.params["proxy"])
-        toxic = proxy.update_toxic(request.params["toxic"], request.json())
-        return Response(200, server.toxic_json(toxic))
+    async def update_toxic(params: dict[str, str], body: object) -> tuple[int, object]:
+        proxy = registry.get(params["proxy"])
+        return 200, registry.toxic_json(proxy.update_toxic(params["toxic"], body))
 
-    async def delete_toxic(request: Request) -> Response:
-        server.get(request.params["proxy"]).remove_toxic(request.params["toxic"])
-        return Response(204)
+    async def delete_toxic(params: dict[str, str], body: object) -> tuple[int, object]:
+        registry.get(params["proxy"]).remove_toxic(params["toxic"])
+        return 204, None
 
-    router.add("GET", "/version", version)
-    router.add("POST", "/reset", reset)
-    router.add("GET", "/proxies", list_proxies)
-    router.add("POST", "/proxies", create_proxy)
-    router.add("POST", "/populate", populate)
-    router.add("GET", "/proxies/{proxy}", show_proxy)
-    router.add("POST|PATCH", "/proxies/{proxy}", update_proxy)
-    router.add("DELETE", "/proxies/{proxy}", delete_proxy)
-    router.add("GET", "/proxies/{proxy}/toxics", list_toxics)
-    router.add("POST", "/proxies/{proxy}/toxics", create_toxic)
-    router.add("GET", "/proxies/{proxy}/toxics/{toxic}", show_toxic)
-    router.add("POST|PATCH", "/proxies/{proxy}/toxics/{toxic}", update_toxic)
-    router.add("DELETE", "/proxies/{proxy}/toxics/{toxic}", delete_toxic)
-    return router
+    def route(path: str, methods: str, handler: Handler) -> Route:
+        reads_body = methods not in ("GET", "DELETE")
+        return Route(path, _endpoint(handler, reads_body), methods=methods.split("|"))
+
+    routes = [
+        route("/version", "GET", version),
+        route("/reset", "POST", reset),
+        route("/proxies", "GET", list_proxies),
+        route("/proxies", "POST", create_proxy),
+        route("/populate", "POST", populate),
+        route("/proxies/{proxy}", "GET", show_proxy),
+        route("/proxies/{proxy}", "POST|PATCH", update_proxy),
+        route("/proxies/{proxy}", "DELETE", delete_proxy),
+        route("/proxies/{proxy}/toxics", "GET", list_toxics),
+        route("/proxies/{proxy}/toxics", "POST", create_toxic),
+        route("/proxies/{proxy}/toxics/{toxic}", "GET", show_toxic),
+        route("/proxies/{proxy}/toxics/{toxic}", "POST|PATCH", update_toxic),
+        route("/proxies/{proxy}/toxics/{toxic}", "DELETE", delete_toxic),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})

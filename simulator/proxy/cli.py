@@ -99,7 +99,7 @@ async def _serve(args: argparse.Namespace) -> int:
     config = _load_config(args.config) if args.config else None
     try:
         if config is not None:
-            await server.populate(config)
+            await server.registry.populate(config)
         await server.start()
     except (ApiError, OSError) as exc:
         await server.stop()

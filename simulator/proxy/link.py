@@ -87,7 +87,7 @@ class Link:
             await self._queue.put(None)
             await asyncio.wait([self._delivery])
         else:
-            self._write_eof()
+            await self._end_of_stream()
 
     async def _deliver(self, queue: asyncio.Queue[Chunk | None]) -> None:
         try:
@@ -96,7 +96,7 @@ class Link:
                 if queue.empty() and not self.stages:
                     self._queue = None  # back to the direct path
                     return
-            self._write_eof()
+            await self._end_of_stream()
         except (ConnectionError, OSError):
             self.conn.abort()
 
@@ -109,6 +109,12 @@ class Link:
         assert self.writer is not None
         self.writer.write(chunk.data)
         await self.writer.drain()
+
+    async def _end_of_stream(self) -> None:
+        for stage in tuple(self.stages.values()):
+            if not stage.gone.is_set():
+                await stage.finish()  # slow_close holds the end back
+        self._write_eof()
 
     def _write_eof(self) -> None:
         # Half-close: the other direction may still be sending.

@@ -114,6 +114,7 @@ class Toxic:
 
 
 def _stream(value: str) -> Stream:
+    value = value.lower()  # Toxiproxy accepts "Upstream", "DOWNSTREAM", ...
     if value == "upstream":
         return "upstream"
     if value == "downstream":

@@ -1,5 +1,7 @@
 """`ProxyServer`: the proxies, their toxics and the control API, on one event loop.
 
+The API is a Starlette app served by uvicorn on the same loop as the data path
+(no thread, no second loop), so a request changes the proxies without locking.
 Use it in-process (`await server.start()` ... `await server.stop()`), from sync
 code through `ProxyServerThread`, or as its own process with
 `python -m simulator.proxy`, which is how the engine runs it so that TTLs are
@@ -9,20 +11,25 @@ still enforced if the engine dies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
-import random
+import socket
+from collections.abc import Generator
+
+import uvicorn
 
 from simulator.proxy.addresses import Address, parse_address
-from simulator.proxy.api import VERSION, build_router
-from simulator.proxy.errors import ApiError
-from simulator.proxy.http import HttpListener, serve
-from simulator.proxy.model import ProxyInput, ProxyUpdate, Toxic, parse_body, toxic_from_json
+from simulator.proxy.api import VERSION, build_app
 from simulator.proxy.proxy import Proxy
+from simulator.proxy.registry import ProxyRegistry
 
 __all__ = ["VERSION", "ProxyServer"]
 
 log = logging.getLogger("simulator.proxy")
+
+IDLE_TIMEOUT_S = 120.0  # keep-alive: clients such as toxiproxy-python reuse a session
+SHUTDOWN_GRACE_S = 2  # requests still running at stop get this long
 
 
 def _require_loopback(address: Address) -> None:
@@ -37,6 +44,31 @@ def _require_loopback(address: Address) -> None:
         )
 
 
+def _listen(address: Address) -> socket.socket:
+    """One bound socket, so port 0 becomes one real port we can report."""
+    family, kind, proto, _, sockaddr = socket.getaddrinfo(
+        address.host, address.port, type=socket.SOCK_STREAM
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(sockaddr)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn, minus its signal handlers: SIGINT/SIGTERM belong to the proxy's CLI."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
 class ProxyServer:
     """A Toxiproxy-compatible chaos proxy with TTLs on toxics and on disabled proxies."""
 
@@ -45,163 +77,48 @@ class ProxyServer:
     ) -> None:
         self.api_address = parse_address(api, "api address")
         _require_loopback(self.api_address)
-        if default_ttl_s < 0:
-            raise ValueError("the default TTL must be 0 (none) or a positive number of seconds")
-        self.default_ttl_s = default_ttl_s
-        self.rng = random.Random(seed)
-        self.proxies: dict[str, Proxy] = {}
-        self._api: HttpListener | None = None
+        self.registry = ProxyRegistry(default_ttl_s=default_ttl_s, seed=seed)
+        self._uvicorn: uvicorn.Server | None = None
+        self._serving: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
 
     @property
     def api_url(self) -> str:
         return f"http://{self.api_address}"
 
+    @property
+    def proxies(self) -> dict[str, Proxy]:
+        return self.registry.proxies
+
     async def start(self) -> None:
         """Serve the control API; port 0 is replaced by the bound port."""
-        self._api = await serve(build_router(self), self.api_address.host, self.api_address.port)
-        self.api_address = Address(self.api_address.host, self._api.port)
+        config = uvicorn.Config(
+            build_app(self.registry),
+            lifespan="off",
+            ws="none",
+            log_config=None,  # the proxy's own logging setup stays as it is
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            timeout_keep_alive=int(IDLE_TIMEOUT_S),
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+        )
+        self._socket = _listen(self.api_address)
+        self._uvicorn = _ApiServer(config)
+        self._serving = asyncio.create_task(self._uvicorn.serve(sockets=[self._socket]))
+        while not self._uvicorn.started and not self._serving.done():
+            await asyncio.sleep(0.01)
+        if self._serving.done():
+            self._socket.close()
+            self._serving.result()  # raises what stopped uvicorn from starting
+            raise OSError(f"the control API on {self.api_address} did not start")
+        self.api_address = Address(self.api_address.host, self._socket.getsockname()[1])
         log.info("api listening", extra={"api": str(self.api_address)})
 
     async def stop(self) -> None:
         """Stop the API and every proxy, dropping their connections."""
-        if self._api is not None:
-            await self._api.close()
-            self._api = None
-        proxies = list(self.proxies.values())
-        self.proxies.clear()
-        for proxy in proxies:
-            proxy.close()
-        await asyncio.gather(*(proxy.wait_closed() for proxy in proxies))
-
-    # Proxies ----------------------------------------------------------------
-
-    def get(self, name: str) -> Proxy:
-        try:
-            return self.proxies[name]
-        except KeyError:
-            raise ApiError.proxy_not_found(name) from None
-
-    async def create(self, body: object) -> Proxy:
-        """Create and (unless `enabled` is false) start a proxy; 409 if the name is taken."""
-        spec = parse_body(ProxyInput, body, "proxy")
-        spec.require_fields()
-        if spec.name in self.proxies:
-            raise ApiError.proxy_exists(spec.name)
-        proxy = Proxy(spec.name, *self._addresses(spec), self.rng)
-        if spec.enabled:
-            await proxy.start()
-        self.proxies[spec.name] = proxy
-        return proxy
-
-    async def populate(self, body: object) -> list[Proxy]:
-        """Create or replace a list of proxies: all of them, or (on an error) none."""
-        if not isinstance(body, list):
-            raise ApiError.bad_body("populate takes a JSON array of proxies")
-        specs: list[tuple[ProxyInput, Address, Address]] = []
-        for index, item in enumerate(body, start=1):
-            spec = parse_body(ProxyInput, item, f"proxy {index}")
-            if not spec.name:
-                raise ApiError.missing_field(f"name at proxy {index}")
-            spec.require_fields()
-            if any(seen.name == spec.name for seen, _, _ in specs):
-                raise ApiError.bad_body(f"duplicate proxy name {spec.name!r}")
-            specs.append((spec, *self._addresses(spec)))
-        applied: list[tuple[str, Proxy | None, bool, Proxy]] = []
-        result = []
-        try:
-            for spec, listen, upstream in specs:
-                existing = self.proxies.get(spec.name)
-                if existing and (existing.listen, existing.upstream) == (listen, upstream):
-                    result.append(existing)  # unchanged, as Toxiproxy leaves it
-                    continue
-                proxy = Proxy(spec.name, listen, upstream, self.rng)
-                applied.append((spec.name, existing, bool(existing and existing.enabled), proxy))
-                if existing:
-                    existing.stop()
-                if spec.enabled:
-                    await proxy.start()
-                self.proxies[spec.name] = proxy
-                result.append(proxy)
-        except ApiError:
-            await self._undo(applied)
-            raise
-        for _, old, _, _ in applied:
-            if old is not None:
-                old.close()
-        return result
-
-    async def _undo(self, applied: list[tuple[str, Proxy | None, bool, Proxy]]) -> None:
-        for name, old, old_enabled, new in reversed(applied):
-            new.close()
-            if old is None:
-                self.proxies.pop(name, None)
-                continue
-            self.proxies[name] = old
-            if old_enabled:
-                try:
-                    await old.start()
-                except ApiError as exc:
-                    log.error("restore failed", extra={"proxy": name, "error": exc.message})
-
-    async def update(self, name: str, body: object) -> Proxy:
-        """Change listen/upstream/enabled; disabling may carry `ttl_s` (or the default TTL)."""
-        proxy = self.get(name)
-        spec = parse_body(ProxyUpdate, body, "proxy update")
-        listen = proxy.listen if spec.listen is None else parse_address(spec.listen, "listen")
-        upstream = (
-            proxy.upstream if spec.upstream is None else parse_address(spec.upstream, "upstream")
-        )
-        enabled = proxy.enabled if spec.enabled is None else spec.enabled
-        ttl_s = spec.ttl_s
-        if not enabled and proxy.enabled and ttl_s is None and self.default_ttl_s > 0:
-            ttl_s = self.default_ttl_s
-        await proxy.update(listen, upstream, enabled, ttl_s)
-        return proxy
-
-    async def delete(self, name: str) -> None:
-        proxy = self.get(name)
-        del self.proxies[name]
-        proxy.close()
-        await proxy.wait_closed()
-
-    async def reset(self) -> None:
-        """Enable every proxy and remove every toxic, as Toxiproxy's `POST /reset`.
-
-        Every proxy is tried; a proxy that cannot listen again is named in one error.
-        """
-        failed = []
-        for proxy in self.proxies.values():
-            proxy.reset_toxics()
-            try:
-                await proxy.start()
-            except ApiError as exc:
-                failed.append(f"{proxy.name} ({exc.message})")
-        if failed:
-            raise ApiError(f"toxics removed, but could not re-enable: {'; '.join(failed)}", 409)
-
-    # Toxics -----------------------------------------------------------------
-
-    def add_toxic(self, proxy_name: str, body: object) -> Toxic:
-        proxy = self.get(proxy_name)
-        toxic = toxic_from_json(body, self.default_ttl_s)
-        proxy.add_toxic(toxic)
-        return toxic
-
-    # JSON views -------------------------------------------------------------
-
-    def proxy_json(self, proxy: Proxy) -> dict[str, object]:
-        now = asyncio.get_running_loop().time()
-        return {
-            "name": proxy.name,
-            "listen": str(proxy.listen),
-            "upstream": str(proxy.upstream),
-            "enabled": proxy.enabled,
-            "toxics": [toxic.to_json(now) for toxic in proxy.toxics.values()],
-            "reenable_in_s": proxy.reenable_in_s(),
-        }
-
-    def toxic_json(self, toxic: Toxic) -> dict[str, object]:
-        return toxic.to_json(asyncio.get_running_loop().time())
-
-    def _addresses(self, spec: ProxyInput) -> tuple[Address, Address]:
-        return parse_address(spec.listen, "listen"), parse_address(spec.upstream, "upstream")
+        if self._uvicorn is not None and self._serving is not None:
+            self._uvicorn.should_exit = True
+            await self._serving  # closes idle keep-alive connections, finishes the rest
+            self._uvicorn = self._serving = self._socket = None
+        await self.registry.close()

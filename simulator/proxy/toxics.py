@@ -66,6 +66,9 @@ class Stage:
     async def process(self, chunk: Chunk, emit: Emit) -> None:
         await emit(chunk)
 
+    async def finish(self) -> None:
+        """The stream ended: wait (if this toxic delays closes) before passing the end on."""
+
     async def pause(self, seconds: float) -> None:
         """Sleep, cut short when the toxic is removed."""
         if seconds <= 0 or self.gone.is_set():
@@ -75,7 +78,9 @@ class Stage:
 
 
 class _Attributes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Unknown attribute names are ignored, as Toxiproxy's Go JSON decoder does: a
+    # client that sends an attribute of a newer Toxiproxy still gets its toxic.
+    model_config = ConfigDict(extra="ignore")
 
 
 class LatencyAttributes(_Attributes):
@@ -233,6 +238,21 @@ class DownStage(Stage):
         self.conn.reset()
 
 
+class SlowCloseAttributes(_Attributes):
+    delay: int = Field(0, ge=0, description="ms the close waits after the end of the data")
+
+
+class SlowCloseStage(Stage):
+    """Holds the end of the stream back by `delay` ms; the data itself passes at once."""
+
+    def __init__(self, attrs: SlowCloseAttributes, conn: ConnectionControl, rng: random.Random):
+        super().__init__(conn, rng)
+        self.delay_ms = attrs.delay
+
+    async def finish(self) -> None:
+        await self.pause(self.delay_ms / 1000)
+
+
 @dataclass(frozen=True)
 class ToxicKind:
     """A registered toxic type: its attribute model and the stage it builds per connection."""
@@ -252,6 +272,7 @@ TOXIC_KINDS: dict[str, ToxicKind] = {
         ToxicKind("limit_data", LimitDataAttributes, LimitDataStage, "close after N bytes"),
         ToxicKind("timeout", TimeoutAttributes, TimeoutStage, "pass nothing; close later"),
         ToxicKind("reset_peer", ResetPeerAttributes, ResetPeerStage, "TCP RST after data"),
+        ToxicKind("slow_close", SlowCloseAttributes, SlowCloseStage, "delay the close"),
         ToxicKind("down", DownAttributes, DownStage, "reset every connection it applies to"),
     )
 }

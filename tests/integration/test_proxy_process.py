@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from simulator.env.processes import ManagedProcess, free_port, start_provider
-from simulator.proxy import ApiError, ProxyClient, start_proxy_process
+from simulator.env.proxy_client import ProxyClient, ProxyError
+from simulator.proxy import start_proxy_process
 
 pytestmark = pytest.mark.integration
 
@@ -174,28 +175,29 @@ def test_the_engine_side_helpers_start_and_drive_the_process(
     upstream = f"127.0.0.1:{provider.port}"
     proc = start_proxy_process(tmp_path, proxies=[{"name": "pay", "upstream": upstream}])
     try:
-        with ProxyClient(proc.url) as client:
-            assert client.version().startswith("2.")
-            pay = client.proxy("pay")
-            assert pay.enabled and pay.upstream == upstream and pay.port != 0
-            toxic = client.add_toxic("pay", "latency", {"latency": 150}, ttl_s=30)
-            assert (toxic.name, toxic.attributes, toxic.ttl_s) == (
-                "latency_downstream",
-                {"latency": 150, "jitter": 0},
-                30,
-            )
-            start = time.monotonic()
-            httpx.get(f"http://{pay.listen}/healthz", timeout=5).raise_for_status()
-            assert time.monotonic() - start >= 0.15
-            assert client.remove_toxic("pay", "latency_downstream") is True
-            assert client.remove_toxic("pay", "latency_downstream") is False  # idempotent
-            disabled = client.set_enabled("pay", False, ttl_s=20)
-            assert not disabled.enabled and disabled.reenable_in_s is not None
-            with pytest.raises(ApiError) as caught:
-                client.add_toxic("nope", "latency")
-            assert caught.value.status == 404
-            client.reset()
-            assert client.proxies()["pay"].enabled
+        client = ProxyClient(proc.url)
+        assert httpx.get(f"{proc.url}/version", timeout=5).json()["version"].startswith("2.")
+        pay = client.proxy("pay")
+        assert pay["enabled"] and pay["upstream"] == upstream and not pay["listen"].endswith(":0")
+        client.add_toxic("pay", "latency_downstream", "latency", {"latency": 150}, ttl_s=30)
+        [toxic] = client.toxics("pay")
+        assert (toxic["name"], toxic["attributes"], toxic["ttl_s"]) == (
+            "latency_downstream",
+            {"latency": 150, "jitter": 0},
+            30,
+        )
+        start = time.monotonic()
+        httpx.get(f"http://{pay['listen']}/healthz", timeout=5).raise_for_status()
+        assert time.monotonic() - start >= 0.15
+        assert client.remove_toxic("pay", "latency_downstream") is True
+        assert client.remove_toxic("pay", "latency_downstream") is False  # idempotent
+        client.set_enabled("pay", False, ttl_s=20)
+        disabled = client.proxy("pay")
+        assert not disabled["enabled"] and disabled["reenable_in_s"] is not None
+        with pytest.raises(ProxyError, match="404 proxy not found"):
+            client.add_toxic("nope", "latency_downstream", "latency", {})
+        client.reset()
+        assert client.proxies()["pay"]["enabled"]
         assert '"event": "ready"' in proc.log_path.read_text()
     finally:
         proc.stop()
