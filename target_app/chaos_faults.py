@@ -9,6 +9,7 @@ dead database.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -16,10 +17,13 @@ from abc import ABC, abstractmethod
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from target_app.cache import RecommendationCache
 
 LEAK_RETRY_S = 0.2  # how often a pool leak retries while the pool or database refuses
+
+log = logging.getLogger("shop.error")  # the shop's error log (target_app.logs configures it)
 
 
 class Setting(Protocol):
@@ -175,12 +179,12 @@ class PoolLeak(_Background):
         while not self._stop.is_set() and self.held() < self.connections:
             try:
                 conn = self.engine.connect()
-            except Exception:  # pool exhausted or database unreachable
+            except SQLAlchemyError:  # pool exhausted or database unreachable: retry
                 self._stop.wait(LEAK_RETRY_S)
                 continue
             try:
                 conn.exec_driver_sql("SELECT 1")  # on PostgreSQL: idle in transaction
-            except Exception:
+            except SQLAlchemyError:  # database went away between checkout and query: retry
                 _release([conn])
                 self._stop.wait(LEAK_RETRY_S)
                 continue
@@ -210,12 +214,20 @@ class PoolLeak(_Background):
         return {"connections": self.connections, "held": self.held()}
 
 
-def _release(connections: list[Connection]) -> None:
+def _release(connections: list[Connection]) -> int:
+    """Give `connections` back to the pool; returns how many could not be given back.
+
+    One connection that will not close must not keep the others held, so each
+    failure is logged (with the error) and the loop goes on.
+    """
+    failed = 0
     for conn in connections:
         try:
             # Invalidate first: discards the DBAPI connection without a rollback
             # round trip (which would hang on a dead database); the pool reconnects.
             conn.invalidate()
             conn.close()
-        except Exception:  # already gone: nothing left to give back
-            pass
+        except (SQLAlchemyError, OSError) as exc:
+            failed += 1
+            log.warning("pool-leak: a held connection could not be given back: %s", exc)
+    return failed

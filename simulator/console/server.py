@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import socket
 from collections.abc import Callable, Iterator
@@ -23,7 +24,10 @@ from simulator.console.session import ConsoleSession
 
 __all__ = ["ConsoleServer", "bind", "serve_session"]
 
+log = logging.getLogger(__name__)
+
 STARTUP_S = 10.0
+SHUTDOWN_S = 5.0  # how long uvicorn may take to stop before its socket is closed under it
 GUARD_S = 0.1
 
 
@@ -115,11 +119,28 @@ async def serve_session(
         await session.close()
         guard.cancel()
         server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(serving, 5)
+        stop_error = await stopped(serving, SHUTDOWN_S)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         sock.close()
+    # Only reached when the session itself ended well: a failure already on its way
+    # out is not replaced by the server's (which `stopped` has logged).
+    if stop_error is not None:
+        raise stop_error
+
+
+async def stopped(serving: asyncio.Task[None], timeout_s: float) -> Exception | None:
+    """Wait for the server task to end; returns (and logs) what it failed with."""
+    try:
+        await asyncio.wait_for(serving, timeout_s)
+    except TimeoutError:
+        # A stream still open: wait_for cancelled the server and the socket is closed
+        # next; the drill's results were written before this, so nothing is lost.
+        log.warning("console server still stopping after %.0fs: closed under it", timeout_s)
+    except Exception as exc:
+        log.error("console server failed: %s", exc, exc_info=exc)
+        return exc
+    return None
 
 
 async def _keep_handlers(install: Callable[[], None]) -> None:
