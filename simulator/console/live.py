@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from simulator.scenario.model import Scenario
 __all__ = ["ABORT_WAIT_S", "DrillSettings", "LiveDrill"]
 
 ABORT_WAIT_S = 5.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -117,6 +120,7 @@ class LiveDrill:
             self.result.exit_code = max(self.result.exit_code, exit_code(self.drill))
         except Exception as exc:  # shown to the facilitator; the session goes on
             self.error = f"{type(exc).__name__}: {exc}"
+            log.error("the drill's results could not be written: %s", self.error, exc_info=exc)
         finally:
             if self.dispatcher is not None:
                 await asyncio.to_thread(self.dispatcher.close)

@@ -6,6 +6,7 @@ watchdog can act on one environment without stepping on each other.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from simulator.faults.errors import FaultError, UnknownFault
 from simulator.faults.journal import JournalEntry, end_reason, load_journal, save_journal
 from simulator.faults.limits import DEFAULT_TTL_S, MAX_TTL_S, ttl_problem
 from simulator.faults.registry import conflict, get_kind, parse_params
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_TTL_S", "MAX_TTL_S", "FaultManager", "NoEnvironment", "make_backend"]
 
@@ -81,8 +84,18 @@ class FaultManager:
                 try:
                     kind.revert(backend, params, entry.undo)
                     entry.status = "failed"
-                except Exception:
-                    entry.status = "injecting"  # still open: cleanup will try again
+                except Exception as undo_exc:  # the inject's error is the one raised below
+                    # Still open: the watchdog, cleanup and the next start try again;
+                    # the entry says why it is open, and so does the log.
+                    entry.status = "injecting"
+                    entry.error = f"{exc}; undoing it failed too: {undo_exc}"
+                    log.error(
+                        "fault %s (%s): inject failed (%s) and undoing it failed: %s",
+                        entry.id,
+                        kind.name,
+                        exc,
+                        undo_exc,
+                    )
                 _store(self.state_dir, entry)
                 raise
             _store(self.state_dir, entry)

@@ -251,5 +251,5 @@ class Proxy:
         finally:
             self.connections.discard(conn)
             self._handlers.discard(handler)
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(RuntimeError):  # the loop is closing: the transport is gone
                 writer.close()

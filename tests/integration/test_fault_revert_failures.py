@@ -111,11 +111,6 @@ def test_one_fault_that_will_not_revert_blocks_no_other_and_is_named(
     assert "revert failed" in (_entry(env_dir, sticky.id).error or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the manager change in docs-exceptions' report: the failed undo's error"
-    " is dropped (simulator/faults/manager.py, inject's inner `except Exception:`)",
-)
 def test_an_inject_that_fails_and_cannot_be_undone_stays_open_with_both_errors(
     env_dir: Path, faults: FaultManager
 ) -> None:
