@@ -15,6 +15,7 @@ from simulator.env import lifecycle
 from simulator.env.inventory import FoundEnv, find_environments, inspect
 from simulator.env.state import DEFAULT_STATE_ROOT
 from simulator.platform import environment
+from simulator.platform.registry import NAMES
 
 
 @click.group()
@@ -45,7 +46,7 @@ def env() -> None:
 )
 @click.option(
     "--backend",
-    type=click.Choice(["local", "docker"]),
+    type=click.Choice(NAMES),
     default="local",
     show_default=True,
     envvar="CHAOSDRILL_BACKEND",
