@@ -24,7 +24,7 @@ from rich.table import Table
 
 from simulator.docker.daemon import ensure_dockerd
 from simulator.docker.images import build_local_images
-from simulator.env.lifecycle import EnvOptions, down, up
+from simulator.platform.environment import EnvOptions, down, up
 
 CASES: dict[str, dict[str, object]] = {
     "local (processes, SQLite)": {"backend": "local"},

@@ -19,8 +19,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from simulator.env.lifecycle import EnvOptions, down, up
 from simulator.faults.manager import FaultManager
+from simulator.platform.environment import EnvOptions, down, up
 
 SQLITE_KINDS: dict[str, dict[str, object]] = {
     "app.error_rate": {"fraction": 0.5},

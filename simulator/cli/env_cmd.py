@@ -14,6 +14,8 @@ from simulator.cli.options import json_option, resolve_state_dir, state_dir_opti
 from simulator.env import lifecycle
 from simulator.env.inventory import FoundEnv, find_environments, inspect
 from simulator.env.state import DEFAULT_STATE_ROOT
+from simulator.platform import environment
+from simulator.platform.registry import NAMES
 
 
 @click.group()
@@ -44,7 +46,7 @@ def env() -> None:
 )
 @click.option(
     "--backend",
-    type=click.Choice(["local", "docker"]),
+    type=click.Choice(NAMES),
     default="local",
     show_default=True,
     envvar="CHAOSDRILL_BACKEND",
@@ -79,7 +81,7 @@ def up(
         disk_limit_mb=disk_limit_mb,
         backend=backend,
     )
-    state = lifecycle.up(options)
+    state = environment.up(options)
     if as_json:
         click.echo(
             json.dumps(
@@ -115,7 +117,7 @@ def status(state_dir: Path | None, show_all: bool, as_json: bool) -> None:
     if as_json and show_all:
         click.echo(json.dumps([_row(f) for f in ([found] if found else []) + others]))
         return
-    report = lifecycle.status(chosen) if found and found.state.abandoned is None else None
+    report = environment.status(chosen) if found and found.state.abandoned is None else None
     if as_json:
         if report is None:
             fail("no environment is up; start one with `chaosdrill env up`", code=1)
@@ -146,7 +148,7 @@ def _row(found: FoundEnv) -> dict[str, object]:
 
 
 def _print_status(state_dir: str) -> None:
-    report = lifecycle.status(Path(state_dir))
+    report = environment.status(Path(state_dir))
     assert report is not None
     table = Table(title="chaosdrill environment")
     for column in ("service", "pid", "running", "health", "url", "version"):
@@ -170,5 +172,5 @@ def _print_status(state_dir: str) -> None:
 @user_errors
 def down(state_dir: Path | None) -> None:
     """Revert every fault and stop everything `env up` started (and nothing else)."""
-    stopped = lifecycle.down(resolve_state_dir(state_dir))
+    stopped = environment.down(resolve_state_dir(state_dir))
     click.echo(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")

@@ -18,8 +18,9 @@ from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
 from simulator.env.state import DEFAULT_STATE_ROOT
 from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
-from simulator.faults.registry import BACKEND_REGISTRIES
+from simulator.faults.registry import registry_for
 from simulator.faults.session import FaultSession, Interrupted
+from simulator.platform.registry import NAMES
 
 
 @click.group()
@@ -30,7 +31,7 @@ def fault() -> None:
 @fault.command()
 @click.option(
     "--backend",
-    type=click.Choice(sorted(BACKEND_REGISTRIES)),
+    type=click.Choice(sorted(NAMES)),
     default="local",
     show_default=True,
     help="Which backend's kinds to list.",
@@ -39,7 +40,7 @@ def fault() -> None:
 def kinds(backend: str, as_json: bool) -> None:
     """List the fault kinds with their parameters."""
     rows: list[dict[str, Any]] = []
-    for name, kind in sorted(BACKEND_REGISTRIES[backend].items()):
+    for name, kind in sorted(registry_for(backend).items()):
         params = {
             f: info.get_default(call_default_factory=True)
             for f, info in kind.params_model.model_fields.items()

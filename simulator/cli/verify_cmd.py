@@ -18,6 +18,7 @@ from simulator.drill.progress import Progress
 from simulator.drill.run import run_drill
 from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
 from simulator.faults.registry import check_params
+from simulator.platform.registry import NAMES, platform_for
 from simulator.prometheus.select import detector_factory
 from simulator.prometheus.teamrules import coverage_cases
 from simulator.scenario.loader import find_scenario, load_scenarios
@@ -52,9 +53,7 @@ def _scenarios(args: tuple[str, ...]) -> list[Scenario]:
     help="Keep each drill's log and reports under this directory.",
 )
 @database_url_option
-@click.option(
-    "--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True
-)
+@click.option("--backend", type=click.Choice(NAMES), default="local", show_default=True)
 @click.option(
     "--detector", type=click.Choice(["builtin", "prometheus"]), default="builtin", show_default=True
 )
@@ -98,7 +97,7 @@ def verify(
         for scenario in chosen:
             console.print(f"[bold]verify {scenario.id}[/bold]: {scenario.title}")
             url = database_url or os.environ.get("CHAOSDRILL_DATABASE_URL")
-            if backend == "docker":  # the stack brings its own PostgreSQL container
+            if platform_for(backend).own_database:  # e.g. the stack's PostgreSQL container
                 url = "postgres"
             if scenario.target.database == "postgres" and not url:
                 verdicts.append(

@@ -23,16 +23,16 @@ from simulator.docker.client import container_state, docker_client, service_cont
 from simulator.docker.compose import run_compose
 from simulator.docker.images import build_local_images
 from simulator.env import services
+from simulator.env.lifecycle import EnvError, EnvOptions
 from simulator.env.mounts import mount_tmpfs, unmount
 from simulator.env.processes import free_port
 from simulator.env.state import EnvState, ServiceRecord, load_state, lock, save_state, state_path
-from simulator.env.teardown import Stopped, close_record, is_self, revert_faults
+from simulator.env.teardown import Stopped, close_record, is_self
 from simulator.faults.errors import FaultError
 
 if TYPE_CHECKING:
     from docker.models.containers import Container
 
-    from simulator.env.lifecycle import EnvOptions
 
 SHOP, POSTGRES = "shop", "postgres"
 PAYMENTS = ("payment-primary", "payment-backup")
@@ -84,18 +84,11 @@ def _settings(options: EnvOptions, data_dir: Path, postgres: bool) -> dict[str, 
 
 
 def up(options: EnvOptions) -> EnvState:
-    """Start a docker environment, or nothing: on failure the project is removed."""
-    from simulator.env import lifecycle
+    """Start a docker environment, or nothing: on failure the project is removed.
 
+    The caller (`simulator.platform.environment.up`) has cleaned any stale record first.
+    """
     state_dir = options.state_dir.resolve()
-    existing = load_state(state_dir)
-    if existing is not None:
-        running = any(services.is_running(r) for r in existing.services.values())
-        if existing.abandoned is None and (running or _any_up(existing)):
-            raise lifecycle.EnvError(
-                f"an environment is already up in {state_dir}; run `chaosdrill env down` first"
-            )
-        lifecycle.down(state_dir)
     docker_client()  # one clear sentence when dockerd is not there
     if local_images():
         build_local_images()
@@ -142,7 +135,7 @@ def up(options: EnvOptions) -> EnvState:
     except Exception as exc:
         _remove(state)
         state_path(state_dir).unlink(missing_ok=True)
-        raise lifecycle.EnvError(str(exc).splitlines()[0]) from None
+        raise EnvError(str(exc).splitlines()[0]) from None
     return state
 
 
@@ -205,6 +198,11 @@ def published_port(container: Container) -> int:
     return 0
 
 
+def is_up(state: EnvState) -> bool:
+    """Whether a process or a container of the recorded environment still runs."""
+    return any(services.is_running(r) for r in state.services.values()) or _any_up(state)
+
+
 def _any_up(state: EnvState) -> bool:
     if state.backend != "docker" or not state.compose_project:
         return False
@@ -232,32 +230,18 @@ def _remove(state: EnvState) -> bool:
     return unmount(Path(state.data_dir))
 
 
-def down(state_dir: Path) -> list[str]:
-    """Revert every fault, remove the project's containers; returns the services removed."""
-    return take_down(state_dir).stopped
-
-
-def take_down(state_dir: Path, *, abandoned: str | None = None) -> Stopped:
-    """Revert every fault, remove the project (containers, network, volumes), unmount.
-
-    With `abandoned` the record stays, marked (see `simulator.env.teardown`).
-    """
-    state = load_state(state_dir)
-    if state is None:
-        return Stopped()
-    done = Stopped()
-    watchdog = state.services.get("watchdog")
-    if watchdog is not None and not is_self(watchdog):
-        services.stop(watchdog)
-    revert_faults(state_dir, done)  # the containers go away next, faults with them
+def stop(state_dir: Path, done: Stopped, abandoned: str | None) -> None:
+    """Remove the project (containers, network, volumes) and unmount, into `done`; then
+    close the record. The faults are reverted already, the containers take the rest."""
     with lock(state_dir):
-        state = load_state(state_dir) or state
+        state = load_state(state_dir)
+        if state is None:
+            return
         done.stopped = [n for n, r in state.services.items() if r.container]
         done.project = state.compose_project
         if _remove(state):
             done.unmounted = state.data_dir
         close_record(state, abandoned)
-    return done
 
 
 def status_rows(state: EnvState) -> dict[str, dict[str, Any]]:

@@ -5,21 +5,17 @@ restart`, a rollback deploys the previous image tag, a scale-up recreates the
 shop with twice the pool, which also drops an ad-hoc CPU limit). `db.restore`
 has a docker form here. Container actions take the compose service as their
 argument (default: the shop): start, unpause, reconnect, recreate.
-`apply_docker` is `remediation.apply.apply` with these tables.
+`simulator.remediation.apply.apply` applies them through the docker platform.
 """
 
 from __future__ import annotations
 
-import difflib
-from pathlib import Path
 from typing import Any
 
 from simulator.docker.backend import DockerBackend
 from simulator.docker.netns import iptables
-from simulator.env.state import lock
 from simulator.faults.backend import LocalBackend
 from simulator.faults.errors import FaultError
-from simulator.faults.manager import FaultManager
 from simulator.remediation.actions import ACTIONS, Action
 from simulator.remediation.table import ENDS, ends
 
@@ -110,16 +106,30 @@ DOCKER_ACTIONS: dict[str, Action] = {
     **{
         a.name: a
         for a in [
-            Action("container.start", "start a stopped container", start, arg="service"),
-            Action("container.unpause", "unpause a frozen container", unpause, arg="service"),
             Action(
-                "network.reconnect", "reconnect a container to the network", reconnect, "service"
+                "container.start", "start a stopped container", start, "service", default_arg="shop"
+            ),
+            Action(
+                "container.unpause",
+                "unpause a frozen container",
+                unpause,
+                "service",
+                default_arg="shop",
+            ),
+            Action(
+                "network.reconnect",
+                "reconnect a container to the network",
+                reconnect,
+                "service",
+                default_arg="shop",
             ),
             Action(
                 "container.recreate",
                 "recreate a container from the compose file",
                 recreate,
-                arg="service",
+                "service",
+                restarts_shop=True,  # the faults a restart does not remove come back
+                default_arg="shop",
             ),
         ]
     },
@@ -155,29 +165,4 @@ def ends_docker(
     return True
 
 
-def apply_docker(
-    state_dir: Path, action: str, arg: str | None = None, action_id: str | None = None
-) -> Any:
-    """`remediation.apply.apply` for a docker environment (same result type)."""
-    from simulator.remediation.apply import RemediationResult, UnknownAction
-
-    spec = DOCKER_ACTIONS.get(action)
-    if spec is None:
-        close = difflib.get_close_matches(action, DOCKER_ACTIONS, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise UnknownAction(
-            f"unknown remediation '{action}'; {hint}`chaosdrill remediate --list` shows them"
-        )
-    manager = FaultManager(state_dir)
-    with lock(state_dir):
-        detail = spec.run(manager.backend(), arg)
-    result = RemediationResult(action, arg, detail)
-    for entry in manager.active():
-        if ends_docker(action, arg, entry.kind, entry.params, entry.target):
-            result.ended.append(manager.revert(entry.id, "remediated", by=action_id))
-    if spec.restarts_shop or action == "container.recreate":
-        result.reasserted = manager.reassert()
-    return result
-
-
-__all__ = ["DOCKER_ACTIONS", "DOCKER_ENDS", "apply_docker", "ends_docker"]
+__all__ = ["DOCKER_ACTIONS", "DOCKER_ENDS", "ends_docker"]

@@ -21,6 +21,7 @@ import psycopg
 
 from simulator.env.http import client
 from simulator.env.state import EnvState, process_state
+from simulator.platform.registry import platform_for
 from simulator.remediation.actions import holders_of
 
 LOG_TAIL_BYTES = 2_000_000
@@ -230,10 +231,9 @@ def host(state: EnvState) -> dict[str, Any]:
     }
     if proc_state not in (None, "Z"):
         info["process"].update(_cpu_mem(pid))
-    if state.backend == "docker":
-        from simulator.docker.diagnostics import container_process  # needs the Docker SDK
-
-        info["process"] = container_process(state)
+    view = platform_for(state.backend).process_view(state)
+    if view is not None:  # the platform's own view (a container's state) wins over /proc
+        info["process"] = view
     return info
 
 

@@ -34,6 +34,7 @@ from simulator.faults.journal import JournalEntry
 from simulator.faults.manager import FaultManager
 from simulator.load.config import LoadConfig
 from simulator.load.runner import LoadRunner
+from simulator.platform import environment
 from simulator.scenario.model import Scenario
 
 TICK_S = 0.5
@@ -274,7 +275,7 @@ class Drill:
             seed=scenario.load.seed,
             backend=self.options.backend,
         )
-        state = await asyncio.to_thread(lifecycle.up, options)
+        state = await asyncio.to_thread(environment.up, options)
         self._raise_if_aborted()
         load = scenario.load
         self.load = LoadRunner(
@@ -369,7 +370,7 @@ class Drill:
         if self.load is not None:
             await asyncio.to_thread(self.load.stop)
         try:
-            await asyncio.to_thread(lifecycle.down, self.state_dir)
+            await asyncio.to_thread(environment.down, self.state_dir)
         except Exception as exc:  # the results are still written; `cleanup` finds the rest
             self.log.append("teardown.error", {"step": "environment", "error": str(exc)})
         self.log.append("teardown.done", {"seconds": round(time.monotonic() - start, 2)})

@@ -1,9 +1,10 @@
-"""`env up`, `env down`, `env status`: the drill environment on 127.0.0.1.
+"""The local platform's environment: every service a process on 127.0.0.1.
 
 Up starts, in order: the payment provider (primary and backup), the chaos
 proxy with a proxy per dependency, the shop (its dependencies reached through
 the proxy), and the TTL watchdog. Everything is recorded in the state directory
-so that `down` stops exactly what `up` started, and nothing else.
+so that `env down` (`simulator.env.teardown.stop_local`) stops exactly what
+`up` started, and nothing else.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ from sqlalchemy.engine import make_url
 
 from simulator.env import services, teardown
 from simulator.env.mounts import mount_tmpfs, unmount
-from simulator.env.owner import record_owner_start
 from simulator.env.processes import free_port
 from simulator.env.proxy_client import ProxyClient
 from simulator.env.state import (
     EnvState,
     ProxyRecord,
     ServiceRecord,
-    load_state,
     lock,
     save_state,
     state_path,
@@ -47,8 +46,8 @@ class EnvOptions:
     version: str = "1.0.0"
     seed: int = 42
     disk_limit_mb: int = DEFAULT_DISK_MB  # tmpfs for the data directory when root; 0 = none
-    # "docker": a compose project of docker-compose.yml (simulator/docker/env.py);
-    # there a database_url of any value means the stack's own PostgreSQL container.
+    # A name of `simulator.platform.registry` ("docker": a compose project of
+    # docker-compose.yml, where a database_url of any value means the stack's PostgreSQL).
     backend: str = "local"
     load_users: int = 0  # > 0: keep Locust load on the shop until `env down`
     load_profile: str = "shop"
@@ -61,25 +60,11 @@ def _service(name: str, argv: list[str], state_dir: Path, port: int = 0) -> Serv
 
 
 def up(options: EnvOptions) -> EnvState:
-    """Start a whole environment, or nothing: on failure everything started is stopped."""
-    options.state_dir.mkdir(parents=True, exist_ok=True)
-    record_owner_start(options.state_dir)  # we run inside the drill's engine, if any
-    if options.backend == "docker":
-        from simulator.docker import env as docker_env  # the Docker SDK only when asked
+    """Start a whole local environment, or nothing: on failure everything started is stopped.
 
-        return docker_env.up(options)
-    if options.backend != "local":
-        raise EnvError(f"unknown backend '{options.backend}'; choose local or docker")
+    The caller (`simulator.platform.environment.up`) has cleaned any stale record first.
+    """
     state_dir = options.state_dir.resolve()
-    existing = load_state(state_dir)
-    if existing is not None:
-        if existing.abandoned is None and any(
-            services.is_running(r) for r in existing.services.values()
-        ):
-            raise EnvError(
-                f"an environment is already up in {state_dir}; run `chaosdrill env down` first"
-            )
-        down(state_dir)  # a stale record from a crash: clean it up first
     data_dir = state_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     disk_limited = mount_tmpfs(data_dir, options.disk_limit_mb)
@@ -203,20 +188,8 @@ def _proxy_database(state: EnvState, client: ProxyClient, database_url: str) -> 
     state.database_replica_url = via(replica)
 
 
-def down(state_dir: Path) -> list[str]:
-    """Revert every fault, stop what `up` started, unmount; returns what was stopped."""
-    return teardown.take_down(state_dir).stopped
-
-
-def status(state_dir: Path) -> dict[str, Any] | None:
-    """What is up, by pid and health, or None when nothing is."""
-    state = load_state(state_dir.resolve())
-    if state is None:
-        return None
-    if state.backend == "docker":
-        from simulator.docker import env as docker_env
-
-        return {"state": state, "services": docker_env.status_rows(state)}
+def status_rows(state: EnvState) -> dict[str, dict[str, Any]]:
+    """Each local service by pid and health."""
     rows = {}
     for name, record in state.services.items():
         running = services.is_running(record)
@@ -233,4 +206,4 @@ def status(state_dir: Path) -> dict[str, Any] | None:
             "health": health,
             "version": record.version,
         }
-    return {"state": state, "services": rows}
+    return rows

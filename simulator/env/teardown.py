@@ -1,9 +1,7 @@
-"""Taking an environment down: revert, stop, unmount, and close its record.
+"""Taking a local environment down: stop, unmount, and close its record.
 
-One path for `env down`, `chaosdrill cleanup`, the engine's stale cleanup and
-the watchdog of an environment whose engine died. Nothing on the way may stop
-the rest: a revert that fails is reported, and the processes are stopped anyway
-(stopping them ends most faults too).
+The steps every platform shares (the watchdog first, then every fault reverted)
+are `simulator.platform.environment.take_down`'s; these are the local platform's.
 """
 
 from __future__ import annotations
@@ -56,44 +54,18 @@ def stop_all(state: EnvState) -> list[str]:
     return stopped
 
 
-def revert_faults(state_dir: Path, done: Stopped, reason: str = "env-down") -> None:
-    """Revert every open fault into `done`; a failure is recorded, never raised."""
-    from simulator.faults.manager import FaultManager  # the fault layer builds on env
-
-    try:
-        reverted = FaultManager(state_dir).revert_all(reason=reason)
-        done.reverted = [f"{e.kind} {e.id}" for e in reverted]
-    except Exception as exc:  # a kind's own error: report it and keep tearing down
-        done.revert_error = str(exc) or type(exc).__name__
-
-
-def take_down(state_dir: Path, *, abandoned: str | None = None) -> Stopped:
-    """Revert every fault, stop what `up` started and unmount, whatever fails on the way.
-
-    With `abandoned` (why: its engine died) the record stays, marked, so that
-    `env status` lists it; otherwise the record is removed.
-    """
-    state_dir = state_dir.resolve()
-    state = load_state(state_dir)
-    if state is None:
-        return Stopped()
-    if state.backend == "docker":
-        from simulator.docker import env as docker_env  # the Docker SDK only when used
-
-        return docker_env.take_down(state_dir, abandoned=abandoned)
-    done = Stopped()
-    watchdog = state.services.get("watchdog")
-    if watchdog is not None and not is_self(watchdog):
-        services.stop(watchdog)
-    revert_faults(state_dir, done)
+def stop_local(state_dir: Path, done: Stopped, abandoned: str | None) -> None:
+    """Stop what the local `up` started and unmount, into `done`; then close the record.
+    The faults are reverted already (`simulator.platform.environment.take_down`)."""
     with lock(state_dir):
         # Reverting may have restarted a service (a crash's revert): stop the new pid.
-        state = load_state(state_dir) or state
+        state = load_state(state_dir)
+        if state is None:
+            return
         done.stopped = stop_all(state)
         if unmount(Path(state.data_dir)):
             done.unmounted = state.data_dir
         close_record(state, abandoned)
-    return done
 
 
 def close_record(state: EnvState, abandoned: str | None) -> None:

@@ -20,9 +20,9 @@ from simulator.env.health import WAIT_S, healthy_again
 from simulator.env.inventory import FoundEnv, find_environments, inspect, shown_path
 from simulator.env.mounts import mounts_under, unmount
 from simulator.env.proxy_client import ProxyClient, ProxyError
-from simulator.env.teardown import take_down
 from simulator.faults.errors import FaultError
 from simulator.faults.manager import FaultManager, make_backend
+from simulator.platform.environment import take_down
 
 
 def in_use(found: FoundEnv) -> bool:

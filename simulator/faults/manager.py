@@ -17,6 +17,7 @@ from simulator.faults.errors import FaultError, UnknownFault
 from simulator.faults.journal import JournalEntry, end_reason, load_journal, save_journal
 from simulator.faults.limits import DEFAULT_TTL_S, MAX_TTL_S, ttl_problem
 from simulator.faults.registry import conflict, get_kind, parse_params
+from simulator.platform.registry import platform_for
 
 log = logging.getLogger(__name__)
 
@@ -212,11 +213,7 @@ class FaultManager:
 
 def make_backend(state: EnvState) -> LocalBackend:
     """The backend the environment was brought up with."""
-    if state.backend == "docker":
-        from simulator.docker.backend import DockerBackend
-
-        return DockerBackend(state)
-    return LocalBackend(state)
+    return platform_for(state.backend).backend(state)
 
 
 def _store(state_dir: Path, entry: JournalEntry) -> None:

@@ -1,57 +1,37 @@
-"""Fault kinds by name; third parties add kinds through the
-`chaosdrill.faults` entry-point group (each entry point is a FaultKind class)."""
+"""Fault kinds by name on a platform: look-up, parameter checks and conflicts.
+
+The kinds themselves are each platform's (`simulator.platform`); the local ones and
+third parties' entry points are `simulator.faults.catalog`."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import ValidationError
 
-from scoring.names import FAULT_KINDS
-from simulator.docker.contract_kinds import NoDockerForm, docker_kinds
+from simulator.faults import catalog
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import BadParams, UnknownFault
-from simulator.faults.kinds import app, database, dependency, disk, network, process
+from simulator.platform.registry import NAMES, platform_for
 
-_BUILTIN: list[type[FaultKind]] = [
-    *app.KINDS,
-    *process.KINDS,
-    *database.KINDS,
-    *dependency.KINDS,
-    *disk.KINDS,
-    *network.KINDS,
-]
+REGISTRY = catalog.REGISTRY  # the local platform's kinds
 
 
-def _load() -> dict[str, FaultKind]:
-    kinds = {cls.name: cls() for cls in _BUILTIN}
-    for ep in entry_points(group="chaosdrill.faults"):
-        cls = ep.load()
-        kinds[cls.name] = cls()
-    return kinds
-
-
-REGISTRY: dict[str, FaultKind] = _load()
-assert set(FAULT_KINDS) <= set(REGISTRY), "every contract name has an implementation"
-# The docker backend: the local kinds, its own forms of some, and container faults.
-DOCKER_REGISTRY: dict[str, FaultKind] = {**REGISTRY, **docker_kinds()}
-BACKEND_REGISTRIES: dict[str, dict[str, FaultKind]] = {
-    "local": REGISTRY,
-    "docker": DOCKER_REGISTRY,
-}
+def registry_for(backend: str) -> dict[str, FaultKind]:
+    """Every kind by name as the platform called `backend` implements it."""
+    return platform_for(backend).kinds()
 
 
 def get_kind(name: str, backend: str = "local") -> FaultKind:
     """The kind called `name` as the given backend implements it."""
-    registry = BACKEND_REGISTRIES[backend]
+    registry = registry_for(backend)
     try:
         return registry[name]
     except KeyError:
-        for other, kinds in BACKEND_REGISTRIES.items():
-            if name in kinds:
+        for other in NAMES:
+            if name in registry_for(other):
                 raise UnknownFault(
                     f"fault kind '{name}' exists only on the {other} backend; use --backend {other}"
                 ) from None
@@ -79,8 +59,9 @@ def param_problem(
         kind = get_kind(kind_name, backend)
     except UnknownFault as exc:
         return None, str(exc)
-    if isinstance(kind, NoDockerForm):
-        return None, f"{kind_name} has no Docker form: {kind.reason}"
+    refusal = platform_for(backend).refusal(kind_name)
+    if refusal is not None:
+        return None, refusal
     try:
         kind.params_model.model_validate(raw)
     except ValidationError as exc:
@@ -90,8 +71,8 @@ def param_problem(
 
 def has_form(kind_name: str, backend: str) -> bool:
     """Whether `backend` can inject this kind at all (the docker stack lacks some)."""
-    kind = BACKEND_REGISTRIES[backend].get(kind_name)
-    return kind is not None and not isinstance(kind, NoDockerForm)
+    platform = platform_for(backend)
+    return kind_name in platform.kinds() and platform.refusal(kind_name) is None
 
 
 def _describe(kind: FaultKind, exc: ValidationError) -> tuple[str | None, str]:

@@ -27,8 +27,8 @@ from types import FrameType
 from simulator.env.health import healthy_again
 from simulator.env.owner import Owner, read_owner
 from simulator.env.state import load_state
-from simulator.env.teardown import take_down
 from simulator.faults.manager import FaultManager
+from simulator.platform.environment import take_down
 
 INTERVAL_S = 0.5
 # A fault whose revert keeps failing does not keep an abandoned environment up forever.

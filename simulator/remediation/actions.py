@@ -27,6 +27,7 @@ class Action:
     run: Callable[[LocalBackend, str | None], str]  # returns what it did, in one sentence
     arg: str | None = None  # the name of its argument, if it takes one
     restarts_shop: bool = False
+    default_arg: str | None = None  # what it acts on when the argument is left out
 
 
 def restart(backend: LocalBackend, _arg: str | None) -> str:

@@ -1,4 +1,7 @@
-"""Apply a remediation: act, then end the faults it ends, then re-assert the rest."""
+"""Apply a remediation: act, then end the faults it ends, then re-assert the rest.
+
+One applier for every platform; each platform has its actions and its table of
+which action ends which fault (`Platform.actions`, `Platform.ends`)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ from simulator.env.state import lock
 from simulator.faults.errors import FaultError
 from simulator.faults.journal import JournalEntry
 from simulator.faults.manager import FaultManager
-from simulator.remediation.actions import ACTIONS
-from simulator.remediation.table import ends
+from simulator.platform.registry import platform_for
 
 
 class UnknownAction(FaultError):
@@ -32,27 +34,24 @@ def apply(
 ) -> RemediationResult:
     """Run `action` on the environment in `state_dir`; the faults it ends are recorded
     in the journal as remediated by `action_id`."""
-    if FaultManager(state_dir).backend_name() == "docker":
-        from simulator.docker.remediation import apply_docker  # needs the Docker SDK
-
-        result: RemediationResult = apply_docker(state_dir, action, arg, action_id)
-        return result
-    spec = ACTIONS.get(action)
+    manager = FaultManager(state_dir)
+    platform = platform_for(manager.backend_name())
+    actions = platform.actions()
+    spec = actions.get(action)
     if spec is None:
-        close = difflib.get_close_matches(action, ACTIONS, n=1)
+        close = difflib.get_close_matches(action, actions, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise UnknownAction(
             f"unknown remediation '{action}'; {hint}`chaosdrill remediate --list` shows them"
         )
-    if spec.arg and not arg:
+    if spec.arg and not arg and spec.default_arg is None:
         raise UnknownAction(f"{action} needs a {spec.arg} argument")
-    manager = FaultManager(state_dir)
     with lock(state_dir):
         backend = manager.backend()
         detail = spec.run(backend, arg)
     result = RemediationResult(action, arg, detail)
     for entry in manager.active():
-        if ends(action, arg, entry.kind, entry.params, entry.target):
+        if platform.ends(action, arg, entry.kind, entry.params, entry.target):
             result.ended.append(manager.revert(entry.id, "remediated", by=action_id))
     if spec.restarts_shop:
         result.reasserted = manager.reassert()

@@ -18,13 +18,13 @@ from scoring.playbook import load_playbook
 from simulator.docker.compose import COMPOSE_FILE, LOCAL_OVERRIDE
 from simulator.docker.daemon import ensure_dockerd
 from simulator.docker.env import project_name
-from simulator.docker.remediation import apply_docker
 from simulator.docker.stack_config import render
 from simulator.drill.autopilot import Autopilot
 from simulator.drill.engine import Drill, DrillOptions
-from simulator.env.lifecycle import EnvOptions, down, up
 from simulator.faults.manager import FaultManager
 from simulator.faults.registry import check_params
+from simulator.platform.environment import EnvOptions, down, up
+from simulator.remediation.apply import apply as remediate
 from simulator.scenario.loader import find_scenario
 from tests.integration.faults_env import current, eventually, needs, status_of
 
@@ -114,7 +114,7 @@ def test_db_down_is_rejected_packets_and_db_restore_ends_it(pg_env: Path) -> Non
     shop = current(pg_env).shop.url
     entry = faults.inject("db.down", {}, ttl_s=60)
     assert eventually(lambda: status_of(f"{shop}/readyz", timeout=5) == 503, 15)
-    result = apply_docker(pg_env, "db.restore")
+    result = remediate(pg_env, "db.restore")
     assert [e.id for e in result.ended] == [entry.id]
     assert eventually(lambda: status_of(f"{shop}/readyz", timeout=5) == 200, 20)
     assert faults.active() == []

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from simulator.env.lifecycle import EnvOptions, down, up
 from simulator.env.state import EnvState, load_state
+from simulator.platform.environment import EnvOptions, down, up
 from tests.conftest import needs as needs  # re-exported: the fault tests import it from here
 from tests.probes import healthy as shop_healthy
 from tests.probes import wait_until

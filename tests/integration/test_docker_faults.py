@@ -17,9 +17,9 @@ import pytest
 
 from simulator.docker.daemon import ensure_dockerd
 from simulator.docker.diagnostics import container_process
-from simulator.env.lifecycle import EnvOptions, down, up
 from simulator.faults.errors import NotApplicable, TargetRefused
 from simulator.faults.manager import FaultManager
+from simulator.platform.environment import EnvOptions, down, up
 from tests.integration.faults_env import current, eventually, needs, status_of, statuses
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]

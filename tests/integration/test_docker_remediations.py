@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from simulator.docker.daemon import ensure_dockerd
-from simulator.docker.remediation import apply_docker
-from simulator.env.lifecycle import EnvOptions, down, up
 from simulator.faults.manager import FaultManager
+from simulator.platform.environment import EnvOptions, down, up
+from simulator.remediation.apply import apply as remediate
 from tests.integration.faults_env import current, eventually, needs, status_of
 from tests.integration.test_docker_faults import container_of, inspect
 from tests.probes import version_of
@@ -42,7 +42,7 @@ def faults(env_dir: Path) -> Iterator[FaultManager]:
 
 def test_restart_brings_a_killed_shop_back(env_dir: Path, faults: FaultManager) -> None:
     entry = faults.inject("container.kill", {"service": "shop"}, ttl_s=60)
-    result = apply_docker(env_dir, "service.restart")
+    result = remediate(env_dir, "service.restart")
     assert [e.id for e in result.ended] == [entry.id]
     assert inspect(container_of(env_dir, "shop"))["State"]["Status"] == "running"
     assert status_of(f"{current(env_dir).shop.url}/products") == 200
@@ -51,11 +51,11 @@ def test_restart_brings_a_killed_shop_back(env_dir: Path, faults: FaultManager) 
 def test_unpause_and_reconnect_end_their_faults(env_dir: Path, faults: FaultManager) -> None:
     paused = faults.inject("container.pause", {"service": "payment-backup"}, ttl_s=60)
     cut = faults.inject("dependency.down", {}, ttl_s=60)
-    assert apply_docker(env_dir, "container.unpause", "shop").ended == []  # not that one
-    result = apply_docker(env_dir, "container.unpause", "payment-backup")
+    assert remediate(env_dir, "container.unpause", "shop").ended == []  # not that one
+    result = remediate(env_dir, "container.unpause", "payment-backup")
     assert [e.id for e in result.ended] == [paused.id]
     assert inspect(container_of(env_dir, "payment-backup"))["State"]["Paused"] is False
-    result = apply_docker(env_dir, "network.reconnect", "payment-primary")
+    result = remediate(env_dir, "network.reconnect", "payment-primary")
     assert [e.id for e in result.ended] == [cut.id]
     project = current(env_dir).compose_project
     networks = inspect(container_of(env_dir, "payment-primary"))["NetworkSettings"]["Networks"]
@@ -68,7 +68,7 @@ def test_scale_up_recreates_the_shop_without_the_cpu_limit(
     env_dir: Path, faults: FaultManager
 ) -> None:
     entry = faults.inject("container.cpu_throttle", {"service": "shop", "cpus": 0.05}, ttl_s=60)
-    result = apply_docker(env_dir, "service.scale_up")
+    result = remediate(env_dir, "service.scale_up")
     assert [e.id for e in result.ended] == [entry.id]
     attrs = inspect(container_of(env_dir, "shop"))
     assert attrs["HostConfig"]["CpuQuota"] in (0, -1)
@@ -80,7 +80,7 @@ def test_rollback_deploys_the_previous_image_tag(env_dir: Path, faults: FaultMan
     entry = faults.inject("deploy.bad_release", {"version": "1.1.0"}, ttl_s=120)
     assert inspect(container_of(env_dir, "shop"))["Config"]["Image"].endswith(":1.1.0-local")
     assert eventually(lambda: version_of(shop) == "1.1.0", 30)
-    result = apply_docker(env_dir, "deploy.rollback")
+    result = remediate(env_dir, "deploy.rollback")
     assert [e.id for e in result.ended] == [entry.id]
     assert inspect(container_of(env_dir, "shop"))["Config"]["Image"].endswith(":1.0.0-local")
     assert eventually(lambda: version_of(shop) == "1.0.0", 30)
@@ -88,7 +88,7 @@ def test_rollback_deploys_the_previous_image_tag(env_dir: Path, faults: FaultMan
 
 def test_recreate_ends_a_restart_loop(env_dir: Path, faults: FaultManager) -> None:
     entry = faults.inject("container.restart_loop", {}, ttl_s=120)
-    result = apply_docker(env_dir, "container.recreate", "shop")
+    result = remediate(env_dir, "container.recreate", "shop")
     assert [e.id for e in result.ended] == [entry.id]
     attrs = inspect(container_of(env_dir, "shop"))
     assert attrs["RestartCount"] == 0 and attrs["State"]["Status"] == "running"

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from simulator.env.lifecycle import EnvOptions, down, up
+from simulator.platform.environment import EnvOptions, down, up
 from tests.integration.faults_env import eventually
 
 pytestmark = pytest.mark.integration

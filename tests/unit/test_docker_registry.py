@@ -9,7 +9,9 @@ import pytest
 
 from scoring.names import FAULT_KINDS
 from simulator.faults.errors import UnknownFault
-from simulator.faults.registry import DOCKER_REGISTRY, REGISTRY, get_kind
+from simulator.faults.registry import REGISTRY, get_kind, registry_for
+
+DOCKER_REGISTRY = registry_for("docker")
 
 
 def test_every_contract_kind_has_a_docker_entry() -> None:
@@ -30,6 +32,7 @@ def test_the_registry_does_not_import_the_docker_sdk() -> None:
     # The SDK pulls in requests/urllib3; it is imported only when a docker env is used.
     code = (
         "import sys, simulator.faults.registry, simulator.faults.manager, simulator.env.lifecycle;"
+        "from simulator.platform.registry import platform_for; platform_for('docker').kinds();"
         "print(sorted(m for m in ('docker', 'requests', 'urllib3') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,0 +1,69 @@
+"""The platform protocol: everything the engine, the fault manager, remediations and the
+CLI know about where a drill runs.
+
+A platform starts and stops the environment, gives the fault backend that injects and
+reverts its kinds, says in one sentence why it refuses a kind it has no form of, and
+carries its own remediation table (which action ends which fault) and actions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from simulator.env.lifecycle import EnvOptions
+    from simulator.env.state import EnvState
+    from simulator.env.teardown import Stopped
+    from simulator.faults.backend import LocalBackend
+    from simulator.faults.base import FaultKind
+    from simulator.remediation.actions import Action
+
+
+class Platform(Protocol):
+    name: str
+    # The environment brings its own PostgreSQL (a scenario on postgres needs no URL).
+    own_database: bool
+
+    def up(self, options: EnvOptions) -> EnvState:
+        """Start a whole environment in a state directory with no live record, or nothing."""
+        ...
+
+    def is_up(self, state: EnvState) -> bool:
+        """Whether any part of the recorded environment still runs."""
+        ...
+
+    def stop(self, state_dir: Path, done: Stopped, abandoned: str | None) -> None:
+        """Stop what `up` started (its faults are already reverted) and close the record."""
+        ...
+
+    def status_rows(self, state: EnvState) -> dict[str, dict[str, Any]]:
+        """Each service's state and health, for `env status`."""
+        ...
+
+    def backend(self, state: EnvState) -> LocalBackend:
+        """The fault backend that injects and reverts on this platform."""
+        ...
+
+    def kinds(self) -> dict[str, FaultKind]:
+        """Every fault kind by name as this platform implements it (refused ones included)."""
+        ...
+
+    def refusal(self, kind_name: str) -> str | None:
+        """One sentence saying why this platform cannot inject the kind, or None."""
+        ...
+
+    def actions(self) -> dict[str, Action]:
+        """The remediations this platform can apply, by name."""
+        ...
+
+    def ends(
+        self, action: str, arg: str | None, kind: str, params: dict[str, Any], target: str
+    ) -> bool:
+        """Does applying `action arg` here end a fault of `kind` with these params on `target`?"""
+        ...
+
+    def process_view(self, state: EnvState) -> dict[str, Any] | None:
+        """The shop's process as a responder's host view shows it, when the platform has
+        its own view (a container's state); None means the host's /proc view holds."""
+        ...

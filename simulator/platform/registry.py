@@ -1,0 +1,28 @@
+"""The one registry of platforms: selection by name happens here and nowhere else."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from simulator.env.lifecycle import EnvError
+from simulator.platform.base import Platform
+
+NAMES = ("local", "docker")  # the default first
+
+
+class UnknownPlatform(EnvError):
+    pass
+
+
+@cache
+def platform_for(name: str) -> Platform:
+    """The platform called `name`; the Docker one loads the Docker SDK only when asked."""
+    if name == "local":
+        from simulator.platform.local import LocalPlatform
+
+        return LocalPlatform()
+    if name == "docker":
+        from simulator.platform.docker import DockerPlatform
+
+        return DockerPlatform()
+    raise UnknownPlatform(f"unknown backend '{name}'; choose {' or '.join(NAMES)}")
