@@ -26,6 +26,7 @@ from simulator.drill.results import DrillResult
 from simulator.drill.run import run_drill
 from simulator.faults.registry import check_params
 from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
+from simulator.platform.registry import NAMES, platform_for
 from simulator.prometheus.select import detector_factory
 from simulator.scenario.loader import find_scenario
 
@@ -44,9 +45,7 @@ def database_for(target: str, given: str | None) -> str | None:
 @click.command()
 @click.argument("scenario")
 @click.option("--autopilot", is_flag=True, help="Let the automated responder work the incident.")
-@click.option(
-    "--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True
-)
+@click.option("--backend", type=click.Choice(NAMES), default=NAMES[0], show_default=True)
 @click.option(
     "--detector", type=click.Choice(["builtin", "prometheus"]), default="builtin", show_default=True
 )
@@ -142,7 +141,7 @@ def run(
     people = [parse_trainee(spec) for spec in trainees]
     playbook = load_playbook(playbook_path)
     loaded = find_scenario(scenario, check_params=check_params, playbook=playbook)
-    if backend == "local":
+    if not platform_for(backend).own_database:
         url = database_for(loaded.target.database, database_url)
     else:  # the docker stack brings its own PostgreSQL container
         url = "postgres" if loaded.target.database == "postgres" else None

@@ -74,7 +74,7 @@ def _backends(scenario: Scenario, fault: Fault) -> list[str]:
     names = _BACKENDS[scenario.target.backend]
     if len(names) == 1:
         return list(names)
-    return [name for name in names if name == "local" or has_form(fault.kind, name)]
+    return [name for name in names if has_form(fault.kind, name)]
 
 
 def _param_problems(scenario: Scenario, index: int) -> Iterator[tuple[Loc, str]]:
