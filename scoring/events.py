@@ -131,12 +131,13 @@ _EVENT_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 def _gc_paused() -> Iterator[None]:
     """Hold off the cyclic garbage collector while a log's events are built.
 
-    A log is hundreds of thousands of small acyclic objects (events and their
-    data); each allocation burst makes the collector walk every object already
-    alive, which cost two thirds of reading 1,000 logs (bench/scoring_speed.py:
-    3.5 s CPU with it, 1.1 s without). Nothing built here can form a cycle, so
-    nothing is lost by collecting after. Process-wide but safe with threads: only
-    a pause that found the collector running turns it back on.
+    A log of 500 events is thousands of small acyclic objects (events and their
+    data); while they are built the collector ran three times per log, walking
+    them again each time. Paused, it runs once after: reading and scoring 1,000
+    logs took 3.2-3.5 s CPU instead of 3.7-4.1 s (bench/scoring_speed.py).
+    Nothing built here can form a cycle, so nothing is lost by collecting after.
+    Process-wide but safe with threads: only a pause that found the collector
+    running turns it back on.
     """
     running = gc.isenabled()
     gc.disable()
