@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from scoring.drill import DrillView, FaultWindow, actor_name
 from scoring.events import Event
+from scoring.payloads import service_recovered
 from scoring.phrases import action_label, clock
 
 __all__ = ["Recovery", "breakers", "fault_end_phrase", "recovery", "recovery_event"]
@@ -116,7 +117,7 @@ def fault_end_phrase(fault: FaultWindow, view: DrillView | None = None) -> str:
 def recovered_at(event: Event) -> float:
     """When the service recovered: the start of the window the detector confirmed
     (`healthy_since_t`), else the event's own time (logs written before it)."""
-    since = event.data.get("healthy_since_t")
+    since = service_recovered(event).get("healthy_since_t")
     if isinstance(since, int | float) and not isinstance(since, bool):
         return min(float(since), event.t)
     return event.t

@@ -24,6 +24,7 @@ from scoring.criteria.escalation import was_escalated
 from scoring.drill import AUTOPILOT, LEGACY_ACTION_TIMES, DrillView
 from scoring.events import Event
 from scoring.expectations import Expectations
+from scoring.payloads import alert_firing
 from scoring.playbook import Playbook
 
 __all__ = [
@@ -91,8 +92,9 @@ def _fired(view: DrillView, name: str, severity: str) -> Event | None:
     if view.t0 is None:
         return None
     for event in view.of("alert.firing"):
-        rank = ALERT_RANK.get(str(event.data.get("severity")), 0)
-        if event.t >= view.t0 and event.data.get("name") == name and rank >= ALERT_RANK[severity]:
+        alert = alert_firing(event)
+        rank = ALERT_RANK.get(str(alert.get("severity")), 0)
+        if event.t >= view.t0 and alert.get("name") == name and rank >= ALERT_RANK[severity]:
             return event
     return None
 

@@ -22,6 +22,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scoring.events import Event
+from scoring.payloads import (
+    ActionExecuted,
+    action_executed,
+    action_started,
+    fault_injected,
+    fault_reverted,
+)
 
 __all__ = [
     "EXPIRED",
@@ -134,7 +141,7 @@ def build_actions(by_type: dict[str, list[Event]]) -> list[Action]:
     started: dict[str, Event] = {}
     unpaired_starts: list[Event] = []
     for event in by_type.get("action.started", []):
-        action_id = event.data.get("action_id")
+        action_id = action_started(event).get("action_id")
         if isinstance(action_id, str) and action_id and action_id not in started:
             started[action_id] = event
         else:
@@ -142,7 +149,7 @@ def build_actions(by_type: dict[str, list[Event]]) -> list[Action]:
     actions: list[Action] = []
     paired: set[str] = set()
     for done in by_type.get("action.executed", []):
-        action_id = done.data.get("action_id")
+        action_id = action_executed(done).get("action_id")
         begin = started.get(action_id) if isinstance(action_id, str) else None
         if begin is not None and isinstance(action_id, str) and action_id not in paired:
             paired.add(action_id)
@@ -160,8 +167,10 @@ def build_actions(by_type: dict[str, list[Event]]) -> list[Action]:
 def _action(begin: Event | None, done: Event | None) -> Action:
     first = begin if begin is not None else done
     assert first is not None
-    data = {**(done.data if done else {}), **(begin.data if begin else {})}
-    ended = done.data.get("ended") if done else None
+    finished = action_executed(done) if done else ActionExecuted()
+    # What the start said wins; the finish adds its result.
+    data = {**finished, **action_started(begin)} if begin else finished
+    ended = finished.get("ended")
     evidence = data.get("evidence")
     action_id = data.get("action_id")
     return Action(
@@ -172,8 +181,8 @@ def _action(begin: Event | None, done: Event | None) -> Action:
         args=data.get("args"),
         start=first.t,
         finish=done.t if done else None,
-        result=str(done.data.get("result", "ok")) if done else None,
-        detail=str(done.data.get("detail") or "") if done else "",
+        result=str(finished.get("result", "ok")) if done else None,
+        detail=str(finished.get("detail") or "") if done else "",
         ended=tuple(str(f) for f in ended) if isinstance(ended, list) else (),
         evidence=str(evidence) if evidence else None,
         started_seq=begin.seq if begin else None,
@@ -187,24 +196,25 @@ def build_fault_windows(
     """One window per injected fault, ended by its one `fault.reverted` record."""
     ends: dict[str, list[Event]] = {}
     for event in by_type.get("fault.reverted", []):
-        ends.setdefault(str(event.data.get("fault_id", "")), []).append(event)
+        ends.setdefault(str(fault_reverted(event).get("fault_id", "")), []).append(event)
     windows = []
     for event in by_type.get("fault.injected", []):
-        fault_id = str(event.data.get("fault_id", ""))
+        injected = fault_injected(event)
+        fault_id = str(injected.get("fault_id", ""))
         end = _the_end(ends.get(fault_id, []))
-        reason = normalise_reason(end.data.get("reason")) if end else None
+        reason = normalise_reason(fault_reverted(end).get("reason")) if end else None
         action = _ending_action(fault_id, end, actions) if reason == REMEDIATED else None
         windows.append(
             FaultWindow(
                 fault_id=fault_id,
-                kind=str(event.data.get("kind", "")),
-                target=str(event.data.get("target", "")),
+                kind=str(injected.get("kind", "")),
+                target=str(injected.get("target", "")),
                 start=_started_at(event),
                 end=max(event.t, _ended_at(end)) if end else None,
                 reason=reason,
                 action_key=action.key if action else None,
                 end_seq=end.seq if end else None,
-                raw_reason=str(end.data.get("reason")) if end else None,
+                raw_reason=str(fault_reverted(end).get("reason")) if end else None,
             )
         )
     return windows
@@ -214,14 +224,14 @@ def _the_end(candidates: list[Event]) -> Event | None:
     # Exactly one per fault by contract; a forced score of a bad log keeps the
     # responder's end over a racing expiry (the race of issue 11), else the first.
     for event in candidates:
-        if normalise_reason(event.data.get("reason")) == REMEDIATED:
+        if normalise_reason(fault_reverted(event).get("reason")) == REMEDIATED:
             return event
     return candidates[0] if candidates else None
 
 
 def _ended_at(end: Event) -> float:
     """When the fault really ended: the record's `ended_wall`, on the log's clock."""
-    raw = end.data.get("ended_wall")
+    raw = fault_reverted(end).get("ended_wall")
     if not isinstance(raw, str):
         return end.t
     try:
@@ -244,12 +254,13 @@ def _ending_action(fault_id: str, end: Event | None, actions: Sequence[Action]) 
     """The action a `remediated` end names: by id, by seq, by its `ended` list, or by name."""
     if end is None:
         return None
-    action_id = end.data.get("action_id")
+    record = fault_reverted(end)
+    action_id = record.get("action_id")
     if isinstance(action_id, str) and action_id:
         found = next((a for a in actions if a.action_id == action_id), None)
         if found is not None:
             return found
-    seq = end.data.get("action_seq")
+    seq = record.get("action_seq")
     if isinstance(seq, int) and not isinstance(seq, bool):
         found = next((a for a in actions if seq in (a.started_seq, a.executed_seq)), None)
         if found is not None:
@@ -258,7 +269,7 @@ def _ending_action(fault_id: str, end: Event | None, actions: Sequence[Action]) 
     if claimed:
         return claimed[-1]
     # Legacy "remediated:ACTION": the last such action before the end.
-    _, _, name = str(end.data.get("reason", "")).partition(":")
+    _, _, name = str(record.get("reason", "")).partition(":")
     named = [a for a in actions if name and a.name == name and a.start <= end.t]
     return named[-1] if named else None
 
@@ -266,7 +277,7 @@ def _ending_action(fault_id: str, end: Event | None, actions: Sequence[Action]) 
 def _started_at(injected: Event) -> float:
     """When the fault began to act: `started_t` (the injection's start, which a release
     that restarts the shop precedes by seconds), else the event's own time."""
-    started = injected.data.get("started_t")
+    started = fault_injected(injected).get("started_t")
     if isinstance(started, int | float) and not isinstance(started, bool):
         return min(float(started), injected.t)
     return injected.t

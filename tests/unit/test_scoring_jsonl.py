@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import sqlite3
@@ -179,3 +180,21 @@ def test_an_sqlite_file_without_events_is_named(tmp_path: Path) -> None:
     ).connection.commit()
     with pytest.raises(EventLogError, match=r"events\.db: event seq 1: data is not JSON"):
         read_events_db(tmp_path / "events.db")
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_reading_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path, running: bool) -> None:
+    # The readers pause the collector while they build events; a bad line must not
+    # leave it off, and a caller who had turned it off keeps it off.
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    write_jsonl(good, read_jsonl(GOLDEN / "team.jsonl"))
+    bad.write_text('{"seq": 0, "drill_id": "d", "type": "x", "wall": "2026-01-01T00:00:00Z"}\n')
+    was = gc.isenabled()
+    (gc.enable if running else gc.disable)()
+    try:
+        read_log(good)
+        with pytest.raises(EventLogError):
+            read_jsonl(bad)
+        assert gc.isenabled() is running
+    finally:
+        (gc.enable if was else gc.disable)()
