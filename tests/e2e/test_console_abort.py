@@ -61,7 +61,7 @@ def test_abort_reverts_every_fault_and_scores_the_drill(tmp_path: Path) -> None:
             assert wait_until(served, 60), "the scorecard was never served"
             assert card["outcome"] == "aborted"
             boss.post("/api/facilitator/end", {"confirm": True})
-        assert drill.proc.wait(60) == 0
+        assert drill.proc.wait(60) == 1, "an aborted drill exits 1 (after its results)"
         assert (drill.report_dir / "report.html").is_file()
     finally:
         drill.stop()
