@@ -110,6 +110,12 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--users", type=int, default=None, help="Locust users (default 30)")
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        default=None,
+        help="run the engine under tracemalloc (bench/memtrace.py); its growth goes to this file",
+    )
     args = parser.parse_args()
     console = Console(width=120)
     samples: list[Sample] = []
@@ -117,6 +123,9 @@ def main() -> None:
         work = Path(tmp)
         scenario = soak_scenario(args.minutes, args.users, work)
         argv = [sys.executable, "-m", "simulator.cli", "run", str(scenario), "--autopilot"]
+        if args.trace is not None:  # same pid, traced: RSS then includes tracemalloc's own
+            wrapper = [str(REPO / "bench" / "memtrace.py"), str(args.trace.resolve()), "--"]
+            argv = [sys.executable, *wrapper, *argv[3:]]
         argv += ["--report-dir", str(work / "report"), "--json"]
         deadline = args.minutes * 60 + 300
         with (work / "stdout").open("w") as out, (work / "stderr").open("w") as err:
