@@ -46,6 +46,7 @@ INDEX = "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, seq)"
 BULK_TYPES = frozenset({"sli.sample"})
 RECENT = 256  # newest events of any type kept in memory: a live stream's catch-up
 COLUMNS = "seq, drill_id, type, t, wall, actor, data"
+CACHE_KIB = 256
 
 
 class EventLog:
@@ -59,6 +60,9 @@ class EventLog:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # SQLite's page cache (2 MB by default) would fill for most of an hour as the
+        # log grows; reads of old events find their pages in the OS's cache anyway.
+        self._db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._db.execute(SCHEMA)
         self._lock = threading.Lock()
         self._subscribers: list[Subscriber] = []
