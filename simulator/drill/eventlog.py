@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS events (
 INDEX = "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, seq)"
 # One a second for the whole drill: read back from SQLite, not kept in memory.
 BULK_TYPES = frozenset({"sli.sample"})
-RECENT = 256  # newest events of any type kept in memory: a live stream's catch-up
+RECENT = 64  # newest events of any type kept in memory: a live stream's catch-up
 COLUMNS = "seq, drill_id, type, t, wall, actor, data"
 CACHE_KIB = 256
 

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-DEFAULT_BACKLOG = 120  # seconds of snapshots: a live consumer reads one a second
+DEFAULT_BACKLOG = 60  # seconds of snapshots: a live consumer reads one a second
 
 
 class Feed(Generic[T]):
