@@ -39,6 +39,7 @@ WARM_UP_S = 60.0  # environment up, load ramped, steady state reached
 class Sample:
     t: float  # seconds since the engine took its environment (owner.pid)
     rss_mb: float
+    anon_mb: float  # RssAnon: the heap; the rest of RSS is mapped files (code, SQLite's shm)
     fds: int
     threads: int
 
@@ -51,8 +52,11 @@ def sample(pid: int, t: float) -> Sample | None:
     except OSError:
         return None
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    rss_kb = int(fields["VmRSS"].split()[0])
-    return Sample(t, rss_kb / 1024, fds, int(fields["Threads"]))
+
+    def mb(name: str) -> float:
+        return int(fields[name].split()[0]) / 1024
+
+    return Sample(t, mb("VmRSS"), mb("RssAnon"), fds, int(fields["Threads"]))
 
 
 def fault_at_s(minutes: float) -> float:
@@ -100,6 +104,7 @@ def summary(samples: list[Sample], fault_at: float) -> Table:
     steady = [s for s in warm if s.t < fault_at]
     for name, get, unit in (
         ("RSS", lambda s: s.rss_mb, "MB"),
+        ("anon RSS", lambda s: s.anon_mb, "MB"),
         ("open fds", lambda s: float(s.fds), ""),
         ("threads", lambda s: float(s.threads), ""),
     ):
@@ -176,10 +181,12 @@ def main() -> None:
     if not samples:
         raise SystemExit("no sample: the drill ended before the first one")
     rows = Table(title=f"engine process (pid {process.pid}), every {args.every:g} s")
-    for name in ("t s", "RSS MB", "open fds", "threads"):
+    for name in ("t s", "RSS MB", "anon MB", "open fds", "threads"):
         rows.add_column(name, justify="right")
     for s in samples:
-        rows.add_row(f"{s.t:.0f}", f"{s.rss_mb:.1f}", str(s.fds), str(s.threads))
+        rows.add_row(
+            f"{s.t:.0f}", f"{s.rss_mb:.1f}", f"{s.anon_mb:.1f}", str(s.fds), str(s.threads)
+        )
     console.print(rows)
     fault_at = fault_at_s(args.minutes)
     console.print(summary(samples, fault_at))
