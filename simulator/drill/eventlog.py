@@ -46,7 +46,7 @@ INDEX = "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, seq)"
 BULK_TYPES = frozenset({"sli.sample"})
 RECENT = 64  # newest events of any type kept in memory: a live stream's catch-up
 COLUMNS = "seq, drill_id, type, t, wall, actor, data"
-CACHE_KIB = 256
+CACHE_KIB = 256  # SQLite page cache: full within the warm-up (see __init__)
 
 
 class EventLog:
