@@ -8,7 +8,9 @@ second), the event log (an `sli.sample` a second) and the recovery monitor,
 then works a real incident at the end. Every `--every` seconds (default 10) it
 samples the engine process from /proc/PID: resident memory (VmRSS), open file
 descriptors, threads. It prints every sample, then first/last/min/max and the
-least-squares slope per minute, over the whole run and after the warm-up.
+least-squares slope per minute, over the whole run, after the warm-up, and
+steady (after the warm-up, before the fault: the incident at the end is a
+one-off step of a few MB, diagnostics and remediation, not growth).
 
 Run: `PYTHONPATH=$PWD .venv/bin/python bench/soak.py [--minutes 10] [--users 30]`
 """
@@ -37,6 +39,7 @@ WARM_UP_S = 60.0  # environment up, load ramped, steady state reached
 class Sample:
     t: float  # seconds since the engine took its environment (owner.pid)
     rss_mb: float
+    anon_mb: float  # RssAnon: the heap; the rest of RSS is mapped files (code, SQLite's shm)
     fds: int
     threads: int
 
@@ -49,8 +52,17 @@ def sample(pid: int, t: float) -> Sample | None:
     except OSError:
         return None
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    rss_kb = int(fields["VmRSS"].split()[0])
-    return Sample(t, rss_kb / 1024, fds, int(fields["Threads"]))
+
+    def mb(name: str) -> float:
+        return int(fields[name].split()[0]) / 1024
+
+    return Sample(t, mb("VmRSS"), mb("RssAnon"), fds, int(fields["Threads"]))
+
+
+def fault_at_s(minutes: float) -> float:
+    """When the soak's fault goes in, in drill time after the steady state: the
+    engine's own t (from owner.pid) is later still, so samples before it are clean."""
+    return max(20.0, minutes * 60 - 60)
 
 
 def soak_scenario(minutes: float, users: int | None, directory: Path) -> Path:
@@ -59,7 +71,7 @@ def soak_scenario(minutes: float, users: int | None, directory: Path) -> Path:
     total = minutes * 60
     data["id"] = "soak"
     data["title"] = "Soak: a long drill with a late fault"
-    data["faults"][0]["at"] = f"{max(20.0, total - 60):.0f}s"
+    data["faults"][0]["at"] = f"{fault_at_s(minutes):.0f}s"
     data["time_limit_s"] = total + 60
     data["faults"][0]["ttl"] = f"{total + 120:.0f}s"  # validation: a TTL covers the drill
     data["hints"] = []
@@ -83,26 +95,37 @@ def slope_per_min(points: list[tuple[float, float]]) -> float | None:
     return sum((t - mean_t) * (v - mean_v) for t, v in points) / var * 60
 
 
-def summary(samples: list[Sample]) -> Table:
+def summary(samples: list[Sample], fault_at: float) -> Table:
     out = Table(title="engine process: summary")
-    for name in ("figure", "first", "last", "min", "max", "slope/min (all)", "slope/min (warm)"):
+    columns = ("figure", "first", "last", "min", "max", "slope/min")
+    for name in (*columns, "(warm)", "(steady)"):
         out.add_column(name, justify="left" if name == "figure" else "right")
     warm = [s for s in samples if s.t >= WARM_UP_S]
+    steady = [s for s in warm if s.t < fault_at]
     for name, get, unit in (
         ("RSS", lambda s: s.rss_mb, "MB"),
+        ("anon RSS", lambda s: s.anon_mb, "MB"),
         ("open fds", lambda s: float(s.fds), ""),
         ("threads", lambda s: float(s.threads), ""),
     ):
         values = [get(s) for s in samples]
         whole = slope_per_min([(s.t, get(s)) for s in samples])
         after = slope_per_min([(s.t, get(s)) for s in warm])
+        calm = slope_per_min([(s.t, get(s)) for s in steady])
         out.add_row(
             f"{name} {unit}".strip(),
             *(f"{v:.1f}" for v in (values[0], values[-1], min(values), max(values))),
-            "-" if whole is None else f"{whole:+.2f}",
-            "-" if after is None else f"{after:+.2f}",
+            *("-" if v is None else f"{v:+.2f}" for v in (whole, after, calm)),
         )
     return out
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load average: a soak shares its cores."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def main() -> None:
@@ -110,13 +133,23 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--users", type=int, default=None, help="Locust users (default 30)")
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        default=None,
+        help="run the engine under tracemalloc (bench/memtrace.py); its growth goes to this file",
+    )
     args = parser.parse_args()
     console = Console(width=120)
     samples: list[Sample] = []
+    load_at_start = load_average()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         work = Path(tmp)
         scenario = soak_scenario(args.minutes, args.users, work)
         argv = [sys.executable, "-m", "simulator.cli", "run", str(scenario), "--autopilot"]
+        if args.trace is not None:  # same pid, traced: RSS then includes tracemalloc's own
+            wrapper = [str(REPO / "bench" / "memtrace.py"), str(args.trace.resolve()), "--"]
+            argv = [sys.executable, *wrapper, *argv[3:]]
         argv += ["--report-dir", str(work / "report"), "--json"]
         deadline = args.minutes * 60 + 300
         with (work / "stdout").open("w") as out, (work / "stderr").open("w") as err:
@@ -148,13 +181,20 @@ def main() -> None:
     if not samples:
         raise SystemExit("no sample: the drill ended before the first one")
     rows = Table(title=f"engine process (pid {process.pid}), every {args.every:g} s")
-    for name in ("t s", "RSS MB", "open fds", "threads"):
+    for name in ("t s", "RSS MB", "anon MB", "open fds", "threads"):
         rows.add_column(name, justify="right")
     for s in samples:
-        rows.add_row(f"{s.t:.0f}", f"{s.rss_mb:.1f}", str(s.fds), str(s.threads))
+        rows.add_row(
+            f"{s.t:.0f}", f"{s.rss_mb:.1f}", f"{s.anon_mb:.1f}", str(s.fds), str(s.threads)
+        )
     console.print(rows)
-    console.print(summary(samples))
-    console.print(f"warm = samples from t >= {WARM_UP_S:g} s; slopes by least squares.")
+    fault_at = fault_at_s(args.minutes)
+    console.print(summary(samples, fault_at))
+    console.print(
+        f"warm = samples from t >= {WARM_UP_S:g} s; steady = warm and t < {fault_at:g} s"
+        f" (the fault); slopes by least squares. Load average {load_at_start} at the start,"
+        f" {load_average()} at the end ({os.cpu_count()} cores)."
+    )
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def _firing(live: LiveDrill) -> list[dict[str, Any]]:
 
 
 def _live(live: LiveDrill, me: Principal) -> dict[str, Any]:
-    samples = live.log.of_type("sli.sample")
+    sample = live.log.latest("sli.sample")  # the log keeps no list of samples in memory
     data: dict[str, Any] = {
         "stage": live.stage,
         "drill_phase": live.drill.phase,
@@ -101,7 +101,7 @@ def _live(live: LiveDrill, me: Principal) -> dict[str, Any]:
         "incident": _incident(live),
         "pages": _pages(live),
         "alerts_firing": _firing(live),
-        "sli": samples[-1].data if samples else None,
+        "sli": sample.data if sample is not None else None,
         "hints": [e.data.get("text") for e in live.log.of_type("hint.given")],
         "review_open": live.incident_closed and live.stage in ("running", "review"),
         "reviewed": me.actor in live.reviewed,

@@ -136,7 +136,9 @@ class StreamHub:
         client = _Client(view)
         self._clients.add(client)  # before the backlog, so nothing falls in between
         try:
-            frames, sent_upto = self._backlog(view, since)
+            # In a thread: a long drill's backlog comes from SQLite (the log keeps its
+            # samples there), and the loop also runs the drill's detector.
+            frames, sent_upto = await asyncio.to_thread(self._backlog, view, since)
             yield b"retry: 2000\n\n" + _frame("hello", hello)
             for old in frames:
                 yield old

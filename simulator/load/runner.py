@@ -13,7 +13,6 @@ asyncio engine polls `latest()`). This module never imports Locust or gevent.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import tempfile
 import threading
@@ -25,6 +24,7 @@ from types import TracebackType
 from simulator.env.processes import free_port
 from simulator.load.config import LoadConfig, check_reachable
 from simulator.load.errors import LoadConfigError, LoadError, LoadStartError, TargetUnreachable
+from simulator.load.feed import Feed
 from simulator.load.launch import (
     STOP_GRACE_S,
     LocustProcess,
@@ -66,8 +66,6 @@ __all__ = [
     "TargetUnreachable",
 ]
 
-_END = object()  # queue sentinel: no more snapshots
-
 
 class LoadRunner:
     """Owns the Locust process(es) of one run; `start()` once, `stop()` any number of times."""
@@ -80,7 +78,7 @@ class LoadRunner:
         self._aggregate = LoadAggregate()
         self._lock = threading.Lock()
         self._latest: LoadSnapshot | None = None
-        self._snapshots: queue.Queue[object] = queue.Queue()
+        self._snapshots: Feed[LoadSnapshot] = Feed()  # bounded: see simulator.load.feed
         self._started = threading.Event()
         self._began = False  # the `started` message arrived
         self._done = threading.Event()
@@ -186,23 +184,20 @@ class LoadRunner:
     def iter_snapshots(self, timeout_s: float | None = None) -> Iterator[LoadSnapshot]:
         """Yield each second's snapshot until the run ends (or `timeout_s` passes).
 
-        Raises LoadError at the end if Locust died instead of finishing.
+        A consumer that falls minutes behind loses the oldest seconds (the feed
+        is bounded). Raises LoadError at the end if Locust died instead of finishing.
         """
         if not self.processes:
             raise LoadError("the load run has not been started; call start() first")
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while deadline is None or time.monotonic() < deadline:
-            try:
-                item = self._snapshots.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if item is _END:
-                self._snapshots.put(_END)  # later iterators end too
+            item, ended = self._snapshots.get(timeout_s=0.2)
+            if ended:  # later iterators end too
                 if self._error is not None:
                     raise self._error
                 return
-            assert isinstance(item, LoadSnapshot)
-            yield item
+            if item is not None:
+                yield item
 
     def latest(self) -> LoadSnapshot | None:
         """The most recent second's snapshot, or None before the first one."""
@@ -284,7 +279,7 @@ class LoadRunner:
             )
         self._done.set()
         self._started.set()  # unblock start() if the process died early
-        self._snapshots.put(_END)
+        self._snapshots.end()
 
     def _on_tick(self, tick: TickMessage) -> None:
         self._sample_cpu()

@@ -6,6 +6,7 @@ import logging
 import sqlite3
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,3 +161,50 @@ def test_the_file_is_a_wal_sqlite_database(log: EventLog) -> None:
         ]
     finally:
         db.close()
+
+
+def test_data_reads_the_same_from_memory_and_from_the_file(log: EventLog) -> None:
+    event = log.append("fault.injected", {"path": tmp_path_like(), "ports": (1, 2)})
+    assert event.data == {"path": "/var/lib/shop", "ports": [1, 2]}
+    assert log.events() == load_log(log.path) == [event]
+
+
+def fill(log: EventLog, samples: int) -> list[Event]:
+    """A long drill: a sample a second, and now and then something else."""
+    written = [log.append("drill.started")]
+    for n in range(samples):
+        written.append(log.append("sli.sample", {"rps": float(n), "checks": [{"ok": True}]}))
+        if n % 100 == 50:
+            written.append(log.append("alert.firing", {"alert_id": f"a{n}"}, "detector"))
+    return written
+
+
+def test_every_read_agrees_with_the_file_however_far_back_it_reaches(log: EventLog) -> None:
+    written = fill(log, 1000)  # far more than the log keeps in memory
+    on_file = load_log(log.path)
+    assert written == on_file
+    assert log.events() == on_file
+    for since in (0, 1, 500, len(on_file) - 300, len(on_file) - 5, len(on_file)):
+        assert log.events(since_seq=since) == on_file[since:], since
+    assert log.events(since_seq=len(on_file) + 10) == []
+    assert log.of_type("sli.sample") == [e for e in on_file if e.type == "sli.sample"]
+    both = log.of_type("alert.firing", "sli.sample")
+    assert both == [e for e in on_file if e.type in ("alert.firing", "sli.sample")]
+    assert [e.data["alert_id"] for e in log.of_type("alert.firing")] == [
+        f"a{n}" for n in range(50, 1000, 100)
+    ]
+    assert log.latest("sli.sample") == on_file[-1]
+    assert log.latest("drill.finished") is None
+
+
+def test_memory_stays_flat_however_many_samples_a_drill_logs(log: EventLog) -> None:
+    tracemalloc.start()  # before the warm-up: what it leaves is traced when freed
+    try:
+        fill(log, 500)  # warm: the in-memory window is full
+        before = tracemalloc.get_traced_memory()[0]
+        fill(log, 3000)  # ~4.5 MB if every event stayed in memory
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # What stays is the 31 alerts (a few hundred bytes each) and allocator slack.
+    assert grown < 100_000, f"{grown} bytes kept for 3000 samples"
