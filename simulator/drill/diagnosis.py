@@ -35,7 +35,7 @@ def _what_runs_it(process: dict[str, Any]) -> str:
     return f"the shop's process (pid {process['pid']})"
 
 
-def _process(v: Views) -> Diagnosis | None:
+def _process_down(v: Views) -> Diagnosis | None:
     process = v["host"]["process"]
     if process["state"] in ("not running", "exited"):
         return Diagnosis(
@@ -45,6 +45,11 @@ def _process(v: Views) -> Diagnosis | None:
             "P0",
             f"{_what_runs_it(process)} is not running and nothing answers on its port",
         )
+    return None
+
+
+def _process_hung(v: Views) -> Diagnosis | None:
+    process = v["host"]["process"]
     healthz = v["health"]["healthz"]
     if process["state"] == "stopped" or healthz.get("error") == "ReadTimeout":
         return Diagnosis(
@@ -101,6 +106,13 @@ def _database(v: Views) -> Diagnosis | None:
             "P0",
             f"the database is unreachable from the shop: {db_check}",
         )
+    return None
+
+
+def _lock(v: Views) -> Diagnosis | None:
+    # Before the symptoms it causes (a hung-looking shop, an exhausted pool): a session
+    # or process that holds the database while writes wait is the cause.
+    db = v["database"]
     if db.get("kind") == "postgres":
         stuck = [
             s
@@ -231,7 +243,9 @@ def _resources(v: Views) -> Diagnosis | None:
 
 
 RULES: list[Callable[[Views], Diagnosis | None]] = [
-    _process,
+    _process_down,
+    _lock,
+    _process_hung,
     _disk,
     _database,
     _payments,

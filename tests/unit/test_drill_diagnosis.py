@@ -259,6 +259,20 @@ def test_another_process_holding_the_sqlite_file_means_kill_long_queries() -> No
     assert "process 777 (python3)" in d.evidence and "for 12s" in d.evidence
 
 
+def test_a_lock_is_the_cause_even_when_the_shop_looks_hung_and_its_pool_is_empty() -> None:
+    # Under load a held lock stalls every worker: health checks time out and the pool
+    # runs dry. Those are symptoms; restarting fixes none of it (seen in a drill).
+    views = healthy_views()
+    views["database"]["other_processes_with_file_open"] = [
+        {"pid": 777, "program": "python3", "running_for_s": 12.4}
+    ]
+    views["health"]["healthz"]["error"] = "ReadTimeout"
+    views["database"]["pool"].update(db_pool_checked_out=10.0, db_pool_size=5.0)
+    not_ready(views, "database", "no answer within 0.8s")
+    assert found(views).action == "db.kill_long_queries"
+    assert found(views, exclude=("db.kill_long_queries",)).action == "service.restart"
+
+
 @pytest.mark.parametrize("age", [3.0, None])
 def test_a_brief_or_unknown_sqlite_holder_is_not_a_lock(age: float | None) -> None:
     views = healthy_views()
@@ -379,7 +393,9 @@ def test_memory_growth_means_clear_cache() -> None:
 
 def test_rules_are_tried_in_order() -> None:
     assert [rule.__name__ for rule in RULES] == [
-        "_process",
+        "_process_down",
+        "_lock",
+        "_process_hung",
         "_disk",
         "_database",
         "_payments",
