@@ -97,10 +97,8 @@ def test_the_scorecard_never_claims_recovery_while_the_witness_fails(
 ) -> None:
     row = witnessed.row
     assert row.time_to_recover is not None and row.witness_last is not None
-    # Never early (but for one witness probe period); late by at most the measurement's
-    # own delays: the failed requests leaving the SLI window (its per-second buckets
-    # reach back one more second), the next sample, and the engine's tick noticing the
-    # fault's end.
+    # Never early (but for one witness probe period). How late is the bound above: the
+    # failed requests leaving the SLI window (a latency fault's slow requests finish
+    # after it ended), the next sample, the engine's tick noticing the fault's end.
     lag = row.time_to_recover - row.witness_last
-    delays = 3 * DETECTOR_INTERVAL_S + SLI_WINDOW_S
-    assert -PROBE_PERIOD_S <= lag <= delays, witnessed.context()
+    assert lag >= -PROBE_PERIOD_S, witnessed.context()
