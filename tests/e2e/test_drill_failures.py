@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from scoring.events import read_jsonl
 from scoring.invariants import check
-from tests.e2e.test_drill_run import CLI, REPO, chaosdrill, leftovers
+from tests.e2e.test_drill_run import chaosdrill, drill_until, leftovers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -55,28 +53,12 @@ def test_a_fault_that_cannot_be_injected_aborts_the_drill_with_results(tmp_path:
     scenario = tmp_path / "proxy-dies.yaml"
     scenario.write_text(TWO_FAULTS)
     report = tmp_path / "report"
-    drill = subprocess.Popen(
-        [*CLI, "run", str(scenario), "--autopilot", "--report-dir", str(report)],
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    try:
-        assert drill.stderr is not None
-        deadline = time.monotonic() + 120
-        for line in drill.stderr:
-            if "fault.injected" in line or time.monotonic() > deadline:
-                break
+    args = ["run", str(scenario), "--autopilot", "--report-dir", str(report)]
+    with drill_until(tmp_path, args, "fault.injected") as drill:
         pid = _proxy_pid(tmp_path / ".chaosdrill")
         assert pid is not None, "the drill's chaos proxy is running"
         os.kill(pid, signal.SIGKILL)  # the drill's own proxy dies before the second fault
         _, err = drill.communicate(timeout=120)
-    finally:
-        if drill.poll() is None:
-            drill.kill()
-            drill.communicate()
     assert drill.returncode == 1, err[-2000:]
     for name in ("events.jsonl", "report.html", "review.md", "scorecard.json", "result.json"):
         assert (report / name).is_file(), f"{name} is written even though the drill failed"
@@ -103,26 +85,10 @@ def test_a_report_dir_that_holds_a_drill_is_refused_or_archived(tmp_path: Path) 
 
     # --force moves the old drill aside; the new one then starts afresh (it is
     # interrupted at once here: only the archive and the exit status matter).
-    forced = subprocess.Popen(
-        [*CLI, "run", "app-crash", "--autopilot", "--force", "--report-dir", str(report)],
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    try:
-        assert forced.stderr is not None
-        deadline = time.monotonic() + 120
-        for line in forced.stderr:
-            if "drill.started" in line or time.monotonic() > deadline:
-                break
+    args = ["run", "app-crash", "--autopilot", "--force", "--report-dir", str(report)]
+    with drill_until(tmp_path, args, "drill.started") as forced:
         forced.send_signal(signal.SIGTERM)
         forced.communicate(timeout=120)
-    finally:
-        if forced.poll() is None:
-            forced.kill()
-            forced.communicate()
     assert forced.returncode == 143, "a drill ended by SIGTERM exits 143 after its results"
     archived = [p for p in tmp_path.iterdir() if p.name.startswith("report.old-")]
     assert len(archived) == 1 and (archived[0] / "events.db").exists()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,33 @@ def chaosdrill(cwd: Path, *args: str, timeout: float = 240) -> subprocess.Comple
         check=False,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+
+
+@contextlib.contextmanager
+def drill_until(
+    cwd: Path, args: list[str], marker: str, timeout_s: float = 120
+) -> Iterator[subprocess.Popen[str]]:
+    """`chaosdrill ARGS` running, once `marker` has shown in its progress lines (stderr);
+    killed and reaped on the way out if it is still running."""
+    drill = subprocess.Popen(
+        [*CLI, *args],
+        cwd=cwd,
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert drill.stderr is not None
+        deadline = time.monotonic() + timeout_s
+        for line in drill.stderr:
+            if marker in line or time.monotonic() > deadline:
+                break
+        yield drill
+    finally:
+        if drill.poll() is None:
+            drill.kill()
+            drill.communicate()
 
 
 def types(events: list[Event]) -> list[str]:
@@ -150,28 +179,12 @@ def test_verify_fails_when_the_fault_is_too_weak_to_alert(tmp_path: Path) -> Non
 
 
 def test_ctrl_c_during_a_drill_leaves_no_fault_behind(tmp_path: Path) -> None:
-    drill = subprocess.Popen(
-        [*CLI, "run", "db-lock", "--autopilot", "--report-dir", str(tmp_path / "report")],
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    try:
-        assert drill.stderr is not None
-        deadline = time.monotonic() + 120
-        for line in drill.stderr:
-            if "fault.injected" in line or time.monotonic() > deadline:
-                break
+    args = ["run", "db-lock", "--autopilot", "--report-dir", str(tmp_path / "report")]
+    with drill_until(tmp_path, args, "fault.injected") as drill:
         holders = [c for c in leftovers(str(tmp_path)) if "lock_holder" in c]
         assert holders, "the lock is really held by another process"
         drill.send_signal(signal.SIGINT)
         drill.communicate(timeout=60)
-    finally:
-        if drill.poll() is None:
-            drill.kill()
-            drill.communicate()
     assert drill.returncode == 130, "a drill ended by SIGINT exits 130 after its results"
     assert leftovers(str(tmp_path)) == [], "no lock holder, shop or proxy is left running"
     events = read_jsonl(tmp_path / "report" / "events.jsonl")
