@@ -29,11 +29,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
+from xdist.remote import Producer
 
 from simulator.env.processes import ManagedProcess, free_port, start_provider, start_shop
 from target_app.app import create_app
 from target_app.config import Settings
 from target_app.deps import Shop
+from tests.scheduling import DURATIONS, DurationRecorder, LongestFirstScheduling
 
 CHAOS_TOKEN = "test-chaos-token"
 
@@ -45,6 +47,27 @@ def needs(condition: bool, what: str) -> None:
     if os.environ.get("CHAOSDRILL_CI"):
         pytest.fail(f"CI must provide {what}")
     pytest.skip(f"needs {what}")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-durations",
+        action="store_true",
+        help="write each test file's seconds from this run into tests/durations.json, "
+        "which the longest-first xdist scheduler packs workers by",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("record_durations"):
+        config.pluginmanager.register(DurationRecorder(DURATIONS), "chaosdrill-durations")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> Any:
+    """`--dist loadfile` (our default) packs files longest first; see tests/scheduling.py."""
+    if config.getoption("dist") == "loadfile":
+        return LongestFirstScheduling(config, log)
+    return None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
