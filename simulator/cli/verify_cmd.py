@@ -19,10 +19,12 @@ from simulator.drill.run import run_drill
 from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
 from simulator.faults.registry import check_params
 from simulator.platform.registry import NAMES, platform_for
+from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.select import detector_factory
 from simulator.prometheus.teamrules import coverage_cases
 from simulator.scenario.loader import find_scenario, load_scenarios
 from simulator.scenario.model import Scenario
+from simulator.teamalerting.check import TeamCheck
 
 
 def _scenarios(args: tuple[str, ...]) -> list[Scenario]:
@@ -65,6 +67,28 @@ def _scenarios(args: tuple[str, ...]) -> list[Scenario]:
     help="The team's Prometheus rules file to check against real faults (--detector prometheus).",
 )
 @click.option("--prometheus-url", envvar="CHAOSDRILL_PROMETHEUS_URL", default=None)
+@click.option(
+    "--alertmanager-config",
+    "am_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The team's alertmanager.yml, run for real beside the drill's with every receiver "
+    "on a local capture sink (the rewritten file is saved next to the JUnit).",
+)
+@click.option(
+    "--deliveries",
+    "deliveries_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Which alert must reach which receiver in which scenario (--alertmanager-config).",
+)
+@click.option(
+    "--coverage",
+    "coverage_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the rule and receiver coverage (.md or .json; --alertmanager-config).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show each drill's timeline.")
 @user_errors
 def verify(
@@ -76,6 +100,9 @@ def verify(
     detector: str,
     rules_file: Path | None,
     prometheus_url: str | None,
+    am_file: Path | None,
+    deliveries_file: Path | None,
+    coverage_file: Path | None,
     verbose: bool,
 ) -> None:
     """Inject each scenario's faults; fail if an expected alert did not fire in budget
@@ -89,7 +116,10 @@ def verify(
     playbook = load_playbook()
     chosen = _scenarios(scenarios)
     # Every mistake in the detector's settings is one sentence before any drill runs.
-    factory = detector_factory(detector, rules_file, prometheus_url)
+    team = _team_check(am_file, deliveries_file, coverage_file, rules_file, chosen, junit)
+    factory = detector_factory(
+        detector, rules_file, prometheus_url, team=team.factory if team else None
+    )
     verdicts: list[Verdict] = []
     interrupted = 0  # 130 / 143 when SIGINT / SIGTERM ended a drill: stop, report, exit so
     with tempfile.TemporaryDirectory(prefix="chaosdrill-verify-") as tmp:
@@ -126,7 +156,11 @@ def verify(
                 detector_factory=factory,
                 detector=detector,
             )
-            verdict = judge(scenario.id, result, read_jsonl(result.files["log"]), scenario.expected)
+            events = read_jsonl(result.files["log"])
+            verdict = judge(scenario.id, result, events, scenario.expected)
+            if team is not None:
+                names = {a.name for a in scenario.expected.alerts}
+                verdict.cases += team.cases(scenario.id, events, names)
             if result.exit_code >= 128:  # a cancelled CI job must not look green
                 interrupted = result.exit_code
                 verdict.cases.append(
@@ -142,6 +176,12 @@ def verify(
                 console.print(f"  {mark} {case.name}: {case.message}")
             if interrupted:
                 break
+    covered = team.finish(coverage_file) if team is not None else None
+    if covered is not None:
+        verdicts.append(Verdict("coverage", [covered]))
+        console.print(f"coverage: {covered.message}")
+        if coverage_file is not None:
+            console.print(f"coverage report: {coverage_file}")
     if junit is not None:
         write_junit(verdicts, junit)
         console.print(f"JUnit: {junit}")
@@ -150,6 +190,22 @@ def verify(
         raise SystemExit(interrupted)
     if not all(v.passed for v in verdicts):
         raise SystemExit(1)
+
+
+def _team_check(
+    am_file: Path | None,
+    deliveries_file: Path | None,
+    coverage_file: Path | None,
+    rules_file: Path | None,
+    chosen: list[Scenario],
+    junit: Path | None,
+) -> TeamCheck | None:
+    if am_file is None:
+        if deliveries_file is not None or coverage_file is not None:
+            raise PrometheusError("--deliveries and --coverage need --alertmanager-config")
+        return None
+    save_dir = junit.parent if junit is not None else Path.cwd()
+    return TeamCheck.prepare(am_file, deliveries_file, rules_file, [s.id for s in chosen], save_dir)
 
 
 def _print_summary(console: Console, verdicts: list[Verdict]) -> None:

@@ -8,7 +8,9 @@
   mapping of deliveries to AlertFiring / AlertResolved.
 - `detector` (managed servers), `remote` (`--prometheus-url`): DetectorLike
   implementations for `DrillOptions.detector_factory`.
-- `select.detector_factory(kind, rules_file, prometheus_url)`: what the CLI calls.
+- `select.detector_factory(kind, rules_file, prometheus_url, team)`: what the CLI calls;
+  `team` adds a team's own Alertmanager (`simulator.teamalerting`) that Prometheus
+  alerts beside the engine's. Every alert carries `drill="true"` (an external label).
 - `teamrules.coverage_cases`: `verify --rules FILE` checks the file names every
   expected alert before any fault.
 """

@@ -17,6 +17,7 @@ side, whatever Alertmanager lets through.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,20 +32,33 @@ EVALUATION_INTERVAL = "1s"
 GROUP_INTERVAL = "1s"
 REPEAT_INTERVAL = "4h"  # a drill never needs the same page twice
 RECEIVER = "chaosdrill-engine"
+DRILL_LABEL = "drill"  # on every alert of a drill: drill="true"
 
 
 def prometheus_config(
-    *, shop_target: str, alertmanager_target: str, rule_files: list[Path], job: str = "shop"
+    *,
+    shop_target: str,
+    alertmanager_target: str,
+    rule_files: list[Path],
+    job: str = "shop",
+    extra_alertmanagers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """prometheus.yml: scrape the shop's /metrics as `job`, alert through one Alertmanager."""
+    """prometheus.yml: scrape the shop's /metrics as `job`, alert through the engine's
+    Alertmanager (and a team's own, `extra_alertmanagers`, which get every alert too).
+
+    Every alert carries the label `drill="true"` (an external label), so a team's
+    dashboards and incident metrics can leave drills out.
+    """
+    targets = [alertmanager_target, *extra_alertmanagers]
     return {
         "global": {
             "scrape_interval": SCRAPE_INTERVAL,
             "scrape_timeout": SCRAPE_TIMEOUT,
             "evaluation_interval": EVALUATION_INTERVAL,
+            "external_labels": {DRILL_LABEL: "true"},
         },
         "rule_files": [str(path) for path in rule_files],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager_target]}]}]},
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": targets}]}]},
         "scrape_configs": [
             {
                 "job_name": job,

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from simulator.detection.alerts import AlertFiring
@@ -38,6 +39,18 @@ Listener = Callable[[DetectorOutput], None]
 log = logging.getLogger(__name__)
 
 
+class ExtraAlertmanager(Protocol):
+    """Another Alertmanager the drill's Prometheus alerts too (a team's own config)."""
+
+    def launch(self) -> str:
+        """Start it (blocking); returns host:port. Leaves nothing running if it fails."""
+        ...
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def close(self) -> None: ...
+
+
 class PrometheusDetector:
     """Alerts from Prometheus + Alertmanager, SLI samples from the builtin detector."""
 
@@ -50,10 +63,12 @@ class PrometheusDetector:
         rules_file: Path | None = None,
         id_prefix: str = "P",
         sample_detector: BuiltinDetector | None = None,
+        extra: ExtraAlertmanager | None = None,
     ) -> None:
         self.shop_url = shop_url.rstrip("/")
         self.playbook = playbook
         self.rules_file = rules_file
+        self.extra = extra
         self.samples = sample_detector or BuiltinDetector(self.shop_url, [], clock=clock)
         self.tracker = AlertTracker(
             clock, rules_from_playbook(playbook), lambda: self.samples.last_sample, id_prefix
@@ -102,15 +117,19 @@ class PrometheusDetector:
         try:
             receiver = WebhookReceiver(self._on_payload, sock)
             rules = self.rules_file or write_rules(self.playbook, workdir / "playbook")[0]
+            extra = [self.extra.launch()] if self.extra is not None else []
             self.stack = start_stack(
                 workdir,
                 shop_target=urlsplit(self.shop_url).netloc,
                 rules_file=rules,
                 webhook_url=receiver.url,
                 job=DEFAULT_JOB,
+                extra_alertmanagers=extra,
             )
         except BaseException:
             sock.close()
+            if self.extra is not None:
+                self.extra.close()
             shutil.rmtree(workdir, ignore_errors=True)
             raise
         self.receiver, self.workdir = receiver, workdir
@@ -130,11 +149,15 @@ class PrometheusDetector:
         assert self.receiver is not None
         try:
             await self.receiver.start()
+            if self.extra is not None:
+                await self.extra.start()
             self.samples.start()
             await self._stopping.wait()
         finally:
             await self.samples.stop()
             await self.receiver.stop()
+            if self.extra is not None:
+                await self.extra.stop()  # a last look before Prometheus stops
             await asyncio.to_thread(self.close)
 
     def close(self) -> None:
@@ -142,6 +165,8 @@ class PrometheusDetector:
         if self.stack is not None:
             self.stack.stop()
             self.stack = None
+        if self.extra is not None:
+            self.extra.close()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None

@@ -17,20 +17,34 @@ from pathlib import Path
 
 from scoring.playbook import Playbook
 from simulator.drill.detectors import DetectorFactory, DetectorLike
-from simulator.prometheus.detector import PrometheusDetector
+from simulator.prometheus.detector import ExtraAlertmanager, PrometheusDetector
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.remote import RemotePrometheusDetector
 from simulator.prometheus.servers import check_rules, find_binary
 
+# Makes a team's own Alertmanager for one drill, on the drill's clock.
+TeamFactory = Callable[[Callable[[], float]], ExtraAlertmanager]
 
-def _builtin(rules_file: Path | None, prometheus_url: str | None) -> DetectorFactory | None:
+
+def _builtin(
+    rules_file: Path | None, prometheus_url: str | None, team: TeamFactory | None
+) -> DetectorFactory | None:
+    if team is not None:
+        raise PrometheusError("--alertmanager-config needs --detector prometheus")
     if rules_file is not None or prometheus_url is not None:
         raise PrometheusError("--rules and --prometheus-url need --detector prometheus")
     return None  # the engine's default
 
 
-def _prometheus(rules_file: Path | None, prometheus_url: str | None) -> DetectorFactory:
+def _prometheus(
+    rules_file: Path | None, prometheus_url: str | None, team: TeamFactory | None
+) -> DetectorFactory:
     if prometheus_url is not None:
+        if team is not None:
+            raise PrometheusError(
+                "--alertmanager-config runs the team's config beside the drill's own "
+                "Prometheus; it cannot be used with --prometheus-url"
+            )
         if rules_file is not None:
             raise PrometheusError(
                 "--rules is for the drill's own Prometheus; with --prometheus-url the rules "
@@ -52,23 +66,30 @@ def _prometheus(rules_file: Path | None, prometheus_url: str | None) -> Detector
         check_rules(rules_file)
 
     def managed(shop_url: str, playbook: Playbook, clock: Callable[[], float]) -> DetectorLike:
-        detector = PrometheusDetector(shop_url, playbook, clock, rules_file=rules_file)
+        extra = team(clock) if team is not None else None
+        detector = PrometheusDetector(shop_url, playbook, clock, rules_file=rules_file, extra=extra)
         detector.launch()  # blocking ~1 s; fails with one sentence, nothing left running
         return detector
 
     return managed
 
 
-DETECTORS: dict[str, Callable[[Path | None, str | None], DetectorFactory | None]] = {
+DETECTORS: dict[
+    str, Callable[[Path | None, str | None, TeamFactory | None], DetectorFactory | None]
+] = {
     "builtin": _builtin,
     "prometheus": _prometheus,
 }
 
 
 def detector_factory(
-    kind: str, rules_file: Path | None = None, prometheus_url: str | None = None
+    kind: str,
+    rules_file: Path | None = None,
+    prometheus_url: str | None = None,
+    team: TeamFactory | None = None,
 ) -> DetectorFactory | None:
-    """The DrillOptions.detector_factory for `--detector kind` (None: the builtin one)."""
+    """The DrillOptions.detector_factory for `--detector kind` (None: the builtin one);
+    `team` adds a team's own Alertmanager beside the engine's (`--alertmanager-config`)."""
     if kind not in DETECTORS:
         raise PrometheusError(f"unknown detector {kind!r}; known: {', '.join(DETECTORS)}")
-    return DETECTORS[kind](rules_file, prometheus_url)
+    return DETECTORS[kind](rules_file, prometheus_url, team)

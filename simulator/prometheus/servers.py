@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ BINARY_NAMES = {
     "prometheus": ("prometheus",),
     "alertmanager": ("prometheus-alertmanager", "alertmanager"),
     "promtool": ("promtool",),
+    "amtool": ("amtool",),
 }
 
 
@@ -66,7 +68,13 @@ class PrometheusStack:
 
 
 def start_stack(
-    workdir: Path, *, shop_target: str, rules_file: Path, webhook_url: str, job: str = "shop"
+    workdir: Path,
+    *,
+    shop_target: str,
+    rules_file: Path,
+    webhook_url: str,
+    job: str = "shop",
+    extra_alertmanagers: Sequence[str] = (),
 ) -> PrometheusStack:
     """Start Alertmanager and Prometheus in `workdir`, side by side, and wait until both
     are ready; stops whatever started if either fails."""
@@ -83,6 +91,7 @@ def start_stack(
             alertmanager_target=f"127.0.0.1:{am_port}",
             rule_files=[rules],
             job=job,
+            extra_alertmanagers=extra_alertmanagers,
         ),
     )
     argvs = {

@@ -1,0 +1,168 @@
+"""Capture sinks on 127.0.0.1 that answer like the services a team's receivers call.
+
+One small HTTP server in the drill's loop serves every HTTP integration; the
+rewritten config points each integration at `/{kind}/{receiver}/{index}`, so
+each capture says which receiver and which of its integrations was reached.
+The answer is what the real service would answer (see `protocols`): a payload
+the service would refuse is refused here too, and recorded with its problems.
+Requests are bounded in size and time, as the engine's own webhook is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from simulator.teamalerting import protocols
+from simulator.teamalerting.protocols import Checked
+
+MAX_HEADER_BYTES = 16 * 1024
+MAX_BODY_BYTES = 4 * 1024 * 1024
+READ_TIMEOUT_S = 5.0
+STOP_S = 2.0
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Notification:
+    """One notification a receiver's integration got, at the engine's clock time."""
+
+    receiver: str
+    integration: str  # webhook | slack | pagerduty | opsgenie | email
+    index: int
+    t: float
+    firing: bool
+    status: int  # what the sink answered, as the service would
+    problems: list[str] = field(default_factory=list)
+    alerts: list[dict[str, str]] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return not self.problems
+
+    def describe(self) -> str:
+        return f"{self.receiver} ({self.integration}[{self.index}])"
+
+
+def listening_socket() -> socket.socket:
+    """A TCP socket listening on 127.0.0.1 on a port the kernel picked."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    return sock
+
+
+def checked_http(kind: str, rest: str, headers: dict[str, str], body: bytes) -> Checked:
+    """The protocol check for one request to `/{kind}/.../{rest}`."""
+    if kind == "webhook":
+        return protocols.webhook(body)
+    if kind == "slack":
+        return protocols.slack(body)
+    if kind == "pagerduty":
+        return protocols.pagerduty(body)
+    return protocols.opsgenie(rest, headers, body)
+
+
+class HttpSinks:
+    """Serves every HTTP integration of the rewritten config on `sock`."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        clock: Callable[[], float],
+        record: Callable[[Notification], None],
+    ) -> None:
+        self.sock = sock
+        self.clock = clock
+        self.record = record
+        self._server: asyncio.Server | None = None
+
+    @property
+    def base(self) -> str:
+        host, port = self.sock.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, sock=self.sock)
+
+    def close_unserved(self) -> None:
+        """Close the socket if it was never served (a launch that failed)."""
+        if self._server is None:
+            self.sock.close()
+
+    async def stop(self) -> None:
+        if self._server is None:
+            self.sock.close()
+            return
+        self._server.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._server.wait_closed(), STOP_S)
+        self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            status, text = await asyncio.wait_for(self._handle(reader), READ_TIMEOUT_S)
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            status, text = 400, "bad request"
+        except ConnectionError:
+            return
+        body = text.encode()
+        kind = "application/json" if text.startswith("{") else "text/plain"
+        writer.write(
+            f"HTTP/1.1 {status} {'OK' if status < 300 else 'Error'}\r\n"
+            f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n".encode()
+            + body
+        )
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader) -> tuple[int, str]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if len(head) > MAX_HEADER_BYTES:
+            return 413, "headers too large"
+        request_line, *header_lines = head.decode("latin-1").split("\r\n")
+        method, target, _version = request_line.split(" ", 2)
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, sep, value in (line.partition(":") for line in header_lines)
+            if sep
+        }
+        length = int(headers.get("content-length", "0"))
+        if length > MAX_BODY_BYTES:
+            return 413, "body too large"
+        body = await reader.readexactly(length)
+        parts = target.split("?", 1)[0].lstrip("/").split("/", 3)
+        if len(parts) < 3 or parts[0] not in ("webhook", "slack", "pagerduty", "opsgenie"):
+            return 404, "not found"
+        if method not in ("POST", "PUT"):
+            return 405, "POST only"
+        kind, receiver, index = parts[0], unquote(parts[1]), parts[2]
+        checked = checked_http(kind, parts[3] if len(parts) > 3 else "", headers, body)
+        if checked.text == "update":  # opsgenie's follow-up PUTs are not a notification
+            return checked.status, checked.body
+        self.record(
+            Notification(
+                receiver,
+                kind,
+                int(index) if index.isdigit() else 0,
+                self.clock(),
+                checked.firing,
+                checked.status,
+                checked.problems,
+                checked.alerts,
+                checked.text,
+            )
+        )
+        return checked.status, checked.body
