@@ -36,6 +36,7 @@ from simulator.load.config import LoadConfig
 from simulator.load.runner import LoadRunner
 from simulator.platform import environment
 from simulator.scenario.model import Scenario
+from simulator.security.keys import PARTNER_KEY, secret_of
 
 TICK_S = 0.5
 
@@ -287,6 +288,7 @@ class Drill:
                 seed=load.seed,
                 profile=load.profile,
                 log_dir=self.dir / "locust",
+                api_key=secret_of(state, PARTNER_KEY),  # the partner's sync (profile partner)
             )
         )
         await asyncio.to_thread(self.load.start)
