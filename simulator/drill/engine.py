@@ -36,6 +36,7 @@ from simulator.load.config import LoadConfig
 from simulator.load.runner import LoadRunner
 from simulator.platform import environment
 from simulator.scenario.model import Scenario
+from simulator.security.evidence import breach_evidence
 from simulator.security.keys import PARTNER_KEY, secret_of
 
 TICK_S = 0.5
@@ -367,6 +368,11 @@ class Drill:
         except Exception as exc:  # keep tearing down; cleanup runs again at next start
             self.log.append("teardown.error", {"step": "revert", "error": str(exc)})
         await asyncio.to_thread(self._sync_ends)
+        try:  # while the environment's files are still there
+            for evidence in await asyncio.to_thread(breach_evidence, self.state_dir):
+                self.log.append("breach.exposure", evidence)
+        except Exception as exc:
+            self.log.append("teardown.error", {"step": "breach evidence", "error": str(exc)})
         if self.detector is not None:
             await self.detector.stop()
         if self.load is not None:
