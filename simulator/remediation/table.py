@@ -34,6 +34,7 @@ ENDS: dict[str, frozenset[str]] = {
     "key.revoke": frozenset({"security.leaked_key"}),
     "keys.rotate": frozenset({"security.leaked_key"}),
     "client.block": frozenset({"security.leaked_key"}),
+    "users.notify": frozenset(),  # part of the response, never a fix
 }
 
 
