@@ -24,6 +24,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "dependency.down",
     "disk.full",
     "network.loss",
+    "security.leaked_key",
 )
 
 REMEDIATIONS: tuple[str, ...] = (
@@ -37,6 +38,10 @@ REMEDIATIONS: tuple[str, ...] = (
     "feature.disable",
     "dependency.switch_backup",
     "disk.cleanup",
+    "key.revoke",
+    "keys.rotate",
+    "client.block",
+    "users.notify",
 )
 
 TEAMS: tuple[str, ...] = ("dba", "development", "sre", "security", "backend", "frontend")

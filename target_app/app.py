@@ -11,17 +11,28 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 
+from target_app.auth import DenyListMiddleware
 from target_app.cache import RecommendationCache
 from target_app.chaos import ChaosControls
 from target_app.config import Settings
 from target_app.db import check_database, make_engine, session_factory
 from target_app.deps import Shop, ShopProbes, chaos_gate
+from target_app.keys import KeyStore
 from target_app.logs import configure_logging, error_log, event_log
 from target_app.metrics import ShopMetrics
 from target_app.middleware import ObservabilityMiddleware
 from target_app.payments import PaymentClient
 from target_app.readiness import Probe
-from target_app.routes import catalog, chaos, customers, health, orders, recommendations
+from target_app.routes import (
+    catalog,
+    chaos,
+    customers,
+    export,
+    health,
+    keys,
+    orders,
+    recommendations,
+)
 from target_app.seed import prepare_database
 
 
@@ -46,6 +57,7 @@ def build_shop(settings: Settings) -> Shop:
         chaos=ChaosControls(engine, cache),
         payments=payments,
         probes=probes,
+        keys=KeyStore(engine, settings.chaos_token),
     )
 
 
@@ -74,6 +86,7 @@ def create_app(settings: Settings | None = None, *, prepare_on_startup: bool = T
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if prepare_on_startup:
             prepare(shop)
+        _load_keys(shop)
         shop.chaos.start()
         event_log.info("started", extra={"version": settings.app_version})
         try:
@@ -87,17 +100,28 @@ def create_app(settings: Settings | None = None, *, prepare_on_startup: bool = T
     app = FastAPI(title="chaosdrill shop", version=settings.app_version, lifespan=lifespan)
     app.state.shop = shop
     api = [Depends(chaos_gate)]
-    for module in (catalog, customers, orders, recommendations):
+    for module in (catalog, customers, orders, recommendations, export):
         app.include_router(module.router, dependencies=api)
     app.include_router(health.router)
     app.include_router(chaos.router)
+    app.include_router(keys.router)
     app.add_exception_handler(sa_exc.IntegrityError, _conflict)
     app.add_exception_handler(sa_exc.DBAPIError, _database_unavailable)
     app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
+    app.add_middleware(DenyListMiddleware, keys=shop.keys)
     app.add_middleware(
         ObservabilityMiddleware, metrics=shop.metrics, timeout_s=settings.request_timeout_s
     )
     return app
+
+
+def _load_keys(shop: Shop) -> None:
+    # A shop whose database is down still starts (and answers 503s); its key routes
+    # answer 401 until a restart finds the database.
+    try:
+        shop.keys.load()
+    except sa_exc.SQLAlchemyError as exc:
+        error_log.error("cannot load API keys", extra={"error": type(exc).__name__})
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from target_app.cache import RecommendationCache
 from target_app.chaos import ChaosControls
 from target_app.config import Settings
+from target_app.keys import KeyStore
 from target_app.metrics import ShopMetrics
 from target_app.payments import PaymentClient
 from target_app.readiness import Probe
@@ -41,6 +42,7 @@ class Shop:
     chaos: ChaosControls
     payments: PaymentClient
     probes: ShopProbes
+    keys: KeyStore
 
 
 # `async def` for dependencies that do no I/O: a sync one costs a worker-thread

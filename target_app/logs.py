@@ -55,3 +55,4 @@ def configure_logging(log_file: str | None, to_stdout: bool) -> None:
 access_log = logging.getLogger("shop.access")
 error_log = logging.getLogger("shop.error")
 event_log = logging.getLogger("shop.event")
+audit_log = logging.getLogger("shop.audit")

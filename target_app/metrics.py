@@ -54,6 +54,18 @@ class ShopMetrics:
             ["provider", "outcome"],
             registry=self.registry,
         )
+        self.canary = Counter(
+            "canary_token_used",
+            "Uses of a planted canary (token=key: the canary API key; record: the canary customer)",
+            ["token"],
+            registry=self.registry,
+        )
+        self.export_rows = Counter(
+            "customer_export_rows",
+            "Customer records returned by the export, per API key",
+            ["key_id"],
+            registry=self.registry,
+        )
         build = Gauge("app_build_info", "Running release", ["version"], registry=self.registry)
         build.labels(version=version).set(1)
         self.registry.register(PoolCollector(engine))

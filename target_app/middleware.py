@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from target_app.logs import access_log, error_log
+from target_app.logs import access_log, audit_log, error_log
 from target_app.metrics import ShopMetrics
 
 UNTRACKED = frozenset({"/metrics"})
@@ -110,6 +110,20 @@ class ObservabilityMiddleware:
         self.metrics.requests.labels(label, method, str(status)).inc()
         self.metrics.latency.labels(label, method).observe(elapsed)
         client = scope.get("client")
+        state = scope.get("state")
+        audit = state.get("audit") if isinstance(state, dict) else None
+        if audit is not None:  # a request that presented an API key (target_app/auth.py)
+            audit_log.info(
+                "request",
+                extra={
+                    "key_id": audit.get("key_id"),
+                    "client": client[0] if client else None,
+                    "method": method,
+                    "route": label,
+                    "status": status,
+                    "rows": audit.get("rows", 0) if status < 400 else 0,
+                },
+            )
         access_log.info(
             "request",
             extra={

@@ -90,3 +90,25 @@ class Payment(Base):
 
 
 Index("ix_orders_customer_created", Order.customer_id, Order.created_at)
+
+
+class ApiKey(Base):
+    """A credential of a client integration; only a hash of its secret is kept."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(60), index=True)
+    scopes: Mapped[str] = mapped_column(String(200))  # space-separated
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)  # bumped by a rotation
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=_now)
+
+
+class BlockedClient(Base):
+    """A client address the shop refuses (a responder's deny rule)."""
+
+    __tablename__ = "blocked_clients"
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=_now)

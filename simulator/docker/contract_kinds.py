@@ -20,6 +20,7 @@ from simulator.faults.errors import NotApplicable
 from simulator.faults.kinds.database import DbLatency, require_postgres
 from simulator.faults.kinds.dependency import DependencyLatency, DependencyParams
 from simulator.faults.kinds.network import LossParams
+from simulator.faults.kinds.security import LeakedKey
 
 # Names of the contract -> compose services.
 SERVICES = {"shop": "shop", "payment": "payment-primary", "database": "postgres"}
@@ -131,6 +132,10 @@ def docker_kinds() -> dict[str, FaultKind]:
         DockerNetworkLoss(),
         NoDockerForm(DbLatency(), NO_NETEM),
         NoDockerForm(DependencyLatency(), NO_NETEM),
+        NoDockerForm(
+            LeakedKey(),
+            "the attacker needs its own loopback address (127.0.0.2) on the shop's host",
+        ),
     ]
     return {kind.name: kind for kind in found}
 

@@ -23,9 +23,20 @@ from simulator.env.http import client
 from simulator.env.state import EnvState, process_state
 from simulator.platform.registry import platform_for
 from simulator.remediation.actions import holders_of
+from simulator.security import views as security_views
 
 LOG_TAIL_BYTES = 2_000_000
-VIEWS = ("health", "routes", "logs", "deploys", "database", "host", "dependencies")
+VIEWS = (
+    "health",
+    "routes",
+    "logs",
+    "deploys",
+    "database",
+    "host",
+    "dependencies",
+    "audit",
+    "leaks",
+)
 
 
 def _get(url: str, timeout: float = 1.0) -> dict[str, Any]:
@@ -272,6 +283,8 @@ def view(state: EnvState, name: str) -> dict[str, Any]:
         "database": database,
         "host": host,
         "dependencies": dependencies,
+        "audit": security_views.audit,
+        "leaks": security_views.leaks,
     }
     if name not in views:
         raise ValueError(f"unknown diagnostic '{name}'; views are {', '.join(VIEWS)}")

@@ -36,6 +36,8 @@ from simulator.load.config import LoadConfig
 from simulator.load.runner import LoadRunner
 from simulator.platform import environment
 from simulator.scenario.model import Scenario
+from simulator.security.evidence import breach_evidence
+from simulator.security.keys import PARTNER_KEY, secret_of
 
 TICK_S = 0.5
 
@@ -287,6 +289,7 @@ class Drill:
                 seed=load.seed,
                 profile=load.profile,
                 log_dir=self.dir / "locust",
+                api_key=secret_of(state, PARTNER_KEY),  # the partner's sync (profile partner)
             )
         )
         await asyncio.to_thread(self.load.start)
@@ -365,6 +368,11 @@ class Drill:
         except Exception as exc:  # keep tearing down; cleanup runs again at next start
             self.log.append("teardown.error", {"step": "revert", "error": str(exc)})
         await asyncio.to_thread(self._sync_ends)
+        try:  # while the environment's files are still there
+            for evidence in await asyncio.to_thread(breach_evidence, self.state_dir):
+                self.log.append("breach.exposure", evidence)
+        except Exception as exc:
+            self.log.append("teardown.error", {"step": "breach evidence", "error": str(exc)})
         if self.detector is not None:
             await self.detector.stop()
         if self.load is not None:

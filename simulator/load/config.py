@@ -37,6 +37,8 @@ class LoadConfig:
     # Where Locust's own output goes; a temporary directory when None.
     log_dir: Path | None = None
     start_timeout_s: float = 30.0
+    # The partner integration's API key (the `partner_export` task needs one).
+    api_key: str | None = None
 
     def task_weights(self) -> dict[str, int]:
         """The checked task weights of this run."""

@@ -68,6 +68,7 @@ def user_settings(
         worker_index=worker_index,
         report_fd=report_fd,
         duration_s=config.duration_s,
+        api_key=config.api_key,
     )
 
 

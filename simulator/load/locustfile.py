@@ -43,6 +43,7 @@ CUSTOMERS = 300
 CATEGORIES = ("books", "games", "garden", "kitchen", "music", "outdoor", "tools", "toys")
 SEARCH_WORDS = ("lamp", "kit", "set", "guide", "board", "mug", "kettle", "drill", "rake", "album")
 REMEMBERED_ORDERS = 20
+PARTNER_PAGE = 50
 
 
 class ShopCustomer(FastHttpUser):
@@ -132,6 +133,18 @@ class ShopCustomer(FastHttpUser):
         order_id = self.rng.choice(self.orders)
         self.client.get(f"/orders/{order_id}", name="/orders/{id}")
 
+    def partner_export(self) -> None:
+        if SETTINGS.api_key is None:  # no key configured: the partner is not part of this run
+            self.list_products()
+            return
+        # The partner syncs within the customers it knows (ids 1..300), never past them.
+        after = self.rng.randrange(0, CUSTOMERS - PARTNER_PAGE + 1, PARTNER_PAGE)
+        self.client.get(
+            f"/admin/customers/export?after_id={after}&limit={PARTNER_PAGE}",
+            name="/admin/customers/export",
+            headers={"X-Api-Key": SETTINGS.api_key},
+        )
+
 
 ACTIONS: dict[str, Callable[[ShopCustomer], None]] = {
     "list_products": ShopCustomer.list_products,
@@ -141,6 +154,7 @@ ACTIONS: dict[str, Callable[[ShopCustomer], None]] = {
     "place_order": ShopCustomer.place_order,
     "pay_order": ShopCustomer.pay_order,
     "view_order": ShopCustomer.view_order,
+    "partner_export": ShopCustomer.partner_export,
 }
 
 

@@ -36,6 +36,8 @@ TASKS: dict[str, tuple[str, ...]] = {
     "place_order": ("POST /orders",),
     "pay_order": ("POST /orders/{id}/pay",),
     "view_order": ("GET /orders/{id}",),
+    # A partner integration syncing customers with its own API key (CHAOSDRILL_LOAD_API_KEY).
+    "partner_export": ("GET /admin/customers/export",),
 }
 
 PROFILES: dict[str, dict[str, int]] = {
@@ -48,6 +50,17 @@ PROFILES: dict[str, dict[str, int]] = {
         "place_order": 8,
         "pay_order": 4,
         "view_order": 3,
+    },
+    # The shop's front end plus a partner's customer sync: a credential drill's load.
+    "partner": {
+        "list_products": 30,
+        "search_products": 15,
+        "product_detail": 30,
+        "recommendations": 10,
+        "place_order": 8,
+        "pay_order": 4,
+        "view_order": 3,
+        "partner_export": 4,
     },
     "catalog": {"list_products": 50, "product_detail": 50},
     "orders": {"place_order": 50, "view_order": 50},
@@ -98,6 +111,8 @@ class UserSettings:
     report_fd: int | None = None
     # The reporter ends the run after this long; None runs until stopped.
     duration_s: float | None = None
+    # The partner integration's API key, sent by the partner_export task.
+    api_key: str | None = None
 
     def to_env(self) -> dict[str, str]:
         """Environment variables that `from_env` reads back."""
@@ -113,6 +128,8 @@ class UserSettings:
             env[f"{ENV_PREFIX}REPORT_FD"] = str(self.report_fd)
         if self.duration_s is not None:
             env[f"{ENV_PREFIX}DURATION_S"] = repr(self.duration_s)
+        if self.api_key is not None:
+            env[f"{ENV_PREFIX}API_KEY"] = self.api_key
         return env
 
     @classmethod
@@ -145,6 +162,7 @@ class UserSettings:
                 worker_index=int(get("WORKER_INDEX") or 0),
                 report_fd=None if fd is None else int(fd),
                 duration_s=None if duration is None else float(duration),
+                api_key=get("API_KEY"),
             )
         except ProfileError:
             raise

@@ -15,6 +15,7 @@ from simulator.faults.backend import LocalBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
+from simulator.remediation.credentials import block_client, notify_users, revoke_key, rotate_keys
 from simulator.remediation.table import FEATURE_ROUTES
 
 LONG_QUERY_S = 5.0
@@ -181,5 +182,18 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("dependency.switch_backup", "send payments to the backup provider", switch_backup),
         Action("disk.cleanup", "delete scratch files in the data directory", cleanup_disk),
+        Action(
+            "key.revoke", "revoke one API key (401 from its next request)", revoke_key, arg="key"
+        ),
+        Action(
+            "keys.rotate", "new secrets for every API key of an owner", rotate_keys, arg="owner"
+        ),
+        Action("client.block", "refuse a client address (403)", block_client, arg="address"),
+        Action(
+            "users.notify",
+            "notify the customers whose records a key exported (from the audit log)",
+            notify_users,
+            arg="key",
+        ),
     ]
 }

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.security.keys import OWNERS
+
 # action -> fault kinds it ends
 ENDS: dict[str, frozenset[str]] = {
     "service.restart": frozenset(
@@ -28,7 +30,13 @@ ENDS: dict[str, frozenset[str]] = {
         {"dependency.down", "dependency.latency", "network.loss"}
     ),
     "disk.cleanup": frozenset({"disk.full"}),
+    # Only the leaked key, its owner's rotation or the attacker's address (see `ends`).
+    "key.revoke": frozenset({"security.leaked_key"}),
+    "keys.rotate": frozenset({"security.leaked_key"}),
+    "client.block": frozenset({"security.leaked_key"}),
+    "users.notify": frozenset(),  # part of the response, never a fix
 }
+
 
 # Routes that belong to a feature that can be switched off.
 FEATURE_ROUTES: dict[str, tuple[str, ...]] = {"recommendations": ("/recommendations",)}
@@ -45,6 +53,14 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
         return bool(routes) and all(r.startswith(prefixes) for r in routes) if prefixes else False
     if action == "dependency.switch_backup" and kind == "network.loss":
         return target == "payment"
+    if kind == "security.leaked_key":
+        key_id = str(params.get("key_id", "reports"))
+        wanted = {
+            "key.revoke": key_id,
+            "keys.rotate": OWNERS.get(key_id),
+            "client.block": str(params.get("source", "127.0.0.2")),
+        }
+        return arg == wanted.get(action)
     return True
 
 
@@ -55,6 +71,8 @@ def table_rows() -> list[tuple[str, str]]:
         note = ", ".join(sorted(kinds))
         if action == "feature.disable":
             note += " (only when scoped to the feature's routes)"
+        if action in ("key.revoke", "keys.rotate", "client.block"):
+            note += " (the leaked key, its owner, the attacker's address)"
         if action == "dependency.switch_backup":
             note = note.replace("network.loss", "network.loss (on payment)")
         rows.append((action, note))

@@ -58,7 +58,7 @@ class Load(YamlModel):
 
     users: int = Field(default=20, ge=1, le=2000)
     spawn_rate: float = Field(default=10, gt=0)
-    profile: Literal["shop", "catalog", "orders"] = "shop"
+    profile: Literal["shop", "catalog", "orders", "partner"] = "shop"
     seed: int = 0
 
 
