@@ -8,10 +8,11 @@ STAMP := $(VENV)/.installed
 # The crash-safety matrix (about 11 minutes of killed drills) runs in test-all.
 PYTHON_ONLY := not postgres and not docker and not prometheus and not browser and not crash
 # pytest-xdist workers. Tests are isolated by port and state directory; a test
-# file stays on one worker (--dist loadfile in pyproject.toml). The suite mostly
-# waits on real processes (about 0.7 of a core on average), so 3 workers pay off
-# even on 2 cores. `make test WORKERS=1` runs it serially.
-WORKERS ?= 3
+# file stays on one worker (--dist loadfile in pyproject.toml), longest files first
+# (tests/scheduling.py). The suite mostly waits on real processes (drills, TTLs,
+# detection windows: about 1.3 cores busy at 6 workers), so 6 workers pay off even
+# on 2 cores. `make test WORKERS=1` runs it serially.
+WORKERS ?= 6
 
 .PHONY: venv lint test test-all system verify demo clean
 
