@@ -19,12 +19,12 @@ from pathlib import Path
 
 from scoring.playbook import Playbook
 from simulator.console.auth import Principal
+from simulator.drill.assemble import assemble
 from simulator.drill.detectors import DetectorFactory
-from simulator.drill.engine import Drill, DrillOptions
+from simulator.drill.engine import DrillOptions
 from simulator.drill.eventlog import EventLog
-from simulator.drill.results import DrillResult, finish
-from simulator.drill.run import exit_code
-from simulator.notify import Dispatcher, Notifier
+from simulator.drill.results import DrillResult
+from simulator.notify import Notifier
 from simulator.scenario.model import Scenario
 
 __all__ = ["ABORT_WAIT_S", "DrillSettings", "LiveDrill"]
@@ -68,7 +68,7 @@ class LiveDrill:
         directory = settings.report_dir or settings.report_root / (
             f"{scenario.id}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
         )
-        self.drill = Drill(
+        self.assembled = assemble(
             DrillOptions(
                 scenario=scenario,
                 playbook=settings.playbook,
@@ -80,8 +80,10 @@ class LiveDrill:
                 backend=settings.backend,
                 detector=settings.detector,
                 detector_factory=settings.detector_factory,
-            )
+            ),
+            notifiers=settings.notifiers,
         )
+        self.drill = self.assembled.drill
         self.stage = "running"
         self.result: DrillResult | None = None
         self.error: str | None = None
@@ -89,9 +91,6 @@ class LiveDrill:
         self.review_deadline: float | None = None
         self._score_now = asyncio.Event()
         self._reviews_changed = asyncio.Event()
-        self.dispatcher = (
-            Dispatcher(settings.notifiers, self.drill.log) if settings.notifiers else None
-        )
 
     @property
     def log(self) -> EventLog:
@@ -104,26 +103,19 @@ class LiveDrill:
     async def run(self) -> None:
         """The whole drill, then reviews, then results; never raises for a drill's failure."""
         try:
-            outcome = await self.drill.run()
+            outcome = await self.assembled.run()
             if outcome != "aborted" and self._trainees():
                 self._set("review")
                 await self._collect_reviews()
             self._set("scoring")
             self.result = await asyncio.to_thread(
-                finish,
-                self.drill.log,
-                self.drill.dir,
-                self.scenario.expected,
-                self.settings.playbook,
-                store_history=self.settings.store_history,
+                self.assembled.results, store_history=self.settings.store_history
             )
-            self.result.exit_code = max(self.result.exit_code, exit_code(self.drill))
         except Exception as exc:  # shown to the facilitator; the session goes on
             self.error = f"{type(exc).__name__}: {exc}"
             log.error("the drill's results could not be written: %s", self.error, exc_info=exc)
         finally:
-            if self.dispatcher is not None:
-                await asyncio.to_thread(self.dispatcher.close)
+            await asyncio.to_thread(self.assembled.detach)
             self._set("scored")
 
     async def _collect_reviews(self) -> None:

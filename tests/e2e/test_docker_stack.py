@@ -4,7 +4,6 @@ docker form of a database outage, and a whole drill on the docker backend."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
 import subprocess
@@ -19,8 +18,8 @@ from simulator.docker.compose import COMPOSE_FILE, LOCAL_OVERRIDE
 from simulator.docker.daemon import ensure_dockerd
 from simulator.docker.env import project_name
 from simulator.docker.stack_config import render
-from simulator.drill.autopilot import Autopilot
-from simulator.drill.engine import Drill, DrillOptions
+from simulator.drill.assemble import assemble
+from simulator.drill.engine import DrillOptions
 from simulator.faults.manager import FaultManager
 from simulator.faults.registry import check_params
 from simulator.platform.environment import EnvOptions, down, up
@@ -123,30 +122,22 @@ def test_db_down_is_rejected_packets_and_db_restore_ends_it(pg_env: Path) -> Non
 def test_a_drill_on_the_docker_backend_with_the_autopilot(dockerd: None, tmp_path: Path) -> None:
     playbook = load_playbook()
     scenario = find_scenario("app-crash", check_params=check_params, playbook=playbook)
-    drill = Drill(
+    assembled = assemble(
         DrillOptions(
             scenario=scenario,
             playbook=playbook,
             report_dir=tmp_path / "report",
             state_root=tmp_path / "state",
             backend="docker",
-        )
+        ),
+        autopilot=True,
     )
-
-    async def main() -> str:
-        responder = asyncio.create_task(Autopilot(drill).run())
-        try:
-            return await drill.run()
-        finally:
-            responder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await responder
-
+    drill = assembled.drill
     try:
-        outcome = asyncio.run(main())
+        outcome = asyncio.run(assembled.run())
         events = drill.log.events()
     finally:
-        drill.log.close()
+        assembled.close()
     types = [e.type for e in events]
     started = next(e for e in events if e.type == "drill.started")
     assert started.data["backend"] == "docker"

@@ -10,7 +10,6 @@ these tests build the Drill the way `run_drill` does.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -20,10 +19,10 @@ import yaml
 
 from scoring.events import Event, read_jsonl
 from scoring.playbook import Playbook, load_playbook
-from simulator.drill.autopilot import Autopilot
+from simulator.drill.assemble import assemble
 from simulator.drill.detectors import DetectorFactory, DetectorLike
-from simulator.drill.engine import Drill, DrillOptions
-from simulator.drill.results import DrillResult, finish
+from simulator.drill.engine import DrillOptions
+from simulator.drill.results import DrillResult
 from simulator.drill.verify import judge, write_junit
 from simulator.faults.registry import check_params
 from simulator.prometheus import write_rules
@@ -68,31 +67,21 @@ def drill(
     scenario: Scenario, playbook: Playbook, root: Path, factory: DetectorFactory
 ) -> DrillResult:
     """What `run_drill(..., detector_factory=factory)` does: the autopilot responds."""
-    running = Drill(
+    assembled = assemble(
         DrillOptions(
             scenario=scenario,
             playbook=playbook,
             report_dir=root / "report",
             state_root=root / "state",
             detector_factory=factory,
-        )
+        ),
+        autopilot=True,
     )
-
-    async def main() -> None:
-        responder = asyncio.create_task(Autopilot(running).run())
-        try:
-            await running.run()
-        finally:
-            responder.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):  # logged below
-                await responder
-            if not responder.cancelled() and responder.exception() is not None:
-                running.log.append("autopilot.error", {"error": repr(responder.exception())})
-
-    asyncio.run(main())
-    result = finish(running.log, root / "report", scenario.expected, playbook, store_history=False)
-    running.log.close()
-    return result
+    try:
+        asyncio.run(assembled.run())
+        return assembled.results(store_history=False)
+    finally:
+        assembled.close()
 
 
 def first(events: list[Event], type_: str, **data: object) -> Event:

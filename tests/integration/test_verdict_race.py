@@ -20,7 +20,8 @@ import pytest
 from scoring.events import Event
 from scoring.playbook import load_playbook
 from scoring.scorecard import score_drill
-from simulator.drill.engine import Drill, DrillOptions
+from simulator.drill.assemble import assemble
+from simulator.drill.engine import DrillOptions
 from simulator.drill.responses import Responses
 from simulator.faults.manager import FaultManager
 from simulator.remediation.apply import RemediationResult, apply
@@ -49,7 +50,7 @@ class SlowToReport(Responses):
 async def _drill_with_a_slow_responder(env_dir: Path, report_dir: Path) -> list[Event]:
     playbook = load_playbook(None)
     scenario = find_scenario("app-crash", playbook=playbook)
-    drill = Drill(DrillOptions(scenario, playbook, report_dir, state_root=report_dir / "state"))
+    drill = assemble(DrillOptions(scenario, playbook, report_dir, report_dir / "state")).drill
     drill.state_dir = env_dir  # the environment this module brought up
     drill.responses = SlowToReport(drill.log, playbook, env_dir, on_faults_changed=drill._sync_ends)
     drill.log.append("drill.started", {"scenario_id": scenario.id, "time_scale": 1.0})
