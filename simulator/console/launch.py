@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 
 from simulator.console.auth import DUTIES, check_name
+from simulator.console.discovery import publish, withdraw
 from simulator.console.live import DrillSettings
 from simulator.console.server import serve_session
 from simulator.console.session import ConsoleSession
@@ -72,6 +73,8 @@ def run_console(
 
         def ready(s: ConsoleSession) -> None:
             links = _links(s)
+            title = s.scenario.title if s.scenario is not None else "console"
+            published.append(publish(settings.state_root, links, title))
             if links_file is not None:
                 partial = links_file.with_suffix(".tmp")
                 partial.write_text(json.dumps(links, indent=2))
@@ -94,14 +97,19 @@ def run_console(
         progress = Progress(console, show_faults=True) if show_progress else None
         if progress is not None:
             session.stage_listeners.append(lambda stage: _follow(session, progress, stage))
-        await serve_session(
-            session,
-            port=port,
-            on_ready=ready,
-            on_scored=scored,
-            start_now=start_now,
-            exit_when_scored=exit_when_scored,
-        )
+        published: list[Path] = []
+        try:
+            await serve_session(
+                session,
+                port=port,
+                on_ready=ready,
+                on_scored=scored,
+                start_now=start_now,
+                exit_when_scored=exit_when_scored,
+            )
+        finally:
+            for path in published:
+                withdraw(path)
         return session
 
     return asyncio.run(main())
