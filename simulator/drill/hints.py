@@ -9,12 +9,11 @@ or the scenario's timer push are never charged to the trainee.
 
 from __future__ import annotations
 
+from scoring.criteria.discipline import ASKED
 from simulator.drill.eventlog import EventLog
 from simulator.scenario.model import Scenario
 
 __all__ = ["ASKED", "HintRefused", "ask_hint"]
-
-ASKED = "asked"
 
 
 class HintRefused(ValueError):
