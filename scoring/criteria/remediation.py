@@ -173,9 +173,14 @@ def remediation(inp: RuleInput) -> Verdict:
             f" survived it; {good.label} at {clock(good.t)} is what ended it."
         )
     else:
+        tried = [r for r in reviews if r.verdict == FAILED and r.t < good.t]
+        first_time = (
+            f", after {tried[0].label} at {clock(tried[0].t)} failed ({tried[0].reason})"
+            if tried
+            else " — the right fix first time"
+        )
         text = (
-            f"{inp.subject} {_did(good)} at {clock(good.t)} and that ended the fault"
-            " — the right fix first time."
+            f"{inp.subject} {_did(good)} at {clock(good.t)} and that ended the fault{first_time}."
         )
     return Verdict(fraction, not harmful and not wasted, text, details=details)
 

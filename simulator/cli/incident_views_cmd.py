@@ -35,9 +35,9 @@ def _slis(sli: dict[str, Any] | None) -> str:
     if not sli:
         return "no sample yet"
     parts = [
-        f"{sli.get('rps', 0):.0f} req/s",
+        f"{float(sli.get('rps') or 0):.0f} req/s",
         f"errors {100 * float(sli.get('error_rate') or 0):.1f}%",
-        f"p99 {sli.get('p99_ms', 0):.0f} ms",
+        "p99 " + (f"{float(sli['p99_ms']):.0f} ms" if sli.get("p99_ms") is not None else "n/a"),
     ]
     if sli.get("availability") is not None:
         parts.append(f"availability {100 * float(sli['availability']):.2f}%")

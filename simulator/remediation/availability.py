@@ -24,7 +24,7 @@ def unavailable_reason(state: EnvState, name: str) -> str | None:
     where = " (the shop runs on its embedded SQLite file)" if embedded else ""
     if name == "db.restore" and "database" not in state.proxies:
         return f"this environment has no database endpoint to bring back{where}"
-    if name == "db.failover" and not state.database_replica_url:
+    if name == "db.failover_to_replica" and not state.database_replica_url:
         return f"this environment has no database replica to fail over to{where}"
     return None
 
