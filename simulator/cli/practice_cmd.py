@@ -125,6 +125,7 @@ def practice(
         links_file=None,
         console=console,
         show_faults=False,
+        show_links=False,
         on_ready=ready,
     )
     live = session.live

@@ -66,6 +66,7 @@ def run_console(
     console: Console,
     show_progress: bool = True,
     show_faults: bool = True,
+    show_links: bool = True,
     on_ready: Callable[[ConsoleSession], None] | None = None,
 ) -> ConsoleSession:
     """Serve one session to its end; returns it (its drills hold the results)."""
@@ -84,9 +85,12 @@ def run_console(
                 partial.write_text(json.dumps(links, indent=2))
                 partial.replace(links_file)  # readers never see half a file
             console.print(f"[bold]Console[/bold] {s.base_url}")
-            console.print(f"  facilitator   {links['facilitator']}")
-            console.print(f"  observers     {links['observer']}")
-            console.print(f"  trainees join {links['join']}  (each types a name and picks a role)")
+            if show_links:  # a solo trainee is not shown the facilitator's answer key
+                console.print(f"  facilitator   {links['facilitator']}")
+                console.print(f"  observers     {links['observer']}")
+                console.print(
+                    f"  trainees join {links['join']}  (each types a name and picks a role)"
+                )
             for name, link in links["trainees"].items():
                 console.print(f"  trainee {name:<8} {link}")
             if not start_now:
