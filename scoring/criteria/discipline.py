@@ -163,12 +163,8 @@ def hints(inp: RuleInput) -> Verdict:
         return Verdict(1.0, True, f"No hints were asked for{note}.")
     fraction = max(0.0, 1.0 - HINT_COST * len(asked))
     each = ", ".join(f"{clock(e.t)} (\u201c{_hint_text(e)}\u201d)" for e in asked)
-    askers = {e.actor for e in asked}
-    who = (
-        inp.subject
-        if askers <= inp.scope
-        else ", ".join(dict.fromkeys(actor_name(e.actor) for e in asked))
-    )
+    # a team criterion, shared by every card: name who asked, not "the team"
+    who = ", ".join(dict.fromkeys(actor_name(e.actor) for e in asked))
     plural = "s" if len(asked) > 1 else ""
     return Verdict(
         fraction,

@@ -83,7 +83,7 @@ def list_scenarios(directory: Path | None, playbook_path: Path | None) -> None:
         except ScenarioError as exc:
             problems.append(str(exc))
     ordered = sorted(found, key=first_week_key)
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (
             str(order),
             scenario.id,
