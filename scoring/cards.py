@@ -55,9 +55,10 @@ class ParticipantCard(BaseModel):
         return next(c for c in self.criteria if c.key == key)
 
     def weakest(self) -> CriterionResult:
-        """The criterion with the lowest share of points, preferring the person's own."""
-        own = [c for c in self.criteria if not c.shared] or self.criteria
-        return min(own, key=lambda c: c.ratio)
+        """The criterion with the lowest share of points (shared ones included: a hint
+        the team asked for is as much a gap as a late acknowledgement); on a tie, the
+        person's own criterion, then the playbook's order."""
+        return min(self.criteria, key=lambda c: (c.ratio, c.shared))
 
 
 def build_card(

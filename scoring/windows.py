@@ -95,6 +95,11 @@ class Action:
         return self.result == "unavailable"
 
     @property
+    def errored(self) -> bool:
+        """The action failed with an error: what it did is unknown, not shown worse."""
+        return self.result == "error"
+
+    @property
     def finished(self) -> bool:
         return self.executed_seq is not None
 

@@ -4,7 +4,9 @@ An action is effective when a fault's one end record (`fault.reverted`, reason
 `remediated`) names it. Actions the scenario lists as harmful, or after which
 the SLIs got clearly worse, are harmful; every other action taken while a fault
 was active is ineffective. An action whose result is `unavailable` cannot act in
-this environment and did nothing, so it is never harmful and costs nothing. All
+this environment and did nothing, so it is never harmful and costs nothing; one
+whose result is `error` failed, and is reported as "failed: <reason>", never as
+harmful (a failed action is not what moved the SLIs). All
 times are when the responder acted (`action.started`; in a legacy log the
 finish stands in for it). A fault that expired by itself earns nobody credit.
 """
@@ -20,7 +22,7 @@ from scoring.impact import Impact, measure_impact
 from scoring.phrases import action_label, action_phrase, clock, first_sentence
 from scoring.recovery import fault_end_phrase
 
-__all__ = ["UNAVAILABLE", "ActionReview", "matches", "review_actions"]
+__all__ = ["FAILED", "UNAVAILABLE", "ActionReview", "matches", "review_actions"]
 
 EFFECTIVE_SHARE = 0.6
 NO_HARM_SHARE = 0.25
@@ -28,6 +30,7 @@ FOCUS_SHARE = 0.15
 # Each ineffective action costs a third of the focus share.
 INEFFECTIVE_COST = 1 / 3
 UNAVAILABLE = "not available here"
+FAILED = "failed"
 UNFINISHED = "still running when the log ended"
 
 
@@ -48,12 +51,18 @@ class ActionReview:
         """When the responder acted."""
         return self.action.start
 
+    @property
+    def reason(self) -> str:
+        return first_sentence(self.action.detail or "no reason given").rstrip(".")
+
     def line(self) -> str:
         if self.verdict == UNAVAILABLE:
             return (
                 f"{clock(self.t)} {self.label} — {UNAVAILABLE}: it cannot act in this"
                 " environment, so it did nothing"
             )
+        if self.verdict == FAILED:
+            return f"{clock(self.t)} {self.label} — {FAILED}: {self.reason}"
         return f"{clock(self.t)} {self.label} — {self.verdict}; {self.impact.describe()}"
 
 
@@ -88,6 +97,8 @@ def review_actions(inp: RuleInput) -> list[ActionReview]:
             verdict = "effective"
         elif action.unavailable:
             verdict = UNAVAILABLE
+        elif action.errored:
+            verdict = FAILED
         elif not action.finished:
             verdict = UNFINISHED
         elif (
@@ -129,6 +140,8 @@ def remediation(inp: RuleInput) -> Verdict:
             what = f"which made things worse ({first.impact.describe()})"
         elif first.verdict == UNAVAILABLE:
             what = "which is not available in this environment and did nothing"
+        elif first.verdict == FAILED:
+            what = f"which failed ({first.reason})"
         elif first.verdict == UNFINISHED:
             what = "which was still running when the log ended"
         elif first.verdict == "after the fault ended":
@@ -160,9 +173,14 @@ def remediation(inp: RuleInput) -> Verdict:
             f" survived it; {good.label} at {clock(good.t)} is what ended it."
         )
     else:
+        tried = [r for r in reviews if r.verdict == FAILED and r.t < good.t]
+        first_time = (
+            f", after {tried[0].label} at {clock(tried[0].t)} failed ({tried[0].reason})"
+            if tried
+            else " — the right fix first time"
+        )
         text = (
-            f"{inp.subject} {_did(good)} at {clock(good.t)} and that ended the fault"
-            " — the right fix first time."
+            f"{inp.subject} {_did(good)} at {clock(good.t)} and that ended the fault{first_time}."
         )
     return Verdict(fraction, not harmful and not wasted, text, details=details)
 

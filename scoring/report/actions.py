@@ -191,7 +191,8 @@ BUILDERS: dict[str, Builder] = {
 def action_items(
     card: Scorecard, playbook: Playbook, review: SubmittedReview | None = None
 ) -> list[ActionItem]:
-    """The team's own items from its review, then one for every criterion it did not pass."""
+    """The team's own items from its review, then one for every criterion short of full
+    points (so that "no gaps" is said only when every criterion is full)."""
     due = (card.started_at + DUE_AFTER).date().isoformat() if card.started_at else "TBD"
     theirs = [
         ActionItem(item=i.item, owner=i.owner, due=i.due or due, status=i.status, source="review")
@@ -200,7 +201,7 @@ def action_items(
     found = _alerts(card, playbook)
     for result in card.team.criteria:
         builder = BUILDERS.get(result.key)
-        if not result.passed and builder is not None:
+        if (not result.passed or result.ratio < 1.0) and builder is not None:
             found += builder(card, playbook, result)
     items: dict[str, ActionItem] = {i.item: i for i in theirs}
     for text, owner in found:

@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from pathlib import Path
+from typing import Any
 
 import click
 
 from simulator.cli.errors import fail
-from simulator.console.client import ConsoleClient, ConsoleClientError
+from simulator.cli.incident_client import Target, client, errors
+from simulator.console.client import ConsoleClient
+from simulator.drill.incident import state_machine_help
+from simulator.env.state import DEFAULT_STATE_ROOT
 
-P = ParamSpec("P")
-R = TypeVar("R")
 QUIET = {"sli.sample", "diagnostic.viewed"}
 
 
 def _client(ctx: click.Context) -> ConsoleClient:
-    client: ConsoleClient = ctx.obj
-    return client
+    return client(ctx)
 
 
-def _errors(func: Callable[P, R]) -> Callable[P, R]:
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except ConsoleClientError as exc:
-            fail(str(exc))
-            raise  # unreachable
-
-    return wrapper
+_errors = errors
 
 
 @click.group()
@@ -38,8 +28,9 @@ def _errors(func: Callable[P, R]) -> Callable[P, R]:
     "--url",
     envvar="CHAOSDRILL_CONSOLE_URL",
     show_envvar=True,
-    required=True,
-    help="The console (or your join link, which carries your token).",
+    default=None,
+    help="The console (or your join link, which carries your token). Default: the one"
+    " drill running from this directory (found under --state-root).",
 )
 @click.option(
     "--token",
@@ -48,11 +39,33 @@ def _errors(func: Callable[P, R]) -> Callable[P, R]:
     default=None,
     help="Your token (from your join link).",
 )
+@click.option(
+    "--as",
+    "name",
+    default=None,
+    metavar="NAME",
+    help="Which trainee you are, when the running drill has several.",
+)
+@click.option(
+    "--state-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STATE_ROOT,
+    show_default=True,
+    envvar="CHAOSDRILL_STATE_ROOT",
+    show_envvar=True,
+    help="Where running drills publish how to reach them.",
+)
 @click.pass_context
-@_errors
-def incident(ctx: click.Context, url: str, token: str | None) -> None:
-    """Work the drill's incident from a terminal (the same API as the console pages)."""
-    ctx.obj = ConsoleClient(url, token)
+def incident(
+    ctx: click.Context, url: str | None, token: str | None, name: str | None, state_root: Path
+) -> None:
+    """Work the drill's incident from a terminal (the same API as the console pages).
+
+    Without --url the drill running from this directory is found by itself
+    (`chaosdrill practice SCENARIO` starts one). Typical order: show, ack,
+    severity, assign, status, diagnose, action, update, resolve, review.
+    """
+    ctx.obj = Target(url, token, name, state_root)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -89,12 +102,11 @@ def assign(ctx: click.Context, team: str) -> None:
     _done(f"assigned to {team}")
 
 
-@incident.command()
+@incident.command(help=state_machine_help())
 @click.argument("status")
 @click.pass_context
 @_errors
 def status(ctx: click.Context, status: str) -> None:
-    """Move the status: INVESTIGATING, IDENTIFIED, MONITORING, RESOLVED."""
     _client(ctx).status(status)
     _done(f"status {status.upper()}")
 
@@ -159,15 +171,23 @@ def update(
 @click.argument("name")
 @click.argument("arg", required=False)
 @click.option("--why", default="", help="The evidence you act on (goes on the timeline).")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.pass_context
 @_errors
 def action(ctx: click.Context, name: str, arg: str | None, why: str, yes: bool) -> None:
-    """Run the runbook action NAME (e.g. db.kill_long_queries) on the live service."""
+    """Run the runbook action NAME (e.g. db.kill_long_queries) on the live service.
+
+    It asks [y/N] first; --yes skips the question. `incident show` lists the
+    actions that can act in this environment.
+    """
     if not yes:
-        click.confirm(f"Run {name}{' ' + arg if arg else ''} on the live service?", abort=True)
+        click.confirm(
+            f"Run {name}{' ' + arg if arg else ''} on the live service? (--yes skips this)",
+            abort=True,
+        )
     result = _client(ctx).action(name, arg, why)
-    _done(f"{name}: {result['result']} - {result['detail']}")
+    outcome = {"ok": "done", "error": "failed", "unavailable": "not available here"}
+    _done(f"{name}: {outcome.get(result['result'], result['result'])}: {result['detail']}")
     if result["result"] != "ok":
         raise SystemExit(1)
 
@@ -206,3 +226,9 @@ def _line(event: dict[str, Any]) -> str:
     t = float(event.get("t", 0))
     actor = str(event.get("actor", "")).removeprefix("trainee:")
     return f"{int(t // 60):02d}:{t % 60:04.1f}  {actor:<12} {event.get('text', event.get('type'))}"
+
+
+from simulator.cli.incident_views_cmd import hint, review, scorecard, show  # noqa: E402
+
+for _command in (show, hint, review, scorecard):
+    incident.add_command(_command)

@@ -20,6 +20,7 @@ COMMANDS = {
     "cleanup": "fault_cmd:cleanup",
     "remediate": "remediate_cmd:remediate",
     "run": "run_cmd:run",
+    "practice": "practice_cmd:practice",
     "console": "console_cmd:console",
     "incident": "incident_cmd:incident",
     "verify": "verify_cmd:verify",

@@ -71,34 +71,55 @@ def scenarios() -> None:
 @_DIR_OPTION
 @_PLAYBOOK_OPTION
 def list_scenarios(directory: Path | None, playbook_path: Path | None) -> None:
-    """The library's scenarios: id, title, difficulty, tags and time limit (no answers)."""
+    """The library's scenarios in a suggested order for a first week of practice: easiest
+    first, those that run without PostgreSQL before those that need it (no answers)."""
     book = _playbook(playbook_path)
     library = directory or default_scenario_dir()
-    rows: list[tuple[str, ...]] = []
+    found: list[Scenario] = []
     problems: list[str] = []
     for path in scenario_files(library):
         try:
-            scenario = load_scenario(path, check_params=_param_check, playbook=book)
+            found.append(load_scenario(path, check_params=_param_check, playbook=book))
         except ScenarioError as exc:
             problems.append(str(exc))
-            continue
-        rows.append(
-            (
-                scenario.id,
-                scenario.title,
-                scenario.difficulty,
-                ", ".join(scenario.tags) or "-",
-                f"<= {format_duration(scenario.time_limit_s)}",
-            )
+    ordered = sorted(found, key=first_week_key)
+    rows: list[tuple[str, ...]] = [
+        (
+            str(order),
+            scenario.id,
+            scenario.title,
+            scenario.difficulty,
+            ", ".join(scenario.tags) or "-",
+            f"<= {format_duration(scenario.time_limit_s)}",
+            "PostgreSQL (--database-url)" if scenario.target.database == "postgres" else "-",
         )
+        for order, scenario in enumerate(ordered, 1)
+    ]
     if rows:
-        _table(("ID", "TITLE", "DIFFICULTY", "TAGS", "DURATION"), rows)
+        _table(("ORDER", "ID", "TITLE", "DIFFICULTY", "TAGS", "DURATION", "NEEDS"), rows)
+        click.echo(
+            "\nFirst week: one or two a day in this order, each with `chaosdrill practice ID`;"
+            " repeat one with --time-scale 10 once its fix comes easily."
+        )
     else:
         click.echo(f"no valid scenarios in {library}")
     for problem in problems:
         click.echo(f"skipped: {problem}", err=True)
     if problems:
         raise SystemExit(1)
+
+
+DIFFICULTY_ORDER = {"intro": 0, "standard": 1, "hard": 2}
+
+
+def first_week_key(scenario: Scenario) -> tuple[int, int, float, str]:
+    """Easiest first; without PostgreSQL first (nothing to set up); shorter first."""
+    return (
+        DIFFICULTY_ORDER.get(scenario.difficulty, len(DIFFICULTY_ORDER)),
+        scenario.target.database == "postgres",
+        scenario.time_limit_s,
+        scenario.id,
+    )
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

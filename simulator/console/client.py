@@ -107,6 +107,12 @@ class ConsoleClient:
         body = {"action": name, "arg": arg, "evidence": evidence, "confirm": True}
         return self.post("/api/incident/action", body)
 
+    def hint(self) -> Any:
+        return self.post("/api/incident/hint")
+
+    def review(self, fields: dict[str, str], action_items: list[dict[str, str]]) -> Any:
+        return self.post("/api/review", {"fields": fields, "action_items": action_items})
+
     def stream(self, since: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
         """(kind, data) for every SSE message: hello, drill events, phase changes."""
         with httpx.Client(

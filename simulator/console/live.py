@@ -50,6 +50,7 @@ class DrillSettings:
     backend: str = "local"
     detector: str = "builtin"
     detector_factory: DetectorFactory | None = None
+    solo: bool = False  # `chaosdrill practice`: hints are asked for, the review opens at recovery
 
 
 class LiveDrill:
@@ -80,6 +81,7 @@ class LiveDrill:
                 backend=settings.backend,
                 detector=settings.detector,
                 detector_factory=settings.detector_factory,
+                push_hints=not settings.solo,
             ),
             notifiers=settings.notifiers,
         )
@@ -142,9 +144,13 @@ class LiveDrill:
 
     @property
     def incident_closed(self) -> bool:
-        """Resolved, or the drill is over: the review form opens."""
+        """Resolved, or the drill is over: the review form opens. Solo, it opens once
+        recovery is measured, so that the trainee can write it before resolving ends
+        the drill and scores it at once."""
         incident = self.drill.responses.incident
-        return self.stage != "running" or (incident is not None and incident.resolved)
+        if self.stage != "running" or (incident is not None and incident.resolved):
+            return True
+        return self.settings.solo and self.log.latest("service.recovered") is not None
 
     async def abort(self, reason: str) -> float:
         """Abort and wait (bounded) until every injected fault is reverted; seconds taken."""

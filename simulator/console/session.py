@@ -51,6 +51,7 @@ class ConsoleSession:
         self._task: asyncio.Task[None] | None = None
         self.stage_listeners: list[Callable[[str], None]] = []
         self._library: list[Scenario] | None = None
+        self.reminder: asyncio.Task[None] | None = None  # the review window's reminder
 
     @property
     def playbook(self) -> Playbook:

@@ -86,6 +86,7 @@ class DrillOptions:
     detector_factory: DetectorFactory | None = None  # default: the builtin detector
     backend: str = "local"  # where the environment runs: "local" or "docker"
     detector: str = "builtin"  # the name of what detector_factory builds, for the log
+    push_hints: bool = True  # the scenario's timed hints; off in solo practice (asked for)
 
 
 class Drill:
@@ -320,6 +321,8 @@ class Drill:
         faults = FaultManager(self.state_dir)
         pending = sorted(self.scenario.faults, key=lambda f: f.at_s)
         hints = sorted(self.scenario.hints, key=lambda h: h.after_s)
+        if not self.options.push_hints:
+            hints = []
         timed: list[tuple[float, str]] = []  # (revert at, fault id) for until: duration
         while not self.aborted:
             deadline = start + self.scenario.time_limit_s + self.extra_s
@@ -347,7 +350,8 @@ class Drill:
                     await asyncio.to_thread(faults.revert, fault_id, "duration")
             await asyncio.to_thread(self._sync_ends)
             if self.t0 is not None:
-                while hints and now - self.t0 >= hints[0].after_s and not self._resolved():
+                # once every fault has ended a hint would only tell what was already done
+                while hints and now - self.t0 >= hints[0].after_s and self._injected:
                     self.log.append("hint.given", {"text": hints.pop(0).text, "source": "scenario"})
                 self._escalate(now)
             if self._resolved() and self.recovery.recovered_at is not None:

@@ -12,11 +12,14 @@ from simulator.drill.incident import TRANSITIONS, Incident, IncidentError, new_i
 
 LEGAL = [
     ("NEW", "INVESTIGATING"),
+    ("NEW", "IDENTIFIED"),  # the cause is plain from the page (a release just went out)
     ("INVESTIGATING", "IDENTIFIED"),
+    ("INVESTIGATING", "MONITORING"),  # a quick fix before the cause is named
     ("IDENTIFIED", "MONITORING"),
     ("IDENTIFIED", "INVESTIGATING"),
     ("MONITORING", "RESOLVED"),
     ("MONITORING", "INVESTIGATING"),
+    ("MONITORING", "IDENTIFIED"),  # the mitigation bought time to name the cause
 ]
 # How to reach each status from NEW along legal steps.
 PATH_TO = {

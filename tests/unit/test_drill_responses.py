@@ -168,7 +168,8 @@ def test_an_illegal_status_is_refused_and_nothing_is_recorded(
     paged: Responses, log: EventLog
 ) -> None:
     with pytest.raises(
-        IncidentError, match="cannot go from NEW to RESOLVED; next can be: INVESTIGATING"
+        IncidentError,
+        match="cannot go from NEW to RESOLVED; next can be: IDENTIFIED, INVESTIGATING",
     ):
         paged.set_status(ANN, "resolved")
     assert paged.incident is not None and paged.incident.status == "NEW"

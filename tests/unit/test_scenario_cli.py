@@ -65,7 +65,13 @@ def test_list_shows_the_library_without_the_answer_key() -> None:
     result = run("scenarios", "list", "--dir", LIBRARY)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.splitlines()[0].split() == ["ID", "TITLE", "DIFFICULTY", "TAGS", "DURATION"]
+    header = ["ORDER", "ID", "TITLE", "DIFFICULTY", "TAGS", "DURATION", "NEEDS"]
+    assert out.splitlines()[0].split() == header
+    # The suggested first-week order: easiest first, PostgreSQL-only ones after the rest.
+    rows = [line.split() for line in out.splitlines()[1:] if line[:1].isdigit()]
+    levels = [next(w for w in row if w in ("intro", "standard", "hard")) for row in rows]
+    assert levels == sorted(levels, key=["intro", "standard", "hard"].index)
+    assert [row[0] for row in rows] == [str(n) for n in range(1, len(rows) + 1)]
     for scenario_id in ("app-crash", "db-lock", "bad-deploy", "recommendations-down"):
         assert scenario_id in out
     lowered = out.lower()

@@ -139,8 +139,8 @@ def test_feedback_stays_one_sentence_with_long_prose(playbook: Playbook) -> None
             "seq": 10_000,
             "type": "hint.given",
             "t": 250.0,
-            "actor": "facilitator",
-            "data": {"text": "Look at the slow queries. Then kill the oldest."},
+            "actor": "trainee:bob",
+            "data": {"text": "Look at the slow queries. Then kill the oldest.", "source": "asked"},
         }
     )
     restart = long_hint.model_copy(

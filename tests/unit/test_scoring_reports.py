@@ -131,7 +131,7 @@ def test_json_report_round_trips() -> None:
         )
     )
     assert data["scorecard"]["team"]["total"] == 79.0
-    assert data["scorecard"]["baseline"]["card"]["total"] == 99.0
+    assert data["scorecard"]["baseline"]["card"]["total"] == 98.5
     assert data["timeline"][0]["type"] == "drill.started"
     assert "charts" not in data
     assert data["time_scale_note"].startswith("Time scale 1")

@@ -15,8 +15,10 @@ from pydantic import BaseModel, Field
 from simulator.console.deps import Responder, SessionDep
 from simulator.console.session import SessionError
 from simulator.console.visibility import redact
+from simulator.drill.hints import HintRefused, ask_hint
 from simulator.drill.incident import new_incident_id
 from simulator.remediation.actions import ACTIONS
+from simulator.remediation.availability import unavailable_reasons
 
 router = APIRouter(prefix="/api/incident")
 Text = Field(default="", max_length=4000)
@@ -120,8 +122,25 @@ async def action(session: SessionDep, who: Responder, body: ActionBody) -> dict[
         )
     if not body.confirm:
         raise SessionError(f"{body.action} acts on the real service: confirm it (confirm: true)")
+    why = unavailable_reasons(live.drill.state_dir, [body.action]).get(body.action)
+    if why is not None:  # refused before it runs: nothing happened, nothing is charged
+        raise SessionError(
+            f"{body.action} cannot act here: {why}; nothing was run and it costs nothing"
+            " (`chaosdrill incident show` lists the actions that can act)"
+        )
     event = await live.drill.responses.run_action(
         who.actor, body.action, body.arg or None, evidence=body.evidence or None
     )
     detail = redact(str(event.data.get("detail", "")), live.drill.id)
     return {**_event(event), "result": event.data.get("result"), "detail": detail}
+
+
+@router.post("/hint")
+async def hint(session: SessionDep, who: Responder) -> dict[str, Any]:
+    """Ask for the scenario's next hint (each one asked for costs points)."""
+    live = session.require_running()
+    try:
+        text = ask_hint(live.log, live.scenario, who.actor)
+    except HintRefused as exc:
+        raise SessionError(str(exc)) from None
+    return {"text": text, "asked": len(live.log.of_type("hint.given"))}

@@ -14,8 +14,10 @@ from fastapi.templating import Jinja2Templates
 from simulator.console.auth import DUTIES, Principal, Role
 from simulator.console.deps import SessionDep
 from simulator.console.routes.read import report_html
+from simulator.console.session import ConsoleSession
 from simulator.console.snapshot import snapshot
 from simulator.remediation.actions import ACTIONS
+from simulator.remediation.availability import unavailable_reasons
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
@@ -114,6 +116,7 @@ def page(request: Request, session: SessionDep, token: str, page: str) -> Respon
 
 
 def _render(request: Request, session: Any, who: Principal, page: str) -> Response:
+    cannot = _cannot(session)
     context = {
         "title": dict(PAGES[who.role])[page],
         "page": page,
@@ -123,6 +126,13 @@ def _render(request: Request, session: Any, who: Principal, page: str) -> Respon
         "token": who.token,
         "state": snapshot(session, who),
         "playbook": session.playbook,
-        "actions": list(ACTIONS.values()),
+        "actions": [a for a in ACTIONS.values() if a.name not in cannot],
     }
     return templates.TemplateResponse(request, f"{page}.html.j2", context)
+
+
+def _cannot(session: ConsoleSession) -> dict[str, str]:
+    """The toolbox shows only the actions that can act in this drill's environment."""
+    if session.live is None:
+        return {}
+    return unavailable_reasons(session.live.drill.state_dir, list(ACTIONS))

@@ -14,6 +14,7 @@ from simulator.console.session import ConsoleSession, SessionError
 from simulator.console.snapshot import snapshot
 from simulator.console.visibility import facilitator_event, trainee_event
 from simulator.remediation.actions import ACTIONS
+from simulator.remediation.availability import unavailable_reasons
 
 router = APIRouter(prefix="/api")
 SLI_FIELDS = ("rps", "error_rate", "p50_ms", "p99_ms", "availability")
@@ -104,11 +105,17 @@ def playbook(session: SessionDep, _who: Anyone) -> dict[str, Any]:
 
 
 @router.get("/actions")
-def actions(_who: Anyone) -> list[dict[str, Any]]:
-    """The runbook toolbox: every remediation a responder can run."""
+def actions(session: SessionDep, _who: Anyone) -> list[dict[str, Any]]:
+    """The runbook toolbox: the remediations that can act in this drill's environment."""
+    cannot = (
+        unavailable_reasons(session.live.drill.state_dir, list(ACTIONS))
+        if session.live is not None
+        else {}
+    )
     return [
         {"name": a.name, "summary": a.summary, "arg": a.arg, "restarts_shop": a.restarts_shop}
         for a in ACTIONS.values()
+        if a.name not in cannot
     ]
 
 

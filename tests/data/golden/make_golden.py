@@ -235,9 +235,7 @@ def early_notice() -> None:
     log.add(200, "incident.acknowledged", b, incident_id="INC-2", page_id="p1")
     log.add(210, "incident.assigned", b, incident_id="INC-2", team="dba", area="database")
     log.add(220, "incident.update_posted", b, incident_id="INC-2", fields=FULL_UPDATE)
-    log.add(
-        300, "hint.given", "facilitator", text="Look at the slow query list", source="facilitator"
-    )
+    log.add(300, "hint.given", "trainee:bob", text="Look at the slow query list", source="asked")
     log.add(350, "incident.status_changed", b, incident_id="INC-2", to="IDENTIFIED")
     log.add(400, "action.executed", b, action="db.kill_long_queries", args=None, result="ok")
     remediated(log, "f1", 401, 400)
