@@ -58,3 +58,6 @@ INCIDENT_STATUSES: tuple[str, ...] = (
     "MONITORING",
     "RESOLVED",
 )
+
+# The post-incident review's fields, as the console's form and `incident review` send them.
+REVIEW_FIELDS = ("what_happened", "why", "went_well", "went_badly", "improvements")

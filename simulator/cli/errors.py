@@ -8,7 +8,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from simulator.env.lifecycle import EnvError
+from simulator.env.errors import EnvError
 from simulator.env.proxy_client import ProxyError
 from simulator.env.services import ServiceError
 from simulator.faults.errors import FaultError

@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
+from scoring.names import REVIEW_FIELDS
 from simulator.cli.errors import fail
 from simulator.cli.incident_client import client, errors, target
 from simulator.console.discovery import seen_path
-from simulator.console.routes.review import REVIEW_FIELDS
 
 QUIET = {"sli.sample", "diagnostic.viewed"}
 MAX_CHANGES = 30  # lines of "since your last look"

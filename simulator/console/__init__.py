@@ -5,8 +5,3 @@ uvicorn in the drill's own asyncio loop. `create_app(session)` builds it for a
 `ConsoleSession`; `serve_session` runs it; `visibility` keeps the answer key
 away from trainees.
 """
-
-from simulator.console.app import create_app
-from simulator.console.session import ConsoleSession, SessionError
-
-__all__ = ["ConsoleSession", "SessionError", "create_app"]

@@ -76,7 +76,8 @@ TRAINEE_EVENTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "service.recovered": _same,
     "review.submitted": _same,
     "participant.joined": _same,
-    "drill.extended": _same,
+    # More time, not which faults were given it.
+    "drill.extended": lambda d: {k: d.get(k) for k in ("seconds", "total_extra_s")},
     "drill.aborted": _same,
     "drill.finished": _same,
     "teardown.done": _same,

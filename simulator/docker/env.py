@@ -23,7 +23,8 @@ from simulator.docker.client import container_state, docker_client, service_cont
 from simulator.docker.compose import run_compose
 from simulator.docker.images import build_local_images
 from simulator.env import services
-from simulator.env.lifecycle import EnvError, EnvOptions
+from simulator.env.errors import EnvError
+from simulator.env.lifecycle import EnvOptions
 from simulator.env.mounts import mount_tmpfs, unmount
 from simulator.env.processes import free_port
 from simulator.env.state import EnvState, ServiceRecord, load_state, lock, save_state, state_path

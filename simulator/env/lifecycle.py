@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from simulator.env import services, teardown
+from simulator.env.errors import EnvError
 from simulator.env.mounts import mount_tmpfs, unmount
 from simulator.env.processes import free_port
 from simulator.env.proxy_client import ProxyClient
@@ -33,10 +34,6 @@ from simulator.env.state import (
 )
 
 DEFAULT_DISK_MB = 64
-
-
-class EnvError(RuntimeError):
-    """The environment cannot be brought up or down; one sentence says why."""
 
 
 @dataclass

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from simulator.env import services
-from simulator.env.lifecycle import EnvError, EnvOptions
+from simulator.env.errors import EnvError
+from simulator.env.lifecycle import EnvOptions
 from simulator.env.owner import record_owner_start
 from simulator.env.state import EnvState, load_state
 from simulator.env.teardown import Stopped, is_self

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from simulator.env.lifecycle import EnvError
+from simulator.env.errors import EnvError
 from simulator.platform.base import Platform
 
 NAMES = ("local", "docker")  # the default first

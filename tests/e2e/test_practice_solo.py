@@ -31,7 +31,7 @@ target: {database: any}
 load: {users: 5, spawn_rate: 5, profile: shop, seed: 11}
 steady_state: {max_error_rate: 0.01, max_p99_ms: 500, min_rps: 2, timeout: 60s}
 faults:
-  - {at: 2s, kind: app.crash, until: remediated, ttl: 3m}
+  - {at: 2s, kind: app.crash, until: remediated, ttl: 6m}
 expected:
   alerts: [{name: availability, severity: critical, within: 15s}]
   severity: P0
@@ -43,7 +43,7 @@ hints:
   - {after: 1s, text: "Look at the process itself."}
   - {after: 2s, text: "Restart the service."}
 confirm_recovery_s: 3
-time_limit_s: 100
+time_limit_s: 300
 """
 
 

@@ -103,6 +103,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str, Any, set[int]]] = {
         {"action": "db.kill_long_queries"},
         {409},
     ),
+    # A trainee may ask for a hint (200), or is told none is left to give (409).
+    ("POST", "/api/incident/hint"): (frozenset({T}), "/api/incident/hint", {}, {200, 409}),
     ("POST", "/api/join"): (frozenset({J, F}), "/api/join", {"name": "no good!"}, {422}),
     ("POST", "/api/review"): (frozenset({T}), "/api/review", {"fields": {"why": "x"}}, {409}),
     ("GET", "/api/facilitator/scenarios"): (

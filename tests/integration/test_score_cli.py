@@ -42,7 +42,7 @@ def test_score_prints_the_scorecard(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Team: 79 points, grade C" in done.stdout
-    assert "Autopilot baseline (second log): 99 points" in done.stdout
+    assert "Autopilot baseline (second log): 98.5 points" in done.stdout
     assert "carol" in done.stdout and "MTTD (responder)" in done.stdout
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scoring.names import FAULT_KINDS
-from simulator.env.lifecycle import EnvError
+from simulator.env.errors import EnvError
 from simulator.faults.registry import param_problem
 from simulator.platform.registry import NAMES, platform_for
 from simulator.remediation.table import ENDS

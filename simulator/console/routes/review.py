@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from scoring.names import REVIEW_FIELDS
 from simulator.console.deps import Joiner, Responder, SessionDep
 from simulator.console.session import SessionError
 
 router = APIRouter(prefix="/api")
 
 # The playbook's review topics (Post-Incident Review) and its action-item table.
-REVIEW_FIELDS = ("what_happened", "why", "went_well", "went_badly", "improvements")
 
 
 class JoinBody(BaseModel):
