@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from simulator.env.lifecycle import EnvOptions
     from simulator.env.state import EnvState
     from simulator.env.teardown import Stopped
-    from simulator.faults.backend import LocalBackend
+    from simulator.faults.backend import FaultBackend
     from simulator.faults.base import FaultKind
     from simulator.remediation.actions import Action
 
@@ -41,7 +41,7 @@ class Platform(Protocol):
         """Each service's state and health, for `env status`."""
         ...
 
-    def backend(self, state: EnvState) -> LocalBackend:
+    def backend(self, state: EnvState) -> FaultBackend:
         """The fault backend that injects and reverts on this platform."""
         ...
 

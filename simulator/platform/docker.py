@@ -14,7 +14,7 @@ from simulator.docker.diagnostics import container_process
 from simulator.env.lifecycle import EnvOptions
 from simulator.env.state import EnvState
 from simulator.env.teardown import Stopped
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind
 from simulator.faults.catalog import REGISTRY
 from simulator.remediation.actions import Action
@@ -40,7 +40,7 @@ class DockerPlatform:
     def status_rows(self, state: EnvState) -> dict[str, dict[str, Any]]:
         return docker_env.status_rows(state)
 
-    def backend(self, state: EnvState) -> LocalBackend:
+    def backend(self, state: EnvState) -> FaultBackend:
         return DockerBackend(state)
 
     def kinds(self) -> dict[str, FaultKind]:

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from simulator.env import lifecycle, services, teardown
+from simulator.env.backend import LocalBackend
 from simulator.env.lifecycle import EnvOptions
 from simulator.env.state import EnvState
 from simulator.env.teardown import Stopped
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind
 from simulator.faults.catalog import REGISTRY
 from simulator.remediation import table
@@ -33,7 +34,7 @@ class LocalPlatform:
     def status_rows(self, state: EnvState) -> dict[str, dict[str, Any]]:
         return lifecycle.status_rows(state)
 
-    def backend(self, state: EnvState) -> LocalBackend:
+    def backend(self, state: EnvState) -> FaultBackend:
         return LocalBackend(state)
 
     def kinds(self) -> dict[str, FaultKind]:
