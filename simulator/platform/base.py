@@ -63,6 +63,11 @@ class Platform(Protocol):
         """Does applying `action arg` here end a fault of `kind` with these params on `target`?"""
         ...
 
+    def unavailable(self, state: EnvState, action: str) -> str | None:
+        """Why `action` cannot act in this environment, asked before it runs; None when it
+        can, or when only the action itself can tell."""
+        ...
+
     def process_view(self, state: EnvState) -> dict[str, Any] | None:
         """The shop's process as a responder's host view shows it, when the platform has
         its own view (a container's state); None means the host's /proc view holds."""

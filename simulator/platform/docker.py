@@ -60,5 +60,8 @@ class DockerPlatform:
     ) -> bool:
         return remediation.ends_docker(action, arg, kind, params, target)
 
+    def unavailable(self, state: EnvState, action: str) -> str | None:
+        return None  # every action is offered; a container action says itself if it cannot
+
     def process_view(self, state: EnvState) -> dict[str, Any] | None:
         return container_process(state)

@@ -51,5 +51,15 @@ class LocalPlatform:
     ) -> bool:
         return table.ends(action, arg, kind, params, target)
 
+    def unavailable(self, state: EnvState, action: str) -> str | None:
+        # The actions that need a part of the environment that `env up` may not start.
+        embedded = state.database_kind == "sqlite"
+        where = " (the shop runs on its embedded SQLite file)" if embedded else ""
+        if action == "db.restore" and "database" not in state.proxies:
+            return f"this environment has no database endpoint to bring back{where}"
+        if action == "db.failover_to_replica" and not state.database_replica_url:
+            return f"this environment has no database replica to fail over to{where}"
+        return None
+
     def process_view(self, state: EnvState) -> dict[str, Any] | None:
         return None
