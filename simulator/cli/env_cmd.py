@@ -15,7 +15,7 @@ from simulator.env import lifecycle
 from simulator.env.inventory import FoundEnv, find_environments, inspect
 from simulator.env.state import DEFAULT_STATE_ROOT
 from simulator.platform import environment
-from simulator.platform.registry import NAMES
+from simulator.platform.registry import DEFAULT, NAMES
 
 
 @click.group()
@@ -47,7 +47,7 @@ def env() -> None:
 @click.option(
     "--backend",
     type=click.Choice(NAMES),
-    default="local",
+    default=DEFAULT,
     show_default=True,
     envvar="CHAOSDRILL_BACKEND",
     help="local: processes on 127.0.0.1; docker: a compose project of docker-compose.yml "

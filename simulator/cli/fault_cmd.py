@@ -20,7 +20,7 @@ from simulator.env.state import DEFAULT_STATE_ROOT
 from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
 from simulator.faults.registry import registry_for
 from simulator.faults.session import FaultSession, Interrupted
-from simulator.platform.registry import NAMES
+from simulator.platform.registry import DEFAULT, NAMES
 
 
 @click.group()
@@ -32,7 +32,7 @@ def fault() -> None:
 @click.option(
     "--backend",
     type=click.Choice(sorted(NAMES)),
-    default="local",
+    default=DEFAULT,
     show_default=True,
     help="Which backend's kinds to list.",
 )

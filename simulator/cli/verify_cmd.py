@@ -18,7 +18,7 @@ from simulator.drill.progress import Progress
 from simulator.drill.run import run_drill
 from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
 from simulator.faults.registry import check_params
-from simulator.platform.registry import NAMES, platform_for
+from simulator.platform.registry import DEFAULT, NAMES, platform_for
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.select import detector_factory
 from simulator.prometheus.teamrules import coverage_cases
@@ -55,7 +55,7 @@ def _scenarios(args: tuple[str, ...]) -> list[Scenario]:
     help="Keep each drill's log and reports under this directory.",
 )
 @database_url_option
-@click.option("--backend", type=click.Choice(NAMES), default="local", show_default=True)
+@click.option("--backend", type=click.Choice(NAMES), default=DEFAULT, show_default=True)
 @click.option(
     "--detector", type=click.Choice(["builtin", "prometheus"]), default="builtin", show_default=True
 )

@@ -1,25 +1,27 @@
 """DockerBackend: the operations faults and remediations need, on containers.
 
-It offers what LocalBackend offers (so the contract's kinds work unchanged
-where their meaning carries over: SIGKILL is `docker kill`, SIGSTOP is
-`docker pause`, a new release or a scale-up recreates the service from the
-compose file with one setting changed) plus container operations. Targets are
-compose services of the environment's project, and only those on the
-environment's allow-list.
+It implements `simulator.faults.backend.FaultBackend` side by side with the local
+platform's backend (it does not subclass it), so the contract's kinds work unchanged
+where their meaning carries over: SIGKILL is `docker kill`, SIGSTOP is `docker pause`,
+a new release or a scale-up recreates the service from the compose file with one
+setting changed. It adds container operations, which the docker kinds and actions
+reach by `isinstance`. Targets are compose services of the environment's project,
+and only those on the environment's allow-list.
 """
 
 from __future__ import annotations
 
 import json
 import signal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.docker import env as docker_env
 from simulator.docker.client import container_state, docker_client, service_container
 from simulator.docker.compose import run_compose
 from simulator.env.proxy_client import ProxyClient
-from simulator.env.state import EnvState
-from simulator.faults.backend import LocalBackend
+from simulator.env.state import EnvState, save_state
+from simulator.faults.backend import chaos_state, check_target
 from simulator.faults.errors import FaultError, NotApplicable
 
 if TYPE_CHECKING:
@@ -42,12 +44,27 @@ except urllib.error.HTTPError as e:
 """.replace("PORT", str(CONTAINER_PORT))
 
 
-class DockerBackend(LocalBackend):
+class DockerBackend:
     name = "docker"
 
     def __init__(self, state: EnvState) -> None:
-        super().__init__(state)
+        self.state = state
         self.project = state.compose_project or ""
+
+    # -- allow-list and record ----------------------------------------------------------
+    def check_target(self, target: str) -> None:
+        check_target(self.state, target)
+
+    def save(self) -> None:
+        save_state(self.state)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.state.data_dir)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.state.database_kind == "postgres"
 
     # -- containers ----------------------------------------------------------------------
     def container(self, name: str) -> Container:
@@ -112,6 +129,10 @@ class DockerBackend(LocalBackend):
         if status >= 400:
             raise FaultError(f"the shop refused {method} {path}: {status} {text[:200]}")
         return json.loads(text)
+
+    def shop_chaos_state(self) -> dict[str, Any] | None:
+        """The shop's chaos state, or None when its container cannot answer."""
+        return chaos_state(self)
 
     # -- the chaos proxy: none in a docker environment ---------------------------------------
     def require_proxy(self, name: str) -> ProxyClient:

@@ -14,7 +14,7 @@ from typing import Any
 from simulator.docker import kinds
 from simulator.docker.kinds import PacketFault, ServiceParams
 from simulator.docker.netns import drop_rule, reject_rule
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams, NoParams
 from simulator.faults.errors import NotApplicable
 from simulator.faults.kinds.database import DbLatency, require_postgres
@@ -38,7 +38,7 @@ class DockerDbDown(PacketFault):
     def service(self, params: FaultParams) -> str:
         return "postgres"
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         require_postgres(backend, self.name)
         super().check(backend, params)
 
@@ -69,7 +69,7 @@ class DockerNetworkLoss(PacketFault):
         assert isinstance(params, LossParams)
         return SERVICES[params.target]
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         assert isinstance(params, LossParams)
         if params.target == "database":
             require_postgres(backend, self.name)
@@ -95,19 +95,19 @@ class NoDockerForm(FaultKind):
         # Always on the allow-list, so that `check` says why this kind cannot act.
         return "shop"
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         raise NotApplicable(f"{self.name} has no Docker form: {self.reason}; use --backend local")
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         self.check(backend, params)
         return {}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         return None  # never injected
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return False
 
 

@@ -19,14 +19,14 @@ from pydantic import Field
 
 from simulator.docker.backend import DockerBackend
 from simulator.docker.netns import iptables, reject_rule, remove_all, require_nsenter
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import FaultError, NotApplicable
 
 PORTS = {"postgres": 5432}  # every other service of the stack listens on 8000
 
 
-def _docker(backend: LocalBackend) -> DockerBackend:
+def _docker(backend: FaultBackend) -> DockerBackend:
     if not isinstance(backend, DockerBackend):
         raise NotApplicable("this fault kind acts on containers; use --backend docker")
     return backend
@@ -47,7 +47,7 @@ class ContainerFault(FaultKind):
     def target(self, params: FaultParams) -> str:
         return self.service(params)
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         _docker(backend).container(self.service(params))
 
 
@@ -56,17 +56,17 @@ class ContainerStop(ContainerFault):
     summary = "the container is stopped (SIGTERM, then SIGKILL after 3 s) and stays down"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         _docker(backend).container(self.service(params)).stop(timeout=3)
         return {}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         docker = _docker(backend)
         if docker.status(self.service(params)) not in ("running", "paused"):
             docker.start_service(self.service(params))
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return _docker(backend).status(self.service(params)) in ("exited", "created", "dead")
 
 
@@ -75,7 +75,7 @@ class ContainerKill(ContainerStop):
     summary = "the container's main process is killed (SIGKILL) and stays down"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         docker = _docker(backend)
         container = docker.container(self.service(params))
@@ -91,17 +91,17 @@ class ContainerPause(ContainerFault):
     summary = "the container is frozen (docker pause): connections open, nothing answers"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         _docker(backend).container(self.service(params)).pause()
         return {}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         docker = _docker(backend)
         if docker.status(self.service(params)) == "paused":
             docker.container(self.service(params)).unpause()
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return _docker(backend).status(self.service(params)) == "paused"
 
 
@@ -123,7 +123,7 @@ class RestartLoop(ContainerFault):
     }  # pool_size must be >= 1
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         docker = _docker(backend)
         docker.compose_up("shop", self.BAD)
@@ -134,13 +134,13 @@ class RestartLoop(ContainerFault):
             time.sleep(0.1)
         raise FaultError("the shop container did not start crashing within 15s")
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         docker = _docker(backend)
         if self.is_active(backend, params, undo):
             docker.compose_up("shop")  # the recorded, good settings
             docker.start_service("shop")
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         env = _docker(backend).inspect("shop")["Config"].get("Env") or []
         return "TARGET_POOL_SIZE=0" in env
 
@@ -150,19 +150,19 @@ class NetworkDisconnect(ContainerFault):
     summary = "the container is disconnected from the stack's network (its name stops resolving)"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         docker = _docker(backend)
         docker.network().disconnect(docker.container(self.service(params)), force=True)
         return {}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if self.is_active(backend, params, undo):
             docker = _docker(backend)
             service = self.service(params)
             docker.network().connect(docker.container(service), aliases=[service])
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         docker = _docker(backend)
         networks = docker.inspect(self.service(params))["NetworkSettings"]["Networks"] or {}
         return f"{docker.project}_default" not in networks
@@ -180,7 +180,7 @@ class CpuThrottle(ContainerFault):
     DEFAULT_PERIOD = 100_000
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         assert isinstance(params, ThrottleParams)
         docker = _docker(backend)
@@ -192,7 +192,7 @@ class CpuThrottle(ContainerFault):
         docker.container(params.service).update(cpu_quota=quota)
         return {**undo, "set": quota}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo and self.is_active(backend, params, undo):
             # The quota it had; "none" (0) is written as -1, the only "no limit" the
             # update API accepts (it reads 0 as "leave unchanged").
@@ -200,7 +200,7 @@ class CpuThrottle(ContainerFault):
                 cpu_quota=int(undo["quota"]) or -1
             )
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         quota = _docker(backend).inspect(self.service(params))["HostConfig"].get("CpuQuota")
         return bool(undo) and quota == undo.get("set")
 
@@ -212,7 +212,7 @@ class RejectParams(ServiceParams):
 class PacketFault(ContainerFault):
     """An iptables rule inside a service's network namespace."""
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         require_nsenter()
         super().check(backend, params)
 
@@ -221,7 +221,7 @@ class PacketFault(ContainerFault):
         """The iptables rule (after the chain) this fault inserts."""
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         docker = _docker(backend)
         rule = self.rule(params, fault_id)
@@ -229,11 +229,11 @@ class PacketFault(ContainerFault):
         iptables(pid, "-I", rule)
         return {"rule": rule}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo:
             remove_all(_docker(backend).pid(self.service(params)), undo["rule"])
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         pid = _docker(backend).pid(self.service(params))
         return bool(undo) and iptables(pid, "-C", undo["rule"], check=False) == 0
 

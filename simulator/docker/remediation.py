@@ -14,7 +14,7 @@ from typing import Any
 
 from simulator.docker.backend import DockerBackend
 from simulator.docker.netns import iptables
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError
 from simulator.remediation.actions import ACTIONS, Action
 from simulator.remediation.table import ENDS, ends
@@ -25,7 +25,7 @@ CONTAINER_FAULTS = frozenset(
 )
 
 
-def _docker(backend: LocalBackend) -> DockerBackend:
+def _docker(backend: FaultBackend) -> DockerBackend:
     if not isinstance(backend, DockerBackend):
         raise FaultError("container actions need the docker backend")
     return backend
@@ -35,13 +35,13 @@ def _service(arg: str | None) -> str:
     return arg or "shop"
 
 
-def start(backend: LocalBackend, arg: str | None) -> str:
+def start(backend: FaultBackend, arg: str | None) -> str:
     docker = _docker(backend)
     docker.start_service(_service(arg))
     return f"started the {_service(arg)} container"
 
 
-def unpause(backend: LocalBackend, arg: str | None) -> str:
+def unpause(backend: FaultBackend, arg: str | None) -> str:
     docker = _docker(backend)
     if docker.status(_service(arg)) != "paused":
         return f"the {_service(arg)} container was not paused"
@@ -49,7 +49,7 @@ def unpause(backend: LocalBackend, arg: str | None) -> str:
     return f"unpaused the {_service(arg)} container"
 
 
-def reconnect(backend: LocalBackend, arg: str | None) -> str:
+def reconnect(backend: FaultBackend, arg: str | None) -> str:
     docker = _docker(backend)
     service = _service(arg)
     networks = docker.inspect(service)["NetworkSettings"]["Networks"] or {}
@@ -59,7 +59,7 @@ def reconnect(backend: LocalBackend, arg: str | None) -> str:
     return f"reconnected {service} to the stack's network"
 
 
-def recreate(backend: LocalBackend, arg: str | None) -> str:
+def recreate(backend: FaultBackend, arg: str | None) -> str:
     """Recreate the container from the compose file with the recorded settings."""
     docker = _docker(backend)
     service = _service(arg)
@@ -68,7 +68,7 @@ def recreate(backend: LocalBackend, arg: str | None) -> str:
     return f"recreated the {service} container from the compose file"
 
 
-def restore_db(backend: LocalBackend, _arg: str | None) -> str:
+def restore_db(backend: FaultBackend, _arg: str | None) -> str:
     """Bring PostgreSQL back: start it, reconnect it, drop every chaosdrill packet rule."""
     docker = _docker(backend)
     if not docker.is_postgres:

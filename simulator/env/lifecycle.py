@@ -32,6 +32,7 @@ from simulator.env.state import (
     save_state,
     state_path,
 )
+from simulator.platform.names import DEFAULT
 
 DEFAULT_DISK_MB = 64
 
@@ -43,9 +44,9 @@ class EnvOptions:
     version: str = "1.0.0"
     seed: int = 42
     disk_limit_mb: int = DEFAULT_DISK_MB  # tmpfs for the data directory when root; 0 = none
-    # A name of `simulator.platform.registry` ("docker": a compose project of
-    # docker-compose.yml, where a database_url of any value means the stack's PostgreSQL).
-    backend: str = "local"
+    # A name of `simulator.platform.names` (on docker, a compose project of
+    # docker-compose.yml, a database_url of any value means the stack's PostgreSQL).
+    backend: str = DEFAULT
     load_users: int = 0  # > 0: keep Locust load on the shop until `env down`
     load_profile: str = "shop"
 

@@ -13,9 +13,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from simulator.platform.names import DEFAULT, PlatformName
 
 DEFAULT_STATE_ROOT = Path(".chaosdrill")
 DEFAULT_STATE_DIR = DEFAULT_STATE_ROOT / "env"
@@ -65,7 +66,7 @@ class EnvState(BaseModel):
 
     state_dir: str
     data_dir: str
-    backend: Literal["local", "docker"] = "local"
+    backend: PlatformName = DEFAULT  # which platform brought it up (its registry name)
     compose_project: str | None = None  # docker: the compose project of the services
     compose_settings: dict[str, str] = Field(default_factory=dict)  # its variables
     disk_limited: bool = False

@@ -1,116 +1,89 @@
-"""The local backend: where faults and remediations act on 127.0.0.1.
+"""`FaultBackend`: what fault kinds, remediations and the fault manager may ask of the
+place a drill runs, and the few helpers every backend shares.
 
-It wraps the environment's state with the operations faults need: the shop's
-chaos controls, the chaos proxy, and the processes. A Docker backend offers the
-same operations on containers.
+Each platform brings its own implementation side by side (`simulator.env.backend`
+`LocalBackend` on processes, `simulator.docker.backend` `DockerBackend` on containers);
+neither subclasses the other, so a platform-specific operation is reached only through
+that platform's own type (`isinstance` in its own package), never by inheritance.
 """
 
 from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
+from simulator.env.state import EnvState
+from simulator.faults.errors import FaultError, TargetRefused
 
-from simulator.env import services
-from simulator.env.http import client
-from simulator.env.proxy_client import ProxyClient
-from simulator.env.state import EnvState, ServiceRecord, process_state, save_state
-from simulator.faults.errors import FaultError, NotApplicable, TargetRefused
+if TYPE_CHECKING:
+    from simulator.env.proxy_client import ProxyClient
 
 
-class LocalBackend:
-    name = "local"
+class FaultBackend(Protocol):
+    """The surface the kinds, the actions and the manager use, and nothing more."""
 
-    def __init__(self, state: EnvState) -> None:
-        self.state = state
-        self.proxy = ProxyClient(state.proxy_api) if state.proxy_api else None
+    name: str  # the platform's name (simulator.platform.names)
+    state: EnvState  # the environment's record: services, urls, deploys, database
 
-    # -- allow-list ---------------------------------------------------------------
     def check_target(self, target: str) -> None:
-        if target not in self.state.targets():
-            raise TargetRefused(
-                f"target '{target}' is not part of this environment; "
-                f"faults may act only on: {', '.join(self.state.targets())}"
-            )
+        """Raise TargetRefused unless `target` is on the environment's allow-list."""
+        ...
 
-    # -- the shop's own controls -------------------------------------------------------
     def shop_chaos(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        shop = self.state.shop
-        try:
-            response = client().request(
-                method,
-                shop.url + path,
-                json=body,
-                timeout=3.0,
-                headers={"X-Chaos-Token": self.state.chaos_token},
-            )
-        except httpx.HTTPError as exc:
-            raise FaultError(
-                f"the shop's chaos controls at {shop.url} did not answer "
-                f"({type(exc).__name__}); is the shop running?"
-            ) from exc
-        if response.status_code >= 400:
-            raise FaultError(
-                f"the shop refused {method} {path}: {response.status_code} {response.text[:200]}"
-            )
-        return response.json()
+        """Call the shop's chaos controls; FaultError when they do not answer or refuse."""
+        ...
 
     def shop_chaos_state(self) -> dict[str, Any] | None:
         """The shop's chaos state, or None when the shop cannot answer (down, hung)."""
-        try:
-            result: dict[str, Any] = self.shop_chaos("GET", "/chaos")
-        except FaultError:
-            return None
-        return result
+        ...
 
-    # -- proxy -------------------------------------------------------------------------
     def require_proxy(self, name: str) -> ProxyClient:
-        if self.proxy is None or name not in self.state.proxies:
-            what = "PostgreSQL" if name.startswith("database") else name
-            raise NotApplicable(
-                f"this environment has no '{name}' proxy, so faults on {what} cannot act; "
-                + (
-                    "start it with --database-url postgresql+psycopg://..."
-                    if name.startswith("database")
-                    else "restart it with `chaosdrill env up`"
-                )
-            )
-        return self.proxy
-
-    # -- processes ---------------------------------------------------------------------
-    def service(self, name: str) -> ServiceRecord:
-        self.check_target(name)
-        return self.state.services[name]
+        """The chaos proxy in front of `name`; NotApplicable where there is none."""
+        ...
 
     def signal_service(self, name: str, sig: signal.Signals) -> bool:
-        return services.send_signal(self.service(name), sig)
+        """Deliver `sig` to the service (its platform's meaning); False if it is not running."""
+        ...
 
-    def service_running(self, name: str) -> bool:
-        return services.is_running(self.service(name))
+    def service_running(self, name: str) -> bool: ...
 
     def service_stopped(self, name: str) -> bool:
-        record = self.service(name)
-        return services.is_running(record) and process_state(record.pid) == "T"
+        """Whether the service is frozen (SIGSTOP, a paused container)."""
+        ...
 
-    def start_service(self, name: str) -> None:
-        services.start(self.state, name)
-        self.save()
+    def start_service(self, name: str) -> None: ...
 
     def restart_service(
         self, name: str, *, version: str | None = None, env: dict[str, str] | None = None
     ) -> None:
-        services.restart(self.state, name, version=version, env=env)
-        self.save()
+        """Restart it, as a new release or with settings changed when asked."""
+        ...
 
     def save(self) -> None:
-        save_state(self.state)
+        """Write the state back (after a service changed pid, version or settings)."""
+        ...
 
     @property
-    def data_dir(self) -> Path:
-        return Path(self.state.data_dir)
+    def data_dir(self) -> Path: ...
 
     @property
-    def is_postgres(self) -> bool:
-        return self.state.database_kind == "postgres"
+    def is_postgres(self) -> bool: ...
+
+
+def check_target(state: EnvState, target: str) -> None:
+    """The allow-list every backend enforces before a fault acts."""
+    if target not in state.targets():
+        raise TargetRefused(
+            f"target '{target}' is not part of this environment; "
+            f"faults may act only on: {', '.join(state.targets())}"
+        )
+
+
+def chaos_state(backend: FaultBackend) -> dict[str, Any] | None:
+    """`GET /chaos` through the backend's own way to the shop, None when it cannot answer."""
+    try:
+        result: dict[str, Any] = backend.shop_chaos("GET", "/chaos")
+    except FaultError:
+        return None
+    return result

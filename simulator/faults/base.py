@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 
 BOTH_DATABASES = frozenset({"sqlite", "postgres"})
 
@@ -54,22 +54,22 @@ class FaultKind(ABC):
         """
         return None
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         """Raise NotApplicable if this kind cannot act on this environment."""
         return None  # most kinds act on every environment
 
     @abstractmethod
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         """Break the target for at most `ttl_s`; return what revert needs."""
 
     @abstractmethod
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         """Undo the fault; must be safe to call twice or after the TTL ended it."""
 
     def extend(
-        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+        self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
     ) -> None:
         """Move the far side's own deadline to `ttl_s` from now (a drill was extended).
 
@@ -79,5 +79,5 @@ class FaultKind(ABC):
         return None
 
     @abstractmethod
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         """Is the fault still in effect, as seen from the target?"""

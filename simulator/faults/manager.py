@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from simulator.env.state import EnvState, load_state, lock
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError, UnknownFault
 from simulator.faults.journal import JournalEntry, end_reason, load_journal, save_journal
 from simulator.faults.limits import DEFAULT_TTL_S, MAX_TTL_S, ttl_problem
 from simulator.faults.registry import conflict, get_kind, parse_params
-from simulator.platform.registry import platform_for
+from simulator.platform.registry import DEFAULT, platform_for
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class FaultManager:
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
 
-    def backend(self) -> LocalBackend:
+    def backend(self) -> FaultBackend:
         state: EnvState | None = load_state(self.state_dir)
         if state is None:
             raise NoEnvironment(
@@ -41,9 +41,9 @@ class FaultManager:
         return make_backend(state)
 
     def backend_name(self) -> str:
-        """The backend the environment in the state directory runs on (local if none)."""
+        """The platform the environment in the state directory runs on (the default if none)."""
         state = load_state(self.state_dir)
-        return state.backend if state is not None else "local"
+        return state.backend if state is not None else DEFAULT
 
     def inject(
         self, kind_name: str, raw_params: dict[str, Any] | None = None, ttl_s: float = DEFAULT_TTL_S
@@ -180,7 +180,7 @@ class FaultManager:
         with lock(self.state_dir):
             return self._reassert(self.backend())
 
-    def _reassert(self, backend: LocalBackend) -> list[JournalEntry]:
+    def _reassert(self, backend: FaultBackend) -> list[JournalEntry]:
         again = []
         for entry in load_journal(self.state_dir).open_entries():
             kind = get_kind(entry.kind, backend.name)
@@ -190,7 +190,7 @@ class FaultManager:
         return again
 
     def _revert(
-        self, backend: LocalBackend, entry: JournalEntry, reason: str, by: str | None = None
+        self, backend: FaultBackend, entry: JournalEntry, reason: str, by: str | None = None
     ) -> JournalEntry:
         reason = end_reason(reason)
         kind = get_kind(entry.kind, backend.name)
@@ -211,8 +211,8 @@ class FaultManager:
         return entry
 
 
-def make_backend(state: EnvState) -> LocalBackend:
-    """The backend the environment was brought up with."""
+def make_backend(state: EnvState) -> FaultBackend:
+    """The fault backend of the platform the environment was brought up with."""
     return platform_for(state.backend).backend(state)
 
 

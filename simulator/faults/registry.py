@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from simulator.faults import catalog
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import BadParams, UnknownFault
-from simulator.platform.registry import NAMES, platform_for
+from simulator.platform.registry import DEFAULT, NAMES, platform_for
 
 REGISTRY = catalog.REGISTRY  # the local platform's kinds
 
@@ -24,7 +24,7 @@ def registry_for(backend: str) -> dict[str, FaultKind]:
     return platform_for(backend).kinds()
 
 
-def get_kind(name: str, backend: str = "local") -> FaultKind:
+def get_kind(name: str, backend: str = DEFAULT) -> FaultKind:
     """The kind called `name` as the given backend implements it."""
     registry = registry_for(backend)
     try:
@@ -51,7 +51,7 @@ def parse_params(kind: FaultKind, raw: dict[str, Any]) -> FaultParams:
 
 
 def param_problem(
-    kind_name: str, raw: dict[str, Any], backend: str = "local"
+    kind_name: str, raw: dict[str, Any], backend: str = DEFAULT
 ) -> tuple[str | None, str] | None:
     """(the parameter at fault, or None; one sentence) if injection on `backend` would
     refuse this kind with these params, else None. Scenario validation asks this."""
@@ -97,7 +97,7 @@ def conflict(
     params: FaultParams,
     database: str,
     open_faults: Iterable[tuple[str, str, dict[str, Any]]],
-    backend: str = "local",
+    backend: str = DEFAULT,
 ) -> str | None:
     """Why this fault cannot start while the open faults (id, kind, params) are active:
     one of them already holds what it needs alone (`FaultKind.exclusive`). Else None."""

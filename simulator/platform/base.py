@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from simulator.env.lifecycle import EnvOptions
     from simulator.env.state import EnvState
     from simulator.env.teardown import Stopped
-    from simulator.faults.backend import LocalBackend
+    from simulator.faults.backend import FaultBackend
     from simulator.faults.base import FaultKind
     from simulator.remediation.actions import Action
 
@@ -41,7 +41,7 @@ class Platform(Protocol):
         """Each service's state and health, for `env status`."""
         ...
 
-    def backend(self, state: EnvState) -> LocalBackend:
+    def backend(self, state: EnvState) -> FaultBackend:
         """The fault backend that injects and reverts on this platform."""
         ...
 
@@ -61,6 +61,11 @@ class Platform(Protocol):
         self, action: str, arg: str | None, kind: str, params: dict[str, Any], target: str
     ) -> bool:
         """Does applying `action arg` here end a fault of `kind` with these params on `target`?"""
+        ...
+
+    def unavailable(self, state: EnvState, action: str) -> str | None:
+        """Why `action` cannot act in this environment, asked before it runs; None when it
+        can, or when only the action itself can tell."""
         ...
 
     def process_view(self, state: EnvState) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from simulator.docker.diagnostics import container_process
 from simulator.env.lifecycle import EnvOptions
 from simulator.env.state import EnvState
 from simulator.env.teardown import Stopped
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind
 from simulator.faults.catalog import REGISTRY
 from simulator.remediation.actions import Action
@@ -40,7 +40,7 @@ class DockerPlatform:
     def status_rows(self, state: EnvState) -> dict[str, dict[str, Any]]:
         return docker_env.status_rows(state)
 
-    def backend(self, state: EnvState) -> LocalBackend:
+    def backend(self, state: EnvState) -> FaultBackend:
         return DockerBackend(state)
 
     def kinds(self) -> dict[str, FaultKind]:
@@ -59,6 +59,9 @@ class DockerPlatform:
         self, action: str, arg: str | None, kind: str, params: dict[str, Any], target: str
     ) -> bool:
         return remediation.ends_docker(action, arg, kind, params, target)
+
+    def unavailable(self, state: EnvState, action: str) -> str | None:
+        return None  # every action is offered; a container action says itself if it cannot
 
     def process_view(self, state: EnvState) -> dict[str, Any] | None:
         return container_process(state)

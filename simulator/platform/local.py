@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from simulator.env import lifecycle, services, teardown
+from simulator.env.backend import LocalBackend
 from simulator.env.lifecycle import EnvOptions
 from simulator.env.state import EnvState
 from simulator.env.teardown import Stopped
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind
 from simulator.faults.catalog import REGISTRY
 from simulator.remediation import table
@@ -33,7 +34,7 @@ class LocalPlatform:
     def status_rows(self, state: EnvState) -> dict[str, dict[str, Any]]:
         return lifecycle.status_rows(state)
 
-    def backend(self, state: EnvState) -> LocalBackend:
+    def backend(self, state: EnvState) -> FaultBackend:
         return LocalBackend(state)
 
     def kinds(self) -> dict[str, FaultKind]:
@@ -49,6 +50,16 @@ class LocalPlatform:
         self, action: str, arg: str | None, kind: str, params: dict[str, Any], target: str
     ) -> bool:
         return table.ends(action, arg, kind, params, target)
+
+    def unavailable(self, state: EnvState, action: str) -> str | None:
+        # The actions that need a part of the environment that `env up` may not start.
+        embedded = state.database_kind == "sqlite"
+        where = " (the shop runs on its embedded SQLite file)" if embedded else ""
+        if action == "db.restore" and "database" not in state.proxies:
+            return f"this environment has no database endpoint to bring back{where}"
+        if action == "db.failover_to_replica" and not state.database_replica_url:
+            return f"this environment has no database replica to fail over to{where}"
+        return None
 
     def process_view(self, state: EnvState) -> dict[str, Any] | None:
         return None

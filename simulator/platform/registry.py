@@ -6,8 +6,9 @@ from functools import cache
 
 from simulator.env.errors import EnvError
 from simulator.platform.base import Platform
+from simulator.platform.names import DEFAULT, NAMES
 
-NAMES = ("local", "docker")  # the default first
+__all__ = ["DEFAULT", "NAMES", "UnknownPlatform", "platform_for"]
 
 
 class UnknownPlatform(EnvError):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
@@ -25,18 +25,18 @@ LONG_QUERY_S = 5.0
 class Action:
     name: str
     summary: str
-    run: Callable[[LocalBackend, str | None], str]  # returns what it did, in one sentence
+    run: Callable[[FaultBackend, str | None], str]  # returns what it did, in one sentence
     arg: str | None = None  # the name of its argument, if it takes one
     restarts_shop: bool = False
     default_arg: str | None = None  # what it acts on when the argument is left out
 
 
-def restart(backend: LocalBackend, _arg: str | None) -> str:
+def restart(backend: FaultBackend, _arg: str | None) -> str:
     backend.restart_service("shop")
     return f"restarted the shop (pid {backend.state.shop.pid})"
 
 
-def scale_up(backend: LocalBackend, _arg: str | None) -> str:
+def scale_up(backend: FaultBackend, _arg: str | None) -> str:
     shop = backend.state.shop
     size = int(shop.env.get("TARGET_POOL_SIZE", "5")) * 2
     overflow = int(shop.env.get("TARGET_MAX_OVERFLOW", "5")) * 2
@@ -46,7 +46,7 @@ def scale_up(backend: LocalBackend, _arg: str | None) -> str:
     return f"scaled the shop up to a pool of {size}+{overflow} connections"
 
 
-def rollback(backend: LocalBackend, _arg: str | None) -> str:
+def rollback(backend: FaultBackend, _arg: str | None) -> str:
     current = backend.state.shop.version or "1.0.0"
     earlier = [str(d["version"]) for d in backend.state.deploys if d["version"] != current]
     if not earlier:
@@ -55,7 +55,7 @@ def rollback(backend: LocalBackend, _arg: str | None) -> str:
     return f"rolled back from {current} to {earlier[-1]}"
 
 
-def kill_long_queries(backend: LocalBackend, _arg: str | None) -> str:
+def kill_long_queries(backend: FaultBackend, _arg: str | None) -> str:
     if backend.is_postgres:
         url = backend.state.database_direct_url or backend.state.database_url
         with psycopg.connect(
@@ -103,7 +103,7 @@ def holders_of(path: Path) -> list[int]:
     return pids
 
 
-def restore_db(backend: LocalBackend, _arg: str | None) -> str:
+def restore_db(backend: FaultBackend, _arg: str | None) -> str:
     proxy = backend.require_proxy("database")
     proxy.set_enabled("database", True)
     for toxic in proxy.toxics("database"):
@@ -111,7 +111,7 @@ def restore_db(backend: LocalBackend, _arg: str | None) -> str:
     return "brought the database endpoint back up"
 
 
-def failover(backend: LocalBackend, _arg: str | None) -> str:
+def failover(backend: FaultBackend, _arg: str | None) -> str:
     if not backend.state.database_replica_url:
         raise NotApplicable("this environment has no database replica (PostgreSQL only)")
     backend.state.database_url = backend.state.database_replica_url
@@ -119,12 +119,12 @@ def failover(backend: LocalBackend, _arg: str | None) -> str:
     return "pointed the shop at the replica and restarted it"
 
 
-def clear_cache(backend: LocalBackend, _arg: str | None) -> str:
+def clear_cache(backend: FaultBackend, _arg: str | None) -> str:
     dropped = backend.shop_chaos("POST", "/admin/cache/clear")["dropped"]
     return f"cleared the recommendations cache ({dropped} entries)"
 
 
-def disable_feature(backend: LocalBackend, arg: str | None) -> str:
+def disable_feature(backend: FaultBackend, arg: str | None) -> str:
     if arg not in FEATURE_ROUTES:
         raise FaultError(
             f"feature.disable takes a feature name: {', '.join(FEATURE_ROUTES)} (got {arg!r})"
@@ -133,12 +133,12 @@ def disable_feature(backend: LocalBackend, arg: str | None) -> str:
     return f"disabled the {arg} feature"
 
 
-def switch_backup(backend: LocalBackend, _arg: str | None) -> str:
+def switch_backup(backend: FaultBackend, _arg: str | None) -> str:
     backend.shop_chaos("PUT", "/chaos/flags", {"payment_provider": "backup"})
     return "switched payments to the backup provider"
 
 
-def cleanup_disk(backend: LocalBackend, _arg: str | None) -> str:
+def cleanup_disk(backend: FaultBackend, _arg: str | None) -> str:
     scratch = backend.data_dir / SCRATCH
     freed = 0
     if scratch.exists():

@@ -3,8 +3,8 @@
 A responder's toolbox lists only these, and an action that cannot act here is
 refused before it runs (nothing logged, nothing charged), instead of running,
 doing nothing and answering with a set-up message meant for whoever started
-the environment. Only the local platform's environment-dependent actions are
-known here; elsewhere every action is offered and the action itself decides.
+the environment. Each platform knows which of its actions its environment may
+lack a part for (`Platform.unavailable`); elsewhere the action itself decides.
 """
 
 from __future__ import annotations
@@ -12,21 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulator.env.state import EnvState, load_state
+from simulator.platform.registry import platform_for
 
 __all__ = ["unavailable_reason", "unavailable_reasons"]
 
 
 def unavailable_reason(state: EnvState, name: str) -> str | None:
     """Why NAME cannot act in this environment, or None when it can."""
-    if state.backend != "local":
-        return None
-    embedded = state.database_kind == "sqlite"
-    where = " (the shop runs on its embedded SQLite file)" if embedded else ""
-    if name == "db.restore" and "database" not in state.proxies:
-        return f"this environment has no database endpoint to bring back{where}"
-    if name == "db.failover_to_replica" and not state.database_replica_url:
-        return f"this environment has no database replica to fail over to{where}"
-    return None
+    return platform_for(state.backend).unavailable(state, name)
 
 
 def unavailable_reasons(state_dir: Path, names: list[str]) -> dict[str, str]:

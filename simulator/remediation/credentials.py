@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from simulator.env.http import client
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError
 from simulator.security.audit import audit_path, exposures, read_audit
 
@@ -22,7 +22,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def _admin(
-    backend: LocalBackend, method: str, path: str, body: dict[str, Any] | None = None
+    backend: FaultBackend, method: str, path: str, body: dict[str, Any] | None = None
 ) -> Any:
     shop = backend.state.shop
     try:
@@ -50,13 +50,13 @@ def _name(what: str, arg: str | None) -> str:
     return arg
 
 
-def revoke_key(backend: LocalBackend, arg: str | None) -> str:
+def revoke_key(backend: FaultBackend, arg: str | None) -> str:
     key_id = _name("key.revoke takes an API key id, which", arg)
     result = _admin(backend, "POST", f"/admin/keys/{key_id}/revoke")
     return f"revoked API key {result['revoked']} (owner {result['owner']}): it gets 401 from now"
 
 
-def rotate_keys(backend: LocalBackend, arg: str | None) -> str:
+def rotate_keys(backend: FaultBackend, arg: str | None) -> str:
     owner = _name("keys.rotate takes an owner, which", arg)
     result = _admin(backend, "POST", "/admin/keys/rotate", {"owner": owner})
     ids = ", ".join(sorted(result["rotated"]))
@@ -64,7 +64,7 @@ def rotate_keys(backend: LocalBackend, arg: str | None) -> str:
     return f"rotated every key of {owner} ({ids}): the old secrets get 401 from now"
 
 
-def block_client(backend: LocalBackend, arg: str | None) -> str:
+def block_client(backend: FaultBackend, arg: str | None) -> str:
     try:
         address = str(ipaddress.ip_address(arg or ""))
     except ValueError:
@@ -75,7 +75,7 @@ def block_client(backend: LocalBackend, arg: str | None) -> str:
     return f"blocked client {address}: the shop's API answers it 403 from now"
 
 
-def notify_users(backend: LocalBackend, arg: str | None) -> str:
+def notify_users(backend: FaultBackend, arg: str | None) -> str:
     key_id = _name("users.notify takes the leaked key's id, which", arg)
     leaked = [x for x in exposures(read_audit(audit_path(backend.state))) if x.key_id == key_id]
     rows = sum(x.rows for x in leaked)

@@ -17,12 +17,12 @@ from scoring.playbook import Loc
 from simulator.faults.base import FaultParams
 from simulator.faults.limits import DRILL_TTL_MARGIN_S, MAX_TTL_S, ttl_problem
 from simulator.faults.registry import REGISTRY, has_form, param_problem, parse_params
+from simulator.platform.registry import NAMES
 from simulator.scenario.model import Fault, Scenario
 
 __all__ = ["fault_problems", "overlap_problems"]
 
 _DATABASES = {"sqlite": ("sqlite",), "postgres": ("postgres",), "any": ("sqlite", "postgres")}
-_BACKENDS = {"local": ("local",), "docker": ("docker",), "any": ("local", "docker")}
 _NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
@@ -71,10 +71,9 @@ def fault_problems(scenario: Scenario, index: int) -> Iterator[tuple[Loc, str]]:
 def _backends(scenario: Scenario, fault: Fault) -> list[str]:
     # `any` (the default) means "wherever the kind can act": a kind the docker stack
     # cannot express makes the scenario local-only, not invalid.
-    names = _BACKENDS[scenario.target.backend]
-    if len(names) == 1:
-        return list(names)
-    return [name for name in names if has_form(fault.kind, name)]
+    if scenario.target.backend != "any":
+        return [scenario.target.backend]
+    return [name for name in NAMES if has_form(fault.kind, name)]
 
 
 def _param_problems(scenario: Scenario, index: int) -> Iterator[tuple[Loc, str]]:

@@ -24,6 +24,7 @@ from scoring.expectations import Expectations
 from scoring.names import FAULT_KINDS
 from scoring.playbook import YamlModel, enum_schema, known
 from simulator.faults.limits import DRILL_TTL_MARGIN_S
+from simulator.platform.names import PlatformName
 
 __all__ = [
     "DEFAULT_CONFIRM_RECOVERY_S",
@@ -50,7 +51,7 @@ class Target(YamlModel):
 
     database: Literal["sqlite", "postgres", "any"] = "any"
     version: str = Field(default="1.0.0", pattern=r"^\d+\.\d+\.\d+$")
-    backend: Literal["local", "docker", "any"] = "any"
+    backend: Literal[PlatformName, "any"] = "any"  # any: wherever its faults can act
 
 
 class Load(YamlModel):

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import FaultError
 from simulator.faults.journal import load_journal
@@ -37,17 +37,17 @@ class _TestKind(FaultKind):
     summary: ClassVar[str] = "test only: fails on demand"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         if Switches.inject_fails:
             raise RuntimeError("inject broke half-way")
         return {"made": fault_id}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if self.name in Switches.revert_fails:
             raise RuntimeError("revert broke: the far side refused")
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return True
 
 

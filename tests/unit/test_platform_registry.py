@@ -6,6 +6,7 @@ import pytest
 
 from scoring.names import FAULT_KINDS
 from simulator.env.errors import EnvError
+from simulator.env.state import EnvState
 from simulator.faults.registry import param_problem
 from simulator.platform.registry import NAMES, platform_for
 from simulator.remediation.table import ENDS
@@ -44,3 +45,26 @@ def test_each_platform_has_its_own_remediation_table() -> None:
     # The contract's rows hold on both.
     for platform in (local, docker):
         assert platform.ends("db.kill_long_queries", None, "db.lock", params, "database")
+
+
+def test_each_platform_says_which_actions_cannot_act_in_its_environment() -> None:
+    # An embedded-SQLite local environment: no database proxy, no replica.
+    state = EnvState(
+        state_dir="/nonexistent",
+        data_dir="/nonexistent/data",
+        database_kind="sqlite",
+        database_url="sqlite:////nonexistent/data/shop.db",
+        chaos_token="t",
+    )
+    local, docker = platform_for("local"), platform_for("docker")
+    assert local.unavailable(state, "db.failover_to_replica") == (
+        "this environment has no database replica to fail over to"
+        " (the shop runs on its embedded SQLite file)"
+    )
+    assert local.unavailable(state, "db.restore") is not None
+    assert local.unavailable(state, "service.restart") is None
+    replicated = state.model_copy(update={"database_replica_url": "postgresql://replica"})
+    assert local.unavailable(replicated, "db.failover_to_replica") is None
+    # Docker offers every action; the action itself says if it cannot act.
+    docker_state = state.model_copy(update={"backend": "docker"})
+    assert docker.unavailable(docker_state, "db.failover_to_replica") is None

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 
 
@@ -49,23 +49,23 @@ class ShopControlFault(FaultKind):
         return f"the shop's {self.control!r} chaos control"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         backend.shop_chaos("PUT", f"/chaos/{self.control}", {**self.body(params), "ttl_s": ttl_s})
         return {}
 
     def extend(
-        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+        self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
     ) -> None:
         if backend.shop_chaos_state() is None:
             return  # a dead shop holds no setting; the restart re-asserts it with the new TTL
         backend.shop_chaos("POST", f"/chaos/{self.control}/extend", {"ttl_s": ttl_s})
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if backend.shop_chaos_state() is not None:  # a dead shop holds no setting
             backend.shop_chaos("DELETE", f"/chaos/{self.control}")
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         state = backend.shop_chaos_state()
         return state is not None and self.control in state
 

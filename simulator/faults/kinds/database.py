@@ -12,7 +12,7 @@ from pydantic import Field
 
 from simulator.env import services
 from simulator.env.state import ServiceRecord
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import FaultError, NotApplicable
 
@@ -21,7 +21,7 @@ POSTGRES_ONLY = frozenset({"postgres"})
 LOCK_WAIT_S = 10.0  # the holder gives up on a lock held elsewhere after its own WAIT_S (5 s)
 
 
-def require_postgres(backend: LocalBackend, kind: str) -> None:
+def require_postgres(backend: FaultBackend, kind: str) -> None:
     if not backend.is_postgres:
         raise NotApplicable(
             f"{kind} needs the shop on PostgreSQL behind the chaos proxy, and this "
@@ -43,24 +43,24 @@ class DbDown(FaultKind):
     def exclusive(self, params: FaultParams, database: str) -> str | None:
         return "the database's link (its proxy)"
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         require_postgres(backend, self.name)
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         backend.require_proxy(DB_PROXY).set_enabled(DB_PROXY, False, ttl_s=ttl_s)
         return {}
 
     def extend(
-        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+        self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
     ) -> None:
         backend.require_proxy(DB_PROXY).set_enabled(DB_PROXY, False, ttl_s=ttl_s)
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         backend.require_proxy(DB_PROXY).set_enabled(DB_PROXY, True)
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return not bool(backend.require_proxy(DB_PROXY).proxy(DB_PROXY).get("enabled", True))
 
 
@@ -80,7 +80,7 @@ class ToxicFault(FaultKind):
         """The toxic's type, attributes and toxicity."""
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         proxy = self.proxy_name(params)
         kind, attributes, toxicity = self.toxic(params)
@@ -90,16 +90,16 @@ class ToxicFault(FaultKind):
         return {"proxy": proxy, "toxic": fault_id}
 
     def extend(
-        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+        self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
     ) -> None:
         if undo:
             backend.require_proxy(undo["proxy"]).extend_toxic(undo["proxy"], undo["toxic"], ttl_s)
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo:
             backend.require_proxy(undo["proxy"]).remove_toxic(undo["proxy"], undo["toxic"])
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         if not undo:
             return False
         toxics = backend.require_proxy(undo["proxy"]).toxics(undo["proxy"])
@@ -117,7 +117,7 @@ class DbLatency(ToxicFault):
     def databases(self, params: FaultParams) -> frozenset[str]:
         return POSTGRES_ONLY
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         require_postgres(backend, self.name)
 
     def toxic(self, params: FaultParams) -> tuple[str, dict[str, Any], float]:
@@ -144,7 +144,7 @@ class DbLock(FaultKind):
         return f"a lock on table {params.table!r}"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         assert isinstance(params, LockParams)
         if backend.is_postgres:
@@ -180,7 +180,7 @@ class DbLock(FaultKind):
         return {"pid": pid, "argv": argv, "log": str(log), "deadline_file": str(deadline_file)}
 
     def extend(
-        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+        self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
     ) -> None:
         if undo.get("deadline_file"):
             path = Path(undo["deadline_file"])
@@ -188,11 +188,11 @@ class DbLock(FaultKind):
             tmp.write_text(str(time.time() + ttl_s))
             tmp.replace(path)
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo:
             services.stop(_holder(undo), grace_s=2)
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return bool(undo) and services.is_running(_holder(undo))
 
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.kinds.database import ToxicFault
 
@@ -37,23 +37,23 @@ class DependencyDown(FaultKind):
         return f"the link to the {params.dependency} provider"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         proxy = self.target(params)
         backend.require_proxy(proxy).set_enabled(proxy, False, ttl_s=ttl_s)
         return {"proxy": proxy}
 
     def extend(
-        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+        self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
     ) -> None:
         proxy = self.target(params)
         backend.require_proxy(proxy).set_enabled(proxy, False, ttl_s=ttl_s)
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         proxy = self.target(params)
         backend.require_proxy(proxy).set_enabled(proxy, True)
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         proxy = self.target(params)
         return not bool(backend.require_proxy(proxy).proxy(proxy).get("enabled", True))
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import FaultError, NotApplicable
 
@@ -29,7 +29,7 @@ class DiskFull(FaultKind):
         # The first fault's revert would free the disk under the second.
         return "the shop's data disk"
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         if not backend.state.disk_limited:
             raise NotApplicable(
                 "disk.full needs the shop's data directory on a size-limited filesystem, "
@@ -43,7 +43,7 @@ class DiskFull(FaultKind):
             )
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         scratch = backend.data_dir / SCRATCH
         scratch.mkdir(exist_ok=True)
@@ -74,11 +74,11 @@ class DiskFull(FaultKind):
         os.close(fd)
         return {"path": str(path)}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo:
             Path(undo["path"]).unlink(missing_ok=True)
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return bool(undo) and Path(undo["path"]).exists()
 
 

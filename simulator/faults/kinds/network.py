@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import FaultError, NotApplicable
 
@@ -64,7 +64,7 @@ class NetworkLoss(FaultKind):
         # Only PostgreSQL environments have a database port (its proxy) to drop packets on.
         return frozenset({"postgres"}) if params.target == "database" else super().databases(params)
 
-    def _port(self, backend: LocalBackend, target: str) -> int:
+    def _port(self, backend: FaultBackend, target: str) -> int:
         if target == "shop":
             return backend.state.shop.port
         proxy = backend.state.proxies.get(target)
@@ -75,7 +75,7 @@ class NetworkLoss(FaultKind):
             )
         return int(proxy.listen.rsplit(":", 1)[1])
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         assert isinstance(params, LossParams)
         self._port(backend, params.target)
         if not iptables_usable() and params.target == "shop":
@@ -86,7 +86,7 @@ class NetworkLoss(FaultKind):
             )
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         assert isinstance(params, LossParams)
         port = self._port(backend, params.target)
@@ -105,20 +105,20 @@ class NetworkLoss(FaultKind):
         return {"proxy": params.target, "toxic": fault_id}
 
     def extend(
-        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+        self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
     ) -> None:
         # An iptables rule's far side is the watchdog (the journal's deadline).
         if "proxy" in undo:
             backend.require_proxy(undo["proxy"]).extend_toxic(undo["proxy"], undo["toxic"], ttl_s)
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if "iptables" in undo:
             while _iptables("-C", undo["iptables"], check=False) == 0:
                 _iptables("-D", undo["iptables"])
         elif "proxy" in undo:
             backend.require_proxy(undo["proxy"]).remove_toxic(undo["proxy"], undo["toxic"])
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         if "iptables" in undo:
             return _iptables("-C", undo["iptables"], check=False) == 0
         if "proxy" in undo:

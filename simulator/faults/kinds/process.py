@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from simulator.env import services
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import BadParams
 
@@ -25,18 +25,18 @@ class Crash(FaultKind):
         return SHOP_PROCESS
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         pid = backend.state.shop.pid
         if backend.signal_service("shop", signal.SIGKILL):
             services.wait_gone(pid, 5.0)  # until its port is closed, not just its pid
         return {}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if not backend.service_running("shop"):
             backend.start_service("shop")
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return not backend.service_running("shop")
 
 
@@ -48,15 +48,15 @@ class Hang(FaultKind):
         return SHOP_PROCESS
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         backend.signal_service("shop", signal.SIGSTOP)
         return {}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         backend.signal_service("shop", signal.SIGCONT)
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return backend.service_stopped("shop")
 
 
@@ -72,13 +72,13 @@ class BadRelease(FaultKind):
     def exclusive(self, params: FaultParams, database: str) -> str | None:
         return SHOP_PROCESS
 
-    def check(self, backend: LocalBackend, params: FaultParams) -> None:
+    def check(self, backend: FaultBackend, params: FaultParams) -> None:
         assert isinstance(params, ReleaseParams)
         if backend.state.shop.version == params.version:
             raise BadParams(f"release {params.version} is already live; choose another version")
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         assert isinstance(params, ReleaseParams)
         previous = backend.state.shop.version or "1.0.0"
@@ -93,17 +93,17 @@ class BadRelease(FaultKind):
         backend.restart_service("shop", version=params.version)
         return {"previous": previous}
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         assert isinstance(params, ReleaseParams)
         if backend.state.shop.version == params.version:
             rollback_to(backend, str(undo.get("previous", "1.0.0")), by="chaosdrill")
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         assert isinstance(params, ReleaseParams)
         return backend.state.shop.version == params.version
 
 
-def rollback_to(backend: LocalBackend, version: str, *, by: str) -> None:
+def rollback_to(backend: FaultBackend, version: str, *, by: str) -> None:
     """Deploy `version` again and record it in the deploy history."""
     backend.state.deploys.append(
         {"version": version, "at": time.time(), "by": by, "change": "rollback"}

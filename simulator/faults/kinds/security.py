@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 
 from simulator.env import services
 from simulator.env.state import ServiceRecord
-from simulator.faults.backend import LocalBackend
+from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import FaultError
 from simulator.security.keys import CANARY_KEY, OWNERS, PARTNER_KEY, secret_of
@@ -99,7 +99,7 @@ class LeakedKey(FaultKind):
         return "the drill's leaked-key attacker"
 
     def inject(
-        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         assert isinstance(params, LeakedKeyParams)
         state = backend.state
@@ -131,14 +131,14 @@ class LeakedKey(FaultKind):
             "paste": str(paste),
         }
 
-    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo.get("pid"):
             services.stop(_record(undo), grace_s=2.0)
         Path(undo.get("paste", "/nonexistent")).unlink(missing_ok=True)
         if backend.shop_chaos_state() is not None:  # a dead shop: the next revert tries again
             backend.shop_chaos("DELETE", "/admin/canary-record")
 
-    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         return bool(undo.get("pid")) and services.is_running(_record(undo))
 
 
