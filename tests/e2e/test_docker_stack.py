@@ -17,7 +17,6 @@ from scoring.playbook import load_playbook
 from simulator.docker.compose import COMPOSE_FILE, LOCAL_OVERRIDE
 from simulator.docker.daemon import ensure_dockerd
 from simulator.docker.env import project_name
-from simulator.docker.stack_config import render
 from simulator.drill.assemble import assemble
 from simulator.drill.engine import DrillOptions
 from simulator.faults.manager import FaultManager
@@ -71,14 +70,6 @@ def test_compose_file_requires_its_settings_and_validates(dockerd: None) -> None
             cwd=REPO,
         )
         assert full.returncode == 0, full.stderr
-
-
-def test_stack_monitoring_config_is_generated_from_the_playbook(tmp_path: Path) -> None:
-    for path in render(tmp_path):
-        checked_in = REPO / "docker" / path.relative_to(tmp_path)
-        assert checked_in.read_text() == path.read_text(), (
-            f"{checked_in} is stale: run python -m simulator.docker.stack_config"
-        )
 
 
 @pytest.fixture(scope="module")
