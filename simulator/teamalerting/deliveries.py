@@ -28,6 +28,7 @@ from scoring.durations import PositiveDuration
 from scoring.yaml_source import YamlModel, describe_validation_error, load_located_yaml
 from simulator.drill.verify import Case
 from simulator.prometheus.errors import PrometheusError
+from simulator.teamalerting.marking import DRILL_MARK, TEXT_KINDS
 from simulator.teamalerting.observer import POLL_S, SeenAlert, TeamAlertmanager
 from simulator.teamalerting.routes import matched_routes
 from simulator.teamalerting.sinks import Notification
@@ -180,6 +181,15 @@ def _delivered(
         if wrong:
             diff = ", ".join(f"{k}={got} (expected {k}={exp})" for k, (got, exp) in wrong.items())
             return Case(scenario, name, False, f"reached `{receiver}` with {diff}", latency)
+        if note.integration in TEXT_KINDS and DRILL_MARK not in note.text:
+            return Case(
+                scenario,
+                name,
+                False,
+                f"reached `{receiver}` ({note.integration}) without the {DRILL_MARK} mark: "
+                f"{note.text[:80]!r}",
+                latency,
+            )
         if latency > want.within_s:
             return Case(
                 scenario,
