@@ -212,7 +212,9 @@ def _team_check(
             raise PrometheusError("--deliveries and --coverage need --alertmanager-config")
         return None
     save_dir = junit.parent if junit is not None else Path.cwd()
-    return TeamCheck.prepare(am_file, deliveries_file, rules_file, [s.id for s in chosen], save_dir)
+    library = [s.id for s in _scenarios(())]  # a deliveries file may name the whole library
+    ids = [s.id for s in chosen]
+    return TeamCheck.prepare(am_file, deliveries_file, rules_file, ids, save_dir, library)
 
 
 def _print_cases(console: Console, verdict: Verdict) -> None:

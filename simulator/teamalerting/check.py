@@ -55,11 +55,12 @@ class TeamCheck:
         rules_file: Path | None,
         scenario_ids: Sequence[str],
         save_dir: Path,
+        known_ids: Sequence[str] = (),
     ) -> TeamCheck:
         check_config(am_file)
         config = load_config(am_file)
         deliveries = (
-            load_deliveries(deliveries_file, list(config.receivers), scenario_ids)
+            load_deliveries(deliveries_file, list(config.receivers), scenario_ids, known_ids)
             if deliveries_file is not None
             else Deliveries(scenarios={})
         )

@@ -113,7 +113,7 @@ def _cases(
     receiver: str,
     rules: dict[str, list[dict[str, str]]],
 ) -> list[Case]:
-    name = f"{delivery.alert} routes to {receiver} ({TOOL})"
+    name = f"{scenario}: {delivery.alert} routes to {receiver} ({TOOL})"
     missed: list[str] = []
     reached: dict[str, list[str]] = {other: [] for other in delivery.not_to}
     chosen: list[str] = []
@@ -140,7 +140,7 @@ def _cases(
         else Case(scenario, name, True, f"matched route: {'; '.join(sorted(set(chosen)))}")
     ]
     for other, problems in reached.items():
-        label = f"{delivery.alert} does not route to {other} ({TOOL})"
+        label = f"{scenario}: {delivery.alert} does not route to {other} ({TOOL})"
         cases.append(
             Case(scenario, label, False, " | ".join(problems))
             if problems

@@ -209,13 +209,13 @@ def test_a_route_that_misses_the_expected_receiver_is_a_diff_before_any_fault(
     team = load_config(tmp_path / "am.yml")
     deliveries = load_deliveries(tmp_path / "deliveries.yml", list(team.receivers), ["app-crash"])
     cases = {c.name: c for c in route_cases(team.path, deliveries, EXAMPLE / "rules.yml")}
-    missed = cases["ShopDown routes to sre-pager (amtool config routes test)"]
+    missed = cases["app-crash: ShopDown routes to sre-pager (amtool config routes test)"]
     assert not missed.passed
     assert missed.message == (
         '`ShopDown` {alertname="ShopDown",drill="true",severity="critical",team="sre"} goes to '
         '`web-slack`, expected `sre-pager`; matched route: {team=~"s.*|w.*"}'
     )
-    leaked = cases["ShopDown does not route to web-slack (amtool config routes test)"]
+    leaked = cases["app-crash: ShopDown does not route to web-slack (amtool config routes test)"]
     assert not leaked.passed and "which must not be notified" in leaked.message
     # error_rate's three rules (critical, high, medium) all reach web-slack.
-    assert cases["error_rate routes to web-slack (amtool config routes test)"].passed
+    assert cases["app-crash: error_rate routes to web-slack (amtool config routes test)"].passed
