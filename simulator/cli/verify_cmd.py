@@ -121,6 +121,15 @@ def verify(
         detector, rules_file, prometheus_url, team=team.factory if team else None
     )
     verdicts: list[Verdict] = []
+    if team is not None:  # amtool config routes test, after promtool check rules (above)
+        verdicts.append(Verdict("static checks", team.static_cases()))
+        _print_cases(console, verdicts[-1])
+        if not verdicts[-1].passed:  # fail fast: no drill starts, no fault is injected
+            console.print("a route cannot deliver an expected alert: no drill was started")
+            if junit is not None:
+                write_junit(verdicts, junit)
+                console.print(f"JUnit: {junit}")
+            raise SystemExit(1)
     interrupted = 0  # 130 / 143 when SIGINT / SIGTERM ended a drill: stop, report, exit so
     with tempfile.TemporaryDirectory(prefix="chaosdrill-verify-") as tmp:
         root = report_dir or Path(tmp)
@@ -171,9 +180,7 @@ def verify(
                     scenario.id, rules_file, scenario.expected.alerts
                 )
             verdicts.append(verdict)
-            for case in verdict.cases:
-                mark = "[green]pass[/green]" if case.passed else "[red]FAIL[/red]"
-                console.print(f"  {mark} {case.name}: {case.message}")
+            _print_cases(console, verdict)
             if interrupted:
                 break
     covered = team.finish(coverage_file) if team is not None else None
@@ -205,7 +212,15 @@ def _team_check(
             raise PrometheusError("--deliveries and --coverage need --alertmanager-config")
         return None
     save_dir = junit.parent if junit is not None else Path.cwd()
-    return TeamCheck.prepare(am_file, deliveries_file, rules_file, [s.id for s in chosen], save_dir)
+    library = [s.id for s in _scenarios(())]  # a deliveries file may name the whole library
+    ids = [s.id for s in chosen]
+    return TeamCheck.prepare(am_file, deliveries_file, rules_file, ids, save_dir, library)
+
+
+def _print_cases(console: Console, verdict: Verdict) -> None:
+    for case in verdict.cases:
+        mark = "[green]pass[/green]" if case.passed else "[red]FAIL[/red]"
+        console.print(f"  {mark} {case.name}: {case.message}")
 
 
 def _print_summary(console: Console, verdicts: list[Verdict]) -> None:

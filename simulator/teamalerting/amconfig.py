@@ -4,8 +4,9 @@
 turns a refusal into one sentence with file, line and field. `rewrite` keeps
 everything that decides *where* and *when* an alert goes (routes, group_by,
 group_wait / group_interval / repeat_interval, inhibit rules, mute / active
-time intervals, templates, receivers' texts) and changes only *how* each
-receiver is reached: every endpoint becomes a capture sink on 127.0.0.1, and
+time intervals, templates, receivers' texts, with a `[DRILL] ` prefix added
+in front of each text a person reads, see `marking`) and changes only *how*
+each receiver is reached: every endpoint becomes a capture sink on 127.0.0.1, and
 anything that could dial elsewhere (proxies, credential files, TLS to a
 remote host) is dropped. `outside_loopback` is the last look before the file
 is used: no endpoint may point off 127.0.0.1.
@@ -24,6 +25,7 @@ from urllib.parse import quote, urlsplit
 from scoring.yaml_source import LocatedYaml, load_located_yaml
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.servers import find_binary
+from simulator.teamalerting.marking import mark_drill
 
 # The integrations the drill has a sink for, and the path prefix each sink serves.
 SINK_KINDS = {
@@ -178,6 +180,7 @@ def rewrite(config: TeamConfig, http_base: str, smtp_port: int) -> dict[str, Any
             for index, settings in enumerate(receiver.get(kind) or []):
                 for key in DROPPED_FIELDS:
                     settings.pop(key, None)
+                mark_drill(kind, settings)  # `[DRILL] ` before every text a person reads
                 where = f"{http_base}/{sink}/{quote(name, safe='')}/{index}"
                 if kind == "webhook_configs":
                     settings["url"] = where

@@ -1,7 +1,8 @@
 """`verify --alertmanager-config FILE [--deliveries FILE] [--coverage FILE]`, wired.
 
     team = TeamCheck.prepare(am_file, deliveries_file, rules_file, scenario_ids, save_dir)
-    factory = detector_factory("prometheus", rules_file, team=team.factory)
+    factory = detector_factory("prometheus", rules_file, team=team.factory)  # promtool check
+    static = team.static_cases()  # amtool config routes test: if one fails, stop here
     ... run each drill ...
     verdict.cases += team.cases(scenario.id, events, expected_alert_names)
     team.finish(coverage_file)   # the coverage report, and its JUnit case
@@ -10,10 +11,14 @@
 on the team's file, integrations the drill cannot capture, the deliveries file
 against the config's receivers and the scenarios chosen. A mistake is one
 sentence (PrometheusError); nothing has been started or injected.
+`static_cases` then asks Alertmanager's routing code where each expected alert
+goes (see `static`); a failing one is an expectation failed (exit 1), and
+`verify` stops there too, before any fault.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +31,9 @@ from simulator.teamalerting.amconfig import TeamConfig, check_config, load_confi
 from simulator.teamalerting.coverage import Coverage, ScenarioRun
 from simulator.teamalerting.deliveries import Deliveries, judge, load_deliveries
 from simulator.teamalerting.observer import TeamAlertmanager
+from simulator.teamalerting.static import route_cases
+
+NOTIFICATIONS_NAME = "team-notifications.{scenario}.jsonl"
 
 
 @dataclass
@@ -34,6 +42,7 @@ class TeamCheck:
     deliveries: Deliveries
     rules: list[str]
     save_dir: Path
+    rules_file: Path | None = None
     runs: list[TeamAlertmanager] = field(default_factory=list)
     coverage: Coverage | None = None
     judged: int = 0  # runs already judged: a drill that never started its detector adds none
@@ -46,11 +55,12 @@ class TeamCheck:
         rules_file: Path | None,
         scenario_ids: Sequence[str],
         save_dir: Path,
+        known_ids: Sequence[str] = (),
     ) -> TeamCheck:
         check_config(am_file)
         config = load_config(am_file)
         deliveries = (
-            load_deliveries(deliveries_file, list(config.receivers), scenario_ids)
+            load_deliveries(deliveries_file, list(config.receivers), scenario_ids, known_ids)
             if deliveries_file is not None
             else Deliveries(scenarios={})
         )
@@ -63,7 +73,11 @@ class TeamCheck:
                         f"{deliveries_file}: scenarios.{scenario}: alert {delivery.alert!r} is "
                         f"not a rule of {rules_file} (it has {', '.join(rules)})"
                     )
-        return cls(config, deliveries, rules, save_dir)
+        return cls(config, deliveries, rules, save_dir, rules_file)
+
+    def static_cases(self) -> list[Case]:
+        """Each expected delivery through `amtool config routes test`, before any fault."""
+        return route_cases(self.config.path, self.deliveries, self.rules_file)
 
     def factory(self, clock: Callable[[], float]) -> TeamAlertmanager:
         """A fresh run of the team's Alertmanager for one drill (remembered for `cases`)."""
@@ -86,6 +100,7 @@ class TeamCheck:
             ]
         run = self.runs[-1]
         self.judged = len(self.runs)
+        self.save_notifications(scenario, run)
         t0 = next((e.t for e in events if e.type == "fault.injected"), None)
         expected = self.deliveries.scenarios.get(scenario, [])
         fired: dict[str, float] = {}
@@ -101,6 +116,14 @@ class TeamCheck:
             coverage.rules = sorted(set(coverage.rules) | set(fired))
         self.coverage = coverage
         return judge(scenario, expected, run, t0, self.config.path)
+
+    def save_notifications(self, scenario: str, run: TeamAlertmanager) -> Path:
+        """Every notification the sinks got in this drill, one JSON object a line, next
+        to the rewritten config: what each receiver would have shown, for inspection."""
+        path = self.save_dir / NOTIFICATIONS_NAME.format(scenario=scenario)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(n.as_dict()) + "\n" for n in run.notifications))
+        return path
 
     def finish(self, coverage_file: Path | None) -> Case | None:
         """Write the coverage report (if asked); its summary as a JUnit case."""

@@ -18,7 +18,6 @@ ROUTES_TIMEOUT_S = 30
 def matched_routes(config: Path, labels: dict[str, str]) -> dict[str, str]:
     """receiver -> the matchers of the route that chose it, for an alert with `labels`.
     Empty when amtool cannot say (its answer is not needed for the verdict itself)."""
-    args = [f'{name}="{_escape(value)}"' for name, value in sorted(labels.items())]
     try:
         result = subprocess.run(
             [
@@ -28,7 +27,7 @@ def matched_routes(config: Path, labels: dict[str, str]) -> dict[str, str]:
                 "test",
                 f"--config.file={config}",
                 "--tree",
-                *args,
+                *route_args(labels),
             ],
             capture_output=True,
             text=True,
@@ -37,8 +36,18 @@ def matched_routes(config: Path, labels: dict[str, str]) -> dict[str, str]:
         )
     except (OSError, subprocess.TimeoutExpired, ValueError):
         return {}
+    return parse_tree(result.stdout)
+
+
+def route_args(labels: dict[str, str]) -> list[str]:
+    """`name="value"` arguments for amtool, in a stable order."""
+    return [f'{name}="{_escape(value)}"' for name, value in sorted(labels.items())]
+
+
+def parse_tree(stdout: str) -> dict[str, str]:
+    """receiver -> matchers of its route, from `amtool config routes test --tree`."""
     found: dict[str, str] = {}
-    for line in result.stdout.splitlines():
+    for line in stdout.splitlines():
         matchers, sep, receiver = line.partition("receiver:")
         if sep:
             route = matchers.strip().lstrip("│├└─ ").strip() or "default-route"

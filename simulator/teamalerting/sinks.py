@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 from urllib.parse import unquote
 
 from simulator.teamalerting import protocols
@@ -42,6 +44,10 @@ class Notification:
     problems: list[str] = field(default_factory=list)
     alerts: list[dict[str, str]] = field(default_factory=list)
     text: str = ""
+    payload: Any = None  # what arrived: the JSON body, or a mail's headers and text
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
     @property
     def accepted(self) -> bool:
@@ -163,6 +169,14 @@ class HttpSinks:
                 checked.problems,
                 checked.alerts,
                 checked.text,
+                _json_or_text(body),
             )
         )
         return checked.status, checked.body
+
+
+def _json_or_text(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:  # UnicodeDecodeError is one
+        return body.decode("utf-8", "replace")

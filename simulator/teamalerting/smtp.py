@@ -118,6 +118,7 @@ class SmtpSink:
                 checked.problems,
                 [],
                 checked.text,
+                {"headers": dict(parsed.items()), "text": _text_of(parsed)},
             )
         )
         return "250 OK: queued"
@@ -134,3 +135,9 @@ async def _read_data(reader: asyncio.StreamReader) -> bytes:
         if size > MAX_MESSAGE:
             raise ValueError("message too large")
         lines.append(line[1:] if line.startswith(b"..") else line)  # dot-unstuffing
+
+
+def _text_of(message: EmailMessage) -> str:
+    """The mail's plain text part (else its HTML), as a person's mail client shows it."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    return str(part.get_content()) if isinstance(part, EmailMessage) else ""

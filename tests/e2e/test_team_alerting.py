@@ -2,11 +2,13 @@
 fault (the shop's process killed), the team's Prometheus rules, the team's
 Alertmanager routes and inhibit rules, and its receivers on local sinks.
 
-One drill serves three tests: the team's config here has a widened regex that
-swallows the SRE team's alerts into the web team's Slack (a misroute), so the
-same run shows a delivery that reached the right receiver, a wrong receiver
-reported as a one-line diff with the matched route, and an inhibited alert
-reported as inhibited. A broken config fails before anything starts.
+One drill serves three tests: the team's config here has a route on `job` that
+swallows the SRE team's alerts into the web team's Slack (a misroute only the
+drill can see: `job` comes from the scraped series, so the static route check
+before the drill cannot know it), so the same run shows a delivery that reached
+the right receiver, a wrong receiver reported as a one-line diff with the
+matched route, and an inhibited alert reported as inhibited. A broken config,
+and a route the static check can see is wrong, fail before anything starts.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ MISROUTED = {
         "group_interval": "5s",
         "routes": [
             {"matchers": ['alertname="availability"'], "receiver": "frontend-slack"},
-            # Meant for "web" and "www"; it also matches team="sre".
-            {"matchers": ['team=~"s.*|w.*"'], "receiver": "frontend-slack"},
+            # Meant for the web team's job; the shop's scrape job is "shop" too.
+            {"matchers": ['job="shop"'], "receiver": "frontend-slack"},
             {"matchers": ['team="sre"'], "receiver": "sre-pager"},
         ],
     },
@@ -116,6 +118,15 @@ def test_the_fault_reaches_the_right_receiver_through_the_teams_routes(
     assert cases["service recovers after remediation"][0]
     rewritten = (root / "out" / "team-alertmanager.drill.yml").read_text()
     assert "hooks.slack.com" not in rewritten and "/slack/frontend-slack/0" in rewritten
+    notes = [
+        json.loads(line)
+        for line in (root / "out" / "team-notifications.app-crash.jsonl").read_text().splitlines()
+    ]
+    firing = [n for n in notes if n["firing"]]
+    assert {n["receiver"] for n in firing} == {"frontend-slack"}  # the misroute took all
+    assert all(n["text"].startswith("[DRILL] ") for n in firing)  # what a person reads
+    slack = next(n for n in firing if n["integration"] == "slack")
+    assert slack["payload"]["attachments"][0]["title"].startswith("[DRILL] [FIRING:")
     coverage = json.loads((root / "out" / "coverage.json").read_text())
     assert "CheckoutSlow" in coverage["never_fired"]
     assert coverage["rules"]["ShopDown"][0]["scenario"] == "app-crash"
@@ -128,9 +139,10 @@ def test_a_misrouted_alert_fails_with_a_one_line_diff_naming_the_route(
     passed, message = cases["ShopDown -> sre-pager within 60s"]
     assert not passed
     assert message == (
-        "`ShopDown` went to `frontend-slack`, expected `sre-pager`; "
-        'matched route: {team=~"s.*|w.*"}'
+        '`ShopDown` went to `frontend-slack`, expected `sre-pager`; matched route: {job="shop"}'
     )
+    # The static check before the drill could not see it: `job` comes from the series.
+    assert cases["app-crash: ShopDown routes to sre-pager (amtool config routes test)"][0]
 
 
 def test_an_inhibited_alert_is_reported_as_inhibited_not_missing(
@@ -165,3 +177,47 @@ def test_a_broken_team_config_is_one_sentence_and_starts_nothing(tmp_path: Path)
         "(amtool check-config); fix the file, nothing was started"
     ]
     assert not (tmp_path / "out").exists()  # no drill ran, no rewritten config
+
+
+def test_a_syntax_error_in_the_teams_file_is_its_line_and_starts_nothing(tmp_path: Path) -> None:
+    broken = (
+        (EXAMPLE / "alertmanager.yml").read_text().replace("  group_wait: 1s", "  group_wait 1s")
+    )
+    (tmp_path / "am.yml").write_text(broken)
+    result = chaosdrill(
+        tmp_path, "verify", "app-crash", "--detector=prometheus", "--alertmanager-config=am.yml"
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("chaosdrill: am.yml:") and "nothing was started" in line, line
+    assert not (tmp_path / "team-alertmanager.drill.yml").exists()
+
+
+def test_a_route_the_static_check_sees_is_wrong_fails_before_any_fault(tmp_path: Path) -> None:
+    config = yaml.safe_load((EXAMPLE / "alertmanager.yml").read_text())
+    # Meant for "web" and "www"; it also matches team="sre" (and comes first).
+    config["route"]["routes"].insert(0, {"matchers": ['team=~"s.*|w.*"'], "receiver": "web-slack"})
+    (tmp_path / "am.yml").write_text(yaml.safe_dump(config))
+    result = chaosdrill(
+        tmp_path,
+        "verify",
+        "app-crash",
+        "--detector=prometheus",
+        f"--rules={EXAMPLE / 'rules.yml'}",
+        "--alertmanager-config=am.yml",
+        f"--deliveries={EXAMPLE / 'deliveries.yml'}",
+        "--junit=out/junit.xml",
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "no drill was started" in result.stderr
+    assert "verify app-crash" not in result.stderr  # no drill ran
+    failures = {
+        case.get("name"): failure.get("message")
+        for case in ET.parse(tmp_path / "out" / "junit.xml").getroot().iter("testcase")
+        if (failure := case.find("failure")) is not None
+    }
+    assert failures["app-crash: ShopDown routes to sre-pager (amtool config routes test)"] == (
+        '`ShopDown` {alertname="ShopDown",drill="true",severity="critical",team="sre"} goes '
+        'to `web-slack`, expected `sre-pager`; matched route: {team=~"s.*|w.*"}'
+    )
+    assert not (tmp_path / "out" / "team-alertmanager.drill.yml").exists()  # nothing ran

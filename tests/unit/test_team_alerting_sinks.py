@@ -41,3 +41,22 @@ def test_pagerduty_v2_refuses_a_severity_outside_its_four_like_pagerduty() -> No
     event["payload"]["severity"] = "critical"  # type: ignore[index]
     accepted = protocols.pagerduty(json.dumps(event).encode())
     assert (accepted.status, accepted.firing, accepted.text) == (202, True, "ShopDown")
+
+
+def test_every_text_a_person_reads_gets_the_drill_mark_and_keeps_the_teams_words() -> None:
+    config = load_config(REPO / "examples" / "team-alerting" / "alertmanager.yml")
+    config.document["receivers"][0]["email_configs"][0]["headers"] = {"subject": "DB {{ .Status }}"}
+    config.document["receivers"][1]["slack_configs"][0]["text"] = "{{ .CommonAnnotations.summary }}"
+    receivers = {r["name"]: r for r in rewrite(config, "http://127.0.0.1:9", 25)["receivers"]}
+    (mail,) = receivers["team-mail"]["email_configs"]
+    assert mail["headers"] == {"Subject": "[DRILL] DB {{ .Status }}"}  # one Subject header
+    (slack,) = receivers["web-slack"]["slack_configs"]
+    assert slack["title"] == '[DRILL] {{ template "slack.default.title" . }}'
+    assert slack["fallback"] == '[DRILL] {{ template "slack.default.fallback" . }}'
+    assert slack["text"] == "[DRILL] {{ .CommonAnnotations.summary }}"
+    (pager,) = receivers["sre-pager"]["pagerduty_configs"]
+    assert pager["description"] == '[DRILL] {{ template "pagerduty.default.description" .}}'
+    (genie,) = receivers["dba-opsgenie"]["opsgenie_configs"]
+    assert genie["message"] == '[DRILL] {{ template "opsgenie.default.message" . }}'
+    (hook,) = receivers["sre-hook"]["webhook_configs"]
+    assert set(hook) == {"url"}  # no text: the labels carry drill="true"
