@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from simulator.pgcluster.record import PgCluster
+
 DEFAULT_STATE_ROOT = Path(".chaosdrill")
 DEFAULT_STATE_DIR = DEFAULT_STATE_ROOT / "env"
 
@@ -79,6 +81,9 @@ class EnvState(BaseModel):
     proxies: dict[str, ProxyRecord] = Field(default_factory=dict)
     deploys: list[dict[str, str | float]] = Field(default_factory=list)
     started_at: float = 0.0
+    # The drill's own PostgreSQL cluster (initdb'd for this drill: WAL archive, base
+    # backups, point-in-time restore), when the scenario asks for one.
+    pg: PgCluster | None = None
     # Set when the environment was stopped because its engine died: the record stays
     # so that `env status` can say so, and `cleanup` or the next `up` removes it.
     abandoned: Abandoned | None = None
