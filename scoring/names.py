@@ -24,6 +24,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "dependency.down",
     "disk.full",
     "network.loss",
+    "data.bad_migration",
 )
 
 REMEDIATIONS: tuple[str, ...] = (

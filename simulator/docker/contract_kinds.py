@@ -17,6 +17,7 @@ from simulator.docker.netns import drop_rule, reject_rule
 from simulator.faults.backend import LocalBackend
 from simulator.faults.base import FaultKind, FaultParams, NoParams
 from simulator.faults.errors import NotApplicable
+from simulator.faults.kinds.data import BadMigration
 from simulator.faults.kinds.database import DbLatency, require_postgres
 from simulator.faults.kinds.dependency import DependencyLatency, DependencyParams
 from simulator.faults.kinds.network import LossParams
@@ -116,6 +117,12 @@ NO_NETEM = (
 )
 
 
+NO_OWN_CLUSTER = (
+    "it needs the drill's own PostgreSQL cluster (WAL archive, base backups), "
+    "which only the local platform starts"
+)
+
+
 def docker_kinds() -> dict[str, FaultKind]:
     """Kinds that differ on the docker backend, by name."""
     found: list[FaultKind] = [
@@ -131,6 +138,7 @@ def docker_kinds() -> dict[str, FaultKind]:
         DockerNetworkLoss(),
         NoDockerForm(DbLatency(), NO_NETEM),
         NoDockerForm(DependencyLatency(), NO_NETEM),
+        NoDockerForm(BadMigration(), NO_OWN_CLUSTER),
     ]
     return {kind.name: kind for kind in found}
 

@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 
 from scoring.names import FAULT_KINDS
 from simulator.faults.base import FaultKind
-from simulator.faults.kinds import app, database, dependency, disk, network, process
+from simulator.faults.kinds import app, data, database, dependency, disk, network, process
 
 _BUILTIN: list[type[FaultKind]] = [
     *app.KINDS,
@@ -16,6 +16,7 @@ _BUILTIN: list[type[FaultKind]] = [
     *dependency.KINDS,
     *disk.KINDS,
     *network.KINDS,
+    *data.KINDS,
 ]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from simulator.pgcluster.binaries import ClusterError, run
 from simulator.pgcluster.cluster import connect
-from simulator.pgcluster.record import ROLE, BaseBackup, PgCluster
+from simulator.pgcluster.record import ROLE, BaseBackup, PgCluster, PgNode
 
 ARCHIVE_WAIT_S = 30.0
 
@@ -18,8 +18,7 @@ def take(cluster: PgCluster) -> BaseBackup:
     node = cluster.primary
     path = Path(cluster.root) / "backups" / f"base-{len(cluster.backups) + 1}"
     begun, wall = time.monotonic(), time.time()
-    with connect(node) as conn:
-        start_lsn = str(conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0])  # type: ignore[index]
+    start_lsn = current_lsn(node)
     run(
         cluster.user,
         [
@@ -40,8 +39,7 @@ def take(cluster: PgCluster) -> BaseBackup:
         ],
         timeout_s=600,
     )
-    with connect(node) as conn:
-        end_lsn = str(conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0])  # type: ignore[index]
+    end_lsn = current_lsn(node)
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     backup = BaseBackup(
         path=str(path),
@@ -54,6 +52,12 @@ def take(cluster: PgCluster) -> BaseBackup:
     )
     cluster.backups.append(backup)
     return backup
+
+
+def current_lsn(node: PgNode) -> str:
+    with connect(node) as conn:
+        row = conn.execute("SELECT pg_current_wal_lsn()").fetchone()
+    return str(row[0]) if row else ""
 
 
 def archive_now(cluster: PgCluster) -> str:

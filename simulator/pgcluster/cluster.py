@@ -14,6 +14,7 @@ import signal
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -39,7 +40,7 @@ wal_keep_size = '64MB'
 hot_standby = on
 fsync = off
 log_statement = 'mod'
-log_line_prefix = '%m [%p] %u@%d '
+log_line_prefix = '%m [%p] app=%a %u@%d '
 log_min_messages = warning
 log_checkpoints = off
 """
@@ -191,14 +192,23 @@ def stop_all(cluster: PgCluster) -> list[str]:
 
 
 def destroy(cluster: PgCluster) -> None:
-    """Stop everything and remove every file of the cluster (data, archive, backups)."""
+    """Stop everything and remove every file of the cluster (data, archive, backups).
+
+    A server the record does not know yet (a restore killed between starting it and
+    recording it) is found by its data directory's postmaster.pid."""
     stop_all(cluster)
+    known = {n.data_dir for n in cluster.nodes.values()}
+    nodes = Path(cluster.root) / "nodes"
+    for data in sorted(nodes.iterdir()) if nodes.is_dir() else []:
+        if str(data) not in known:
+            stray = PgNode(name=data.name, data_dir=str(data), port=0, log="")
+            stop(cluster, stray)
     shutil.rmtree(cluster.root, ignore_errors=True)
     if cluster.link:
         Path(cluster.link).unlink(missing_ok=True)
 
 
-def connect(node: PgNode, dbname: str = DATABASE) -> psycopg.Connection[tuple[object, ...]]:
+def connect(node: PgNode, dbname: str = DATABASE) -> psycopg.Connection[tuple[Any, ...]]:
     dsn = (
         node.dsn
         if dbname == DATABASE

@@ -44,6 +44,16 @@ class BaseBackup(BaseModel):
     bytes: int
 
 
+class Damage(BaseModel):
+    """Rows a data fault destroyed on this cluster, so a restore can say whether it
+    brought them back (the cluster's own history, not a fault's end)."""
+
+    fault_id: str
+    at: float  # wall clock just before the damaging transaction began
+    table: str
+    ids: list[int]
+
+
 class PgCluster(BaseModel):
     """The cluster: where it lives, who runs it, its servers, archive and backups."""
 
@@ -56,6 +66,7 @@ class PgCluster(BaseModel):
     serving: str = "primary"  # the node the shop's database proxy points at
     backups: list[BaseBackup] = Field(default_factory=list)
     restores: int = 0
+    damage: list[Damage] = Field(default_factory=list)
 
     @property
     def primary(self) -> PgNode:

@@ -8,6 +8,7 @@ the caller repoints the shop at the new node.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,9 +63,12 @@ def backup_for(cluster: PgCluster, target: datetime) -> BaseBackup:
     return max(usable, key=lambda b: b.finished_at)
 
 
-def restore(cluster: PgCluster, target: datetime, port: int) -> Restored:
+def restore(
+    cluster: PgCluster, target: datetime, port: int, save: Callable[[], None] = lambda: None
+) -> Restored:
     """Restore to just before `target` into a new node on `port` and promote it.
-    The caller holds writes off the old primary and repoints the shop afterwards."""
+    The caller holds writes off the old primary and repoints the shop afterwards;
+    `save` records the cluster before each server starts or stops."""
     backup = backup_for(cluster, target)  # refuse before anything changes
     old = cluster.primary
     archive_now(cluster)  # the WAL up to now must be in the archive to be replayed
@@ -94,7 +98,9 @@ def restore(cluster: PgCluster, target: datetime, port: int) -> Restored:
     (data / "recovery.signal").touch()
     give_to(data, cluster.user)
     cluster.nodes[node.name] = node
+    save()  # recorded before it runs: a crash from here on still tears it down
     pg.start(cluster, node)
+    save()
     _wait_promoted(node)
     cluster.serving = node.name
     return Restored(node, backup, target, round(time.monotonic() - begun, 3), segments, wal_bytes)

@@ -15,6 +15,7 @@ from simulator.faults.backend import LocalBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
+from simulator.remediation.pitr import point_in_time
 from simulator.remediation.table import FEATURE_ROUTES
 
 LONG_QUERY_S = 5.0
@@ -102,7 +103,9 @@ def holders_of(path: Path) -> list[int]:
     return pids
 
 
-def restore_db(backend: LocalBackend, _arg: str | None) -> str:
+def restore_db(backend: LocalBackend, arg: str | None) -> str:
+    if arg:  # a point in time: restore the drill's own cluster from backup and WAL
+        return point_in_time(backend, arg)
     proxy = backend.require_proxy("database")
     proxy.set_enabled("database", True)
     for toxic in proxy.toxics("database"):
@@ -162,7 +165,14 @@ ACTIONS: dict[str, Action] = {
             f"kill database sessions busy for > {LONG_QUERY_S:.0f}s",
             kill_long_queries,
         ),
-        Action("db.restore", "bring the database endpoint back", restore_db),
+        Action(
+            "db.restore",
+            "bring the database endpoint back; with a time, restore the database to it "
+            "from base backup and WAL",
+            restore_db,
+            arg="to",
+            default_arg="",
+        ),
         Action(
             "db.failover_to_replica",
             "point the shop at the database replica",

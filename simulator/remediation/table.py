@@ -20,7 +20,7 @@ ENDS: dict[str, frozenset[str]] = {
     ),
     "deploy.rollback": frozenset({"deploy.bad_release"}),
     "db.kill_long_queries": frozenset({"db.lock"}),
-    "db.restore": frozenset({"db.down"}),
+    "db.restore": frozenset({"db.down", "data.bad_migration"}),
     "db.failover_to_replica": frozenset({"db.down", "db.latency"}),
     "cache.clear": frozenset({"app.memory_leak"}),
     "feature.disable": frozenset({"app.error_rate", "app.latency"}),
@@ -43,6 +43,8 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
         prefixes = FEATURE_ROUTES.get(arg or "", ())
         routes = params.get("routes") or []
         return bool(routes) and all(r.startswith(prefixes) for r in routes) if prefixes else False
+    if kind == "data.bad_migration":  # only a restore to a point in time brings rows back
+        return bool(arg)
     if action == "dependency.switch_backup" and kind == "network.loss":
         return target == "payment"
     return True
@@ -55,6 +57,8 @@ def table_rows() -> list[tuple[str, str]]:
         note = ", ".join(sorted(kinds))
         if action == "feature.disable":
             note += " (only when scoped to the feature's routes)"
+        if action == "db.restore":
+            note = note.replace("data.bad_migration", "data.bad_migration (with --to TIME)")
         if action == "dependency.switch_backup":
             note = note.replace("network.loss", "network.loss (on payment)")
         rows.append((action, note))
