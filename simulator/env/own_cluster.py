@@ -9,6 +9,17 @@ from simulator.env.processes import free_port
 from simulator.env.state import EnvState, save_state
 from simulator.pgcluster import backup
 from simulator.pgcluster import cluster as pg
+from simulator.pgcluster.binaries import ClusterError, find_bindir, server_user
+
+
+def refusal() -> str | None:
+    """Why this machine cannot run the drill's own cluster (one sentence), or None."""
+    try:
+        find_bindir()
+        server_user()
+    except ClusterError as exc:
+        return str(exc)
+    return None
 
 
 def start(state: EnvState) -> str:

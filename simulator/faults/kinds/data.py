@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
+from pydantic import Field
+
 from simulator.faults.backend import LocalBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.errors import FaultError, NotApplicable
+from simulator.faults.kinds.database import DbLock, LockParams
 from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.binaries import ClusterError
 from simulator.pgcluster.record import Damage, PgCluster
@@ -29,12 +32,16 @@ class BadMigrationParams(FaultParams):
     # pending: the purge forgot its age condition and deletes every unpaid order;
     # all: it deletes every order.
     scope: Literal["pending", "all"] = "pending"
+    # The migration then rewrites the table for this long, holding its lock (the
+    # shop's order writes wait and fail meanwhile); 0: no rewrite.
+    lock_s: float = Field(default=20.0, ge=0, le=600)
 
 
 class BadMigration(FaultKind):
     name = "data.bad_migration"
     summary = "a release's migration deletes orders (with their items and payments)"
     params_model = BadMigrationParams
+    needs_own_cluster = True
 
     def target(self, params: FaultParams) -> str:
         return "database"
@@ -73,12 +80,19 @@ class BadMigration(FaultKind):
             }
         )
         backend.save()
-        return {"deleted": len(ids), "before": before}
+        undo: dict[str, Any] = {"deleted": len(ids), "before": before}
+        if params.lock_s > 0:  # the table rewrite: a real session holding the orders lock
+            seconds = min(params.lock_s, ttl_s)
+            undo["rewrite"] = DbLock().inject(
+                backend, LockParams(table="orders"), seconds, fault_id
+            )
+        return undo
 
     def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         # Deleted rows cannot be un-deleted by the fault: only a restore (db.restore
-        # --to TIME) brings them back, so ending the fault changes nothing.
-        return None
+        # --to TIME) brings them back. Ending the fault only ends a rewrite still running.
+        if undo.get("rewrite"):
+            DbLock().revert(backend, LockParams(table="orders"), undo["rewrite"])
 
     def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         cluster = backend.state.pg
