@@ -61,8 +61,13 @@ def current_lsn(node: PgNode) -> str:
 
 
 def archive_now(cluster: PgCluster) -> str:
-    """Close the current WAL segment and wait until the archive holds it; its name."""
+    """Close the current WAL segment and wait until the archive holds it; its name.
+
+    First a commit of nothing (an xid assigned, no rows): a replay to any time up to
+    now then finds a commit at or after its target, which PostgreSQL needs to stop
+    there rather than fail with "recovery ended before the target was reached"."""
     with connect(cluster.primary) as conn:
+        conn.execute("SELECT pg_current_xact_id()")
         row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
         segment = str(row[0]) if row else ""
         deadline = time.monotonic() + ARCHIVE_WAIT_S

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,7 +109,7 @@ def test_bad_migration_restart_restore_and_teardown(env_dir: Path) -> None:
     assert len(pending) >= 10
 
     manager = FaultManager(env_dir)
-    entry = manager.inject("data.bad_migration", {"scope": "pending"}, ttl_s=300)
+    entry = manager.inject("data.bad_migration", {"scope": "pending", "lock_s": 0}, ttl_s=300)
     after_damage = orders(env_dir)
     assert pending.isdisjoint(after_damage), "the migration really deleted the pending orders"
     assert set(after_damage) == set(witness) - pending
@@ -130,6 +132,15 @@ def test_bad_migration_restart_restore_and_teardown(env_dir: Path) -> None:
         apply(env_dir, "db.restore", "2001-01-01T00:00:00Z")
     assert serving_port(env_dir) == port and pending.isdisjoint(orders(env_dir))
 
+    # A restore to a time after the damage replays the DELETE too: the rows stay
+    # missing, the action says so, and the fault stays open.
+    with pytest.raises(FaultError, match="still missing"):
+        apply(env_dir, "db.restore", datetime.now(UTC).isoformat())
+    assert serving_port(env_dir) != port
+    port = serving_port(env_dir)
+    assert pending.isdisjoint(orders(env_dir)) and set(late) <= set(orders(env_dir))
+    assert [e.id for e in manager.active()] == [entry.id]
+
     # The real fix: restore to the instant the migration began.
     result = apply(env_dir, "db.restore", audit_time(env_dir).isoformat())
     restored = orders(env_dir)
@@ -151,3 +162,46 @@ def test_bad_migration_restart_restore_and_teardown(env_dir: Path) -> None:
     stop_env(env_dir)
     assert not root.exists()
     assert not any(port_open(p) for p in ports)
+
+
+def test_kill_9_mid_restore_leaves_no_cluster_or_port(tmp_path: Path) -> None:
+    """A restore killed at any point: taking the environment down still stops every
+    server of the cluster (also the one the record did not list yet) and removes it."""
+    state_dir = tmp_path / "env"
+    start_env(state_dir, database_url=OWN_CLUSTER)
+    try:
+        place(shop_url(state_dir), 5)
+        target = datetime.now(UTC).isoformat()
+        code = (
+            "import sys; from simulator.remediation.apply import apply; "
+            "apply(__import__('pathlib').Path(sys.argv[1]), 'db.restore', sys.argv[2])"
+        )
+        restoring = subprocess.Popen([sys.executable, "-c", code, str(state_dir), target])
+        assert eventually(
+            lambda: (
+                (Path(str(cluster_record(state_dir)["root"])) / "nodes" / "restore-1").exists()
+                or restoring.poll() is not None
+            ),
+            timeout_s=60,
+            interval_s=0.02,
+        )
+        restoring.kill()
+        restoring.wait(timeout=10)
+        root = Path(str(cluster_record(state_dir)["root"]))
+    finally:
+        stop_env(state_dir)
+    assert not root.exists()
+    assert not [p for p in postmasters() if str(root) in p]
+
+
+def postmasters() -> list[str]:
+    """The command lines of every running PostgreSQL server on this machine."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "postgres" in cmdline and " -D " in cmdline:
+            found.append(cmdline)
+    return found
