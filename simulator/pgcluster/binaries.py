@@ -15,6 +15,7 @@ from pathlib import Path
 NEEDED = ("initdb", "pg_ctl", "pg_basebackup", "postgres")
 PACKAGE_HINT = "install Debian's PostgreSQL server (`sudo apt-get install postgresql`)"
 SERVER_USER = "postgres"
+VERSIONS_DIR = Path("/usr/lib/postgresql")  # Debian: one N/bin per installed version
 
 
 class ClusterError(RuntimeError):
@@ -24,7 +25,7 @@ class ClusterError(RuntimeError):
 def find_bindir() -> Path:
     """The newest /usr/lib/postgresql/N/bin holding every binary we need, or PATH's."""
     candidates = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
+        VERSIONS_DIR.glob("*/bin"),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
         reverse=True,
     )
