@@ -14,7 +14,9 @@ from scoring.drill import DrillView
 from scoring.events import Event
 from scoring.playbook import DataLossTargets
 
-RESTORE = "db.restore"
+# Actions that log what they lost or brought back (`measured`): a restore to a point
+# in time, a promotion of the streaming standby.
+MEASURED_ACTIONS = ("db.restore", "db.failover_to_replica")
 
 
 class DataLoss(BaseModel):
@@ -39,7 +41,7 @@ def _restores(view: DrillView) -> list[Event]:
     return [
         e
         for e in view.of("action.executed")
-        if e.data.get("action") == RESTORE and e.data.get("measured")
+        if e.data.get("action") in MEASURED_ACTIONS and e.data.get("measured")
     ]
 
 
@@ -61,11 +63,12 @@ def measure(view: DrillView, targets: DataLossTargets) -> DataLoss | None:
             "missing): the data loss was never recovered."
         )
     else:
+        back = m.get("restored_orders") or 0
         summary = (
             f"RPO: {m['lost_orders']} acknowledged order(s) lost, covering {span:.1f}s "
-            f"(target {targets.rpo_s:.0f}s); RTO: {rto:.1f}s from T0 to the restored "
-            f"database serving (target {targets.rto_s:.0f}s); {m['restored_orders']} "
-            "deleted order(s) restored."
+            f"(target {targets.rpo_s:.0f}s); RTO: {rto:.1f}s from T0 to "
+            f"{last.data['action']} serving again (target {targets.rto_s:.0f}s)"
+            + (f"; {back} deleted order(s) restored." if back else ".")
         )
     return DataLoss(
         restored=rto is not None,

@@ -25,6 +25,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "disk.full",
     "network.loss",
     "data.bad_migration",
+    "db.replica_lag",
 )
 
 REMEDIATIONS: tuple[str, ...] = (
@@ -38,6 +39,7 @@ REMEDIATIONS: tuple[str, ...] = (
     "feature.disable",
     "dependency.switch_backup",
     "disk.cleanup",
+    "db.replica_resume",
 )
 
 TEAMS: tuple[str, ...] = ("dba", "development", "sre", "security", "backend", "frontend")

@@ -21,6 +21,7 @@ from simulator.faults.kinds.data import BadMigration
 from simulator.faults.kinds.database import DbLatency, require_postgres
 from simulator.faults.kinds.dependency import DependencyLatency, DependencyParams
 from simulator.faults.kinds.network import LossParams
+from simulator.faults.kinds.replication import ReplicaLag
 
 # Names of the contract -> compose services.
 SERVICES = {"shop": "shop", "payment": "payment-primary", "database": "postgres"}
@@ -139,6 +140,7 @@ def docker_kinds() -> dict[str, FaultKind]:
         NoDockerForm(DbLatency(), NO_NETEM),
         NoDockerForm(DependencyLatency(), NO_NETEM),
         NoDockerForm(BadMigration(), NO_OWN_CLUSTER),
+        NoDockerForm(ReplicaLag(), NO_OWN_CLUSTER),
     ]
     return {kind.name: kind for kind in found}
 

@@ -21,7 +21,7 @@ import psycopg
 
 from simulator.env.http import client
 from simulator.env.state import EnvState, process_state
-from simulator.pgcluster import audit
+from simulator.pgcluster import audit, standby
 from simulator.platform.registry import platform_for
 from simulator.remediation.actions import holders_of
 
@@ -157,6 +157,7 @@ def database(state: EnvState) -> dict[str, Any]:
         if state.pg is not None:  # the drill's own cluster: its audit trail and backups
             found["audit"] = audit.statements(state.pg)
             found["backups"] = audit.backups(state.pg)
+            found["replication"] = standby.lag(state.pg)
         return found
     db_file = Path(state.database_url.removeprefix("sqlite:///")).resolve()
     others = [

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulator.env.processes import free_port
-from simulator.env.state import EnvState, save_state
-from simulator.pgcluster import backup
+from simulator.env.proxy_client import ProxyClient
+from simulator.env.state import EnvState, ProxyRecord, save_state
+from simulator.pgcluster import backup, standby
 from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.binaries import ClusterError, find_bindir, server_user
+
+REPLICATION = "replication"  # the proxy the standby streams WAL through
 
 
 def refusal() -> str | None:
@@ -34,6 +37,22 @@ def start(state: EnvState) -> str:
 
 
 def first_backup(state: EnvState) -> None:
-    if state.pg is not None:
-        backup.take(state.pg)
-        save_state(state)
+    """The base backup restores start from, then a streaming standby behind the
+    `replication` proxy, which the `database-replica` proxy then points at."""
+    if state.pg is None:
+        return
+    backup.take(state.pg)
+    save_state(state)
+    assert state.proxy_api is not None
+    client = ProxyClient(state.proxy_api)
+    upstream = f"127.0.0.1:{state.pg.primary.port}"
+    created = client.create_proxy(REPLICATION, "127.0.0.1:0", upstream)
+    listen = str(created["listen"])
+    state.proxies[REPLICATION] = ProxyRecord(name=REPLICATION, listen=listen, upstream=upstream)
+    node = standby.create(
+        state.pg, free_port(), int(listen.rsplit(":", 1)[1]), save=lambda: save_state(state)
+    )
+    replica = f"127.0.0.1:{node.port}"
+    client.set_upstream("database-replica", replica)
+    state.proxies["database-replica"].upstream = replica
+    save_state(state)

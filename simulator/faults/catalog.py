@@ -7,7 +7,16 @@ from importlib.metadata import entry_points
 
 from scoring.names import FAULT_KINDS
 from simulator.faults.base import FaultKind
-from simulator.faults.kinds import app, data, database, dependency, disk, network, process
+from simulator.faults.kinds import (
+    app,
+    data,
+    database,
+    dependency,
+    disk,
+    network,
+    process,
+    replication,
+)
 
 _BUILTIN: list[type[FaultKind]] = [
     *app.KINDS,
@@ -17,6 +26,7 @@ _BUILTIN: list[type[FaultKind]] = [
     *disk.KINDS,
     *network.KINDS,
     *data.KINDS,
+    *replication.KINDS,
 ]
 
 

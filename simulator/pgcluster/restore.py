@@ -103,6 +103,11 @@ def restore(
     save()
     _wait_promoted(node)
     cluster.serving = node.name
+    for other in cluster.nodes.values():
+        if other.role == "standby":  # it follows the damaged primary: stop it for good
+            pg.stop(cluster, other)
+            other.role = "detached"
+    save()
     return Restored(node, backup, target, round(time.monotonic() - begun, 3), segments, wal_bytes)
 
 

@@ -15,7 +15,9 @@ from simulator.faults.backend import LocalBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
+from simulator.pgcluster.standby import standby
 from simulator.remediation.pitr import point_in_time
+from simulator.remediation.promote import failover_to_standby, resume_replica
 from simulator.remediation.table import FEATURE_ROUTES
 
 LONG_QUERY_S = 5.0
@@ -114,6 +116,12 @@ def restore_db(backend: LocalBackend, arg: str | None) -> str:
 
 
 def failover(backend: LocalBackend, _arg: str | None) -> str:
+    node = standby(backend.state.pg) if backend.state.pg is not None else None
+    if backend.state.pg is not None and node is not None:  # a real standby: promote it
+        done = failover_to_standby(backend, backend.state.pg, node)
+        backend.state.database_url = backend.state.database_replica_url or node.url
+        backend.restart_service("shop")
+        return done + "; the shop now writes to it"
     if not backend.state.database_replica_url:
         raise NotApplicable("this environment has no database replica (PostgreSQL only)")
     backend.state.database_url = backend.state.database_replica_url
@@ -186,6 +194,11 @@ ACTIONS: dict[str, Action] = {
             restarts_shop=True,
         ),
         Action("cache.clear", "empty the recommendations cache", clear_cache),
+        Action(
+            "db.replica_resume",
+            "reopen the standby's WAL stream and resume its replay",
+            resume_replica,
+        ),
         Action(
             "feature.disable", "switch off a non-critical feature", disable_feature, arg="feature"
         ),

@@ -23,7 +23,7 @@ from simulator.pgcluster.restore import backup_for, parse_target, restore
 DB_PROXIES = ("database", "database-replica")
 
 
-def _orders(node: PgNode) -> dict[int, float]:
+def orders(node: PgNode) -> dict[int, float]:
     """Every order's id and creation time (epoch seconds) on `node`."""
     with pg.connect(node) as conn:
         rows = conn.execute("SELECT id, extract(epoch FROM created_at) FROM orders").fetchall()
@@ -57,7 +57,7 @@ def point_in_time(backend: LocalBackend, text: str) -> str:
     proxy = backend.require_proxy("database")
     proxy.set_enabled("database", False)  # hold writes: no order acknowledged and lost unseen
     try:
-        before = _orders(old)
+        before = orders(old)
         restored = restore(cluster, target, free_port(), save=backend.save)
     except ClusterError as exc:
         if not pg.is_running(old):  # put the damaged primary back rather than nothing
@@ -69,7 +69,7 @@ def point_in_time(backend: LocalBackend, text: str) -> str:
         raise FaultError(f"the restore failed and the shop stays on {old.name}: {exc}") from None
     _repoint(backend, restored.node)
     proxy.set_enabled("database", True)
-    after = _orders(restored.node)
+    after = orders(restored.node)
     lost = {i: t for i, t in before.items() if i not in after}
     back = [i for i in after if i not in before]
     still_missing = missing_rows(cluster)

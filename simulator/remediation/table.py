@@ -21,7 +21,8 @@ ENDS: dict[str, frozenset[str]] = {
     "deploy.rollback": frozenset({"deploy.bad_release"}),
     "db.kill_long_queries": frozenset({"db.lock"}),
     "db.restore": frozenset({"db.down", "data.bad_migration"}),
-    "db.failover_to_replica": frozenset({"db.down", "db.latency"}),
+    "db.failover_to_replica": frozenset({"db.down", "db.latency", "db.replica_lag"}),
+    "db.replica_resume": frozenset({"db.replica_lag"}),
     "cache.clear": frozenset({"app.memory_leak"}),
     "feature.disable": frozenset({"app.error_rate", "app.latency"}),
     "dependency.switch_backup": frozenset(
