@@ -45,7 +45,10 @@ def first_backup(state: EnvState) -> None:
     save_state(state)
     assert state.proxy_api is not None
     client = ProxyClient(state.proxy_api)
-    upstream = f"127.0.0.1:{state.pg.primary.port}"
+    # The stream goes through the shop's own database link too, so a database outage
+    # (db.down) cuts it as it would for a primary that is gone, and db.replica_lag can
+    # cut the stream alone.
+    upstream = state.proxies["database"].listen
     created = client.create_proxy(REPLICATION, "127.0.0.1:0", upstream)
     listen = str(created["listen"])
     state.proxies[REPLICATION] = ProxyRecord(name=REPLICATION, listen=listen, upstream=upstream)
