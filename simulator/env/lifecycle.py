@@ -31,6 +31,7 @@ from simulator.env.state import (
     save_state,
     state_path,
 )
+from simulator.pgcluster import cluster as pgcluster
 from simulator.pgcluster.binaries import ClusterError
 
 DEFAULT_DISK_MB = 64
@@ -214,5 +215,13 @@ def status_rows(state: EnvState) -> dict[str, dict[str, Any]]:
             "url": record.url if record.port else None,
             "health": health,
             "version": record.version,
+        }
+    for name, node in (state.pg.nodes if state.pg else {}).items():
+        rows[f"postgres-{name}"] = {
+            "pid": node.pid,
+            "running": pgcluster.is_running(node),
+            "url": f"127.0.0.1:{node.port}",
+            "health": node.role,
+            "version": None,
         }
     return rows
