@@ -112,6 +112,9 @@ def restore_db(backend: LocalBackend, arg: str | None) -> str:
     proxy.set_enabled("database", True)
     for toxic in proxy.toxics("database"):
         proxy.remove_toxic("database", str(toxic["name"]))
+    if "replication" in backend.state.proxies:  # the standby's link to the primary too
+        proxy.set_enabled("replication", True)
+        return "brought the database endpoint and the standby's WAL stream back up"
     return "brought the database endpoint back up"
 
 
