@@ -25,6 +25,8 @@ FAULT_KINDS: tuple[str, ...] = (
     "disk.full",
     "network.loss",
     "security.leaked_key",
+    "data.bad_migration",
+    "db.replica_lag",
 )
 
 REMEDIATIONS: tuple[str, ...] = (
@@ -42,6 +44,7 @@ REMEDIATIONS: tuple[str, ...] = (
     "keys.rotate",
     "client.block",
     "users.notify",
+    "db.replica_resume",
 )
 
 TEAMS: tuple[str, ...] = ("dba", "development", "sre", "security", "backend", "frontend")

@@ -251,6 +251,14 @@ class ScoringConfig(YamlModel):
         return next(grade for minimum, grade in self.grades if points >= minimum)
 
 
+class DataLossTargets(YamlModel):
+    """Recovery objectives for data loss: how much data (in time) may be lost for good
+    (RPO) and how long until the restored data serves again (RTO)."""
+
+    rpo_s: PositiveDuration = Field(default=300.0, validation_alias="rpo")
+    rto_s: PositiveDuration = Field(default=3600.0, validation_alias="rto")
+
+
 class Playbook(YamlModel):
     """The whole playbook; see playbook.yaml for the meaning of every number."""
 
@@ -264,6 +272,7 @@ class Playbook(YamlModel):
     confirm_recovery_s: PositiveDuration = Field(validation_alias="confirm_recovery")
     escalation_rate_target: Annotated[Level, Field(ge=0, le=1)]
     scoring: ScoringConfig
+    data_loss: DataLossTargets = Field(default_factory=DataLossTargets)
 
     @field_validator("severities", mode="before")
     @classmethod

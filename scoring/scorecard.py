@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from scoring.cards import CriterionResult, ParticipantCard, build_card
 from scoring.criteria.escalation import was_escalated
+from scoring.data_loss import DataLoss, measure
 from scoring.drill import AUTOPILOT, LEGACY_ACTION_TIMES, DrillView
 from scoring.events import Event
 from scoring.expectations import Expectations
@@ -85,6 +86,7 @@ class Scorecard(BaseModel):
     participants: list[ParticipantCard]
     baseline: Baseline | None = None
     notes: list[str] = []
+    data_loss: DataLoss | None = None  # RPO/RTO, for a drill with a point-in-time restore
 
 
 def _fired(view: DrillView, name: str, severity: str) -> Event | None:
@@ -194,6 +196,7 @@ def score_drill(
             source="same log", card=card, delta_total=round(team.total - card.total, 1)
         )
     outcome, detail = _outcome(view)
+    loss = measure(view, playbook.data_loss)
     sev = playbook.severities[expectations.severity]
     return Scorecard(
         drill_id=view.drill_id,
@@ -218,5 +221,6 @@ def score_drill(
         team=team,
         participants=people,
         baseline=baseline,
-        notes=_notes(view),
+        notes=_notes(view) + ([loss.summary] if loss else []),
+        data_loss=loss,
     )

@@ -30,7 +30,8 @@ def json_option(func: Any) -> Any:
 database_url_option = click.option(
     "--database-url",
     envvar="CHAOSDRILL_DATABASE_URL",
-    help="PostgreSQL for scenarios that target it.",
+    help="PostgreSQL for scenarios that target it; `own-cluster` (env up): a cluster of the "
+    "drill's own, with WAL archive, base backup and a streaming standby.",
 )
 playbook_option = click.option(
     "--playbook",

@@ -24,6 +24,8 @@ from simulator.drill.engine import archive_report_dir, check_report_dir
 from simulator.drill.progress import Progress
 from simulator.drill.results import DrillResult
 from simulator.drill.run import run_drill
+from simulator.env import own_cluster
+from simulator.env.lifecycle import OWN_CLUSTER
 from simulator.faults.registry import check_params
 from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
 from simulator.platform.registry import NAMES, platform_for
@@ -40,6 +42,14 @@ def database_for(target: str, given: str | None) -> str | None:
             "(or set CHAOSDRILL_DATABASE_URL)"
         )
     return url if target == "postgres" else None
+
+
+def own_cluster_url() -> str:
+    """The drill's own cluster, or one sentence saying how to install PostgreSQL."""
+    problem = own_cluster.refusal()
+    if problem:
+        fail(problem)
+    return OWN_CLUSTER
 
 
 @click.command()
@@ -141,7 +151,10 @@ def run(
     people = [parse_trainee(spec) for spec in trainees]
     playbook = load_playbook(playbook_path)
     loaded = find_scenario(scenario, check_params=check_params, playbook=playbook)
-    if not platform_for(backend).own_database:
+    url: str | None
+    if loaded.target.own_cluster:  # the drill initdbs its own PostgreSQL
+        url = own_cluster_url()
+    elif not platform_for(backend).own_database:
         url = database_for(loaded.target.database, database_url)
     else:  # the docker stack brings its own PostgreSQL container
         url = "postgres" if loaded.target.database == "postgres" else None

@@ -17,6 +17,8 @@ from simulator.cli.options import database_url_option
 from simulator.drill.progress import Progress
 from simulator.drill.run import run_drill
 from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
+from simulator.env import own_cluster
+from simulator.env.lifecycle import OWN_CLUSTER
 from simulator.faults.registry import check_params
 from simulator.platform.registry import DEFAULT, NAMES, platform_for
 from simulator.prometheus.errors import PrometheusError
@@ -138,6 +140,13 @@ def verify(
             url = database_url or os.environ.get("CHAOSDRILL_DATABASE_URL")
             if platform_for(backend).own_database:  # e.g. the stack's PostgreSQL container
                 url = "postgres"
+            if scenario.target.own_cluster:  # the drill initdbs its own PostgreSQL
+                url = OWN_CLUSTER
+                problem = own_cluster.refusal()
+                if problem:
+                    case = Case(scenario.id, "environment", False, problem)
+                    verdicts.append(Verdict(scenario.id, [case]))
+                    continue
             if scenario.target.database == "postgres" and not url:
                 verdicts.append(
                     Verdict(

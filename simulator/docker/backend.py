@@ -50,6 +50,7 @@ class DockerBackend:
     def __init__(self, state: EnvState) -> None:
         self.state = state
         self.project = state.compose_project or ""
+        self.measured: dict[str, Any] = {}  # what an action measured, for the log
 
     # -- allow-list and record ----------------------------------------------------------
     def check_target(self, target: str) -> None:

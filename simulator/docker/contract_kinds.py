@@ -17,9 +17,11 @@ from simulator.docker.netns import drop_rule, reject_rule
 from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams, NoParams
 from simulator.faults.errors import NotApplicable
+from simulator.faults.kinds.data import BadMigration
 from simulator.faults.kinds.database import DbLatency, require_postgres
 from simulator.faults.kinds.dependency import DependencyLatency, DependencyParams
 from simulator.faults.kinds.network import LossParams
+from simulator.faults.kinds.replication import ReplicaLag
 from simulator.faults.kinds.security import LeakedKey
 
 # Names of the contract -> compose services.
@@ -117,6 +119,12 @@ NO_NETEM = (
 )
 
 
+NO_OWN_CLUSTER = (
+    "it needs the drill's own PostgreSQL cluster (WAL archive, base backups), "
+    "which only the local platform starts"
+)
+
+
 def docker_kinds() -> dict[str, FaultKind]:
     """Kinds that differ on the docker backend, by name."""
     found: list[FaultKind] = [
@@ -136,6 +144,8 @@ def docker_kinds() -> dict[str, FaultKind]:
             LeakedKey(),
             "the attacker needs its own loopback address (127.0.0.2) on the shop's host",
         ),
+        NoDockerForm(BadMigration(), NO_OWN_CLUSTER),
+        NoDockerForm(ReplicaLag(), NO_OWN_CLUSTER),
     ]
     return {kind.name: kind for kind in found}
 

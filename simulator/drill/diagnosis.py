@@ -109,6 +109,27 @@ def _database(v: Views) -> Diagnosis | None:
     return None
 
 
+DESTRUCTIVE = ("DELETE", "TRUNCATE", "UPDATE", "DROP")
+
+
+def _data_loss(v: Views) -> Diagnosis | None:
+    """A session other than the shop ran a destructive statement on the orders: restore
+    to the instant it began (the statement log's timestamp)."""
+    audit = v["database"].get("audit") or []
+    for entry in audit:
+        sql = entry["statement"].lstrip().upper()
+        if sql.startswith(DESTRUCTIVE) and " ORDER" in sql:
+            return Diagnosis(
+                "database",
+                "db.restore",
+                entry["at"],
+                "P1",
+                f"{entry['application']} ran `{entry['statement'][:80]}` at {entry['at']} "
+                "and orders the shop acknowledged are gone: restore to just before it",
+            )
+    return None
+
+
 def _lock(v: Views) -> Diagnosis | None:
     # Before the symptoms it causes (a hung-looking shop, an exhausted pool): a session
     # or process that holds the database while writes wait is the cause.
@@ -244,6 +265,7 @@ def _resources(v: Views) -> Diagnosis | None:
 
 RULES: list[Callable[[Views], Diagnosis | None]] = [
     _process_down,
+    _data_loss,
     _lock,
     _process_hung,
     _disk,

@@ -21,6 +21,7 @@ import psycopg
 
 from simulator.env.http import client
 from simulator.env.state import EnvState, process_state
+from simulator.pgcluster import audit, standby
 from simulator.platform.registry import platform_for
 from simulator.remediation.actions import holders_of
 from simulator.security import views as security_views
@@ -155,7 +156,7 @@ def database(state: EnvState) -> dict[str, Any]:
             }
             for r in rows
         ]
-        return {
+        found = {
             "kind": "postgres",
             "sessions": sessions,
             "pool": pool,
@@ -164,6 +165,11 @@ def database(state: EnvState) -> dict[str, Any]:
                 "from_app_host": _app_round_trip(state),
             },
         }
+        if state.pg is not None:  # the drill's own cluster: its audit trail and backups
+            found["audit"] = audit.statements(state.pg)
+            found["backups"] = audit.backups(state.pg)
+            found["replication"] = standby.lag(state.pg)
+        return found
     db_file = Path(state.database_url.removeprefix("sqlite:///")).resolve()
     others = [
         {"pid": pid, "program": _program(pid), "running_for_s": _age_s(pid)}

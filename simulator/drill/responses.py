@@ -136,6 +136,7 @@ class Responses:
         self.action_seqs[action_id] = started.seq
         begun = time.monotonic()
         ended: list[str] = []
+        measured: dict[str, Any] = {}
         try:
             result = await asyncio.to_thread(self._apply, action, arg, action_id)
         except NotApplicable as exc:  # it cannot act here: it did nothing at all
@@ -145,6 +146,7 @@ class Responses:
         else:
             outcome, detail = "ok", result.detail
             ended = [entry.id for entry in result.ended]
+            measured = result.measured
         return self.log.append(
             "action.executed",
             _with(
@@ -158,7 +160,8 @@ class Responses:
                     "ended": ended,
                 },
                 evidence,
-            ),
+            )
+            | ({"measured": measured} if measured else {}),
             actor,
         )
 

@@ -28,6 +28,8 @@ class LocalBackend:
     def __init__(self, state: EnvState) -> None:
         self.state = state
         self.proxy = ProxyClient(state.proxy_api) if state.proxy_api else None
+        # What an action measured while acting (a restore's lost rows), for the log.
+        self.measured: dict[str, Any] = {}
 
     # -- allow-list ---------------------------------------------------------------
     def check_target(self, target: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import make_url
 
-from simulator.env import services, teardown
+from simulator.env import own_cluster, services, teardown
 from simulator.env.errors import EnvError
 from simulator.env.mounts import mount_tmpfs, unmount
 from simulator.env.processes import free_port
@@ -32,15 +32,20 @@ from simulator.env.state import (
     save_state,
     state_path,
 )
+from simulator.pgcluster import cluster as pgcluster
+from simulator.pgcluster.binaries import ClusterError
 from simulator.platform.names import DEFAULT
 
 DEFAULT_DISK_MB = 64
+# As a database URL: the drill initdbs and runs a PostgreSQL cluster of its own
+# (simulator.pgcluster), for scenarios that need backups, WAL and restores.
+OWN_CLUSTER = "own-cluster"
 
 
 @dataclass
 class EnvOptions:
     state_dir: Path
-    database_url: str | None = None  # PostgreSQL; None means SQLite in the data directory
+    database_url: str | None = None  # PostgreSQL; None means SQLite; OWN_CLUSTER: our own
     version: str = "1.0.0"
     seed: int = 42
     disk_limit_mb: int = DEFAULT_DISK_MB  # tmpfs for the data directory when root; 0 = none
@@ -83,7 +88,7 @@ def up(options: EnvOptions) -> EnvState:
         teardown.stop_all(state)
         unmount(data_dir)
         state_path(state_dir).unlink(missing_ok=True)
-        if isinstance(exc, EnvError | services.ServiceError):
+        if isinstance(exc, EnvError | services.ServiceError | ClusterError):
             raise EnvError(str(exc)) from None
         raise
     return state
@@ -120,8 +125,11 @@ def _start_all(state: EnvState, options: EnvOptions) -> None:
     }
     for name, record in upstreams.items():
         _add_proxy(state, client, name, f"127.0.0.1:{record.port}")
-    if options.database_url:
-        _proxy_database(state, client, options.database_url)
+    database_url = options.database_url
+    if database_url == OWN_CLUSTER:
+        database_url = own_cluster.start(state)
+    if database_url:
+        _proxy_database(state, client, database_url)
     shop = _service("shop", [], state_dir, free_port())
     shop.version = options.version
     shop.env = {"TARGET_SEED": str(options.seed)}
@@ -130,6 +138,8 @@ def _start_all(state: EnvState, options: EnvOptions) -> None:
     state.deploys.append(
         {"version": options.version, "at": time.time(), "by": "env up", "change": "initial release"}
     )
+    if state.pg is not None:
+        own_cluster.first_backup(state)  # after the shop has seeded its schema and catalog
     watchdog = _service(
         "watchdog",
         [py, "-m", "simulator.faults.watchdog", "--state-dir", str(state_dir)],
@@ -203,5 +213,13 @@ def status_rows(state: EnvState) -> dict[str, dict[str, Any]]:
             "url": record.url if record.port else None,
             "health": health,
             "version": record.version,
+        }
+    for name, node in (state.pg.nodes if state.pg else {}).items():
+        rows[f"postgres-{name}"] = {
+            "pid": node.pid,
+            "running": pgcluster.is_running(node),
+            "url": f"127.0.0.1:{node.port}",
+            "health": node.role,
+            "version": None,
         }
     return rows

@@ -53,6 +53,10 @@ class ProxyClient:
             body["ttl_s"] = ttl_s
         self._call("POST", f"/proxies/{name}", body)
 
+    def set_upstream(self, name: str, upstream: str) -> None:
+        """Point the proxy at another server; its open connections are dropped."""
+        self._call("POST", f"/proxies/{name}", {"upstream": upstream, "enabled": True})
+
     def add_toxic(
         self,
         proxy: str,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from simulator.pgcluster.record import PgCluster
 from simulator.platform.names import DEFAULT, PlatformName
 
 DEFAULT_STATE_ROOT = Path(".chaosdrill")
@@ -80,6 +81,9 @@ class EnvState(BaseModel):
     proxies: dict[str, ProxyRecord] = Field(default_factory=dict)
     deploys: list[dict[str, str | float]] = Field(default_factory=list)
     started_at: float = 0.0
+    # The drill's own PostgreSQL cluster (initdb'd for this drill: WAL archive, base
+    # backups, point-in-time restore), when the scenario asks for one.
+    pg: PgCluster | None = None
     # Set when the environment was stopped because its engine died: the record stays
     # so that `env status` can say so, and `cleanup` or the next `up` removes it.
     abandoned: Abandoned | None = None

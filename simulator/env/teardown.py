@@ -22,6 +22,7 @@ from simulator.env.state import (
     save_state,
     state_path,
 )
+from simulator.pgcluster import cluster as pgcluster
 
 STOP_ORDER = ["watchdog", "load", "shop", "proxy", "payment-backup", "payment-primary"]
 
@@ -51,6 +52,9 @@ def stop_all(state: EnvState) -> list[str]:
         if record.pid and not is_self(record) and services.is_running(record):
             services.stop(record)
             stopped.append(name)
+    if state.pg is not None:  # the drill's own cluster: its servers and every file of it
+        stopped += [f"postgres-{name}" for name, n in state.pg.nodes.items() if n.pid]
+        pgcluster.destroy(state.pg)
     return stopped
 
 

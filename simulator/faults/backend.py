@@ -25,6 +25,8 @@ class FaultBackend(Protocol):
 
     name: str  # the platform's name (simulator.platform.names)
     state: EnvState  # the environment's record: services, urls, deploys, database
+    # What an action measured while acting (a restore's lost rows), for the log.
+    measured: dict[str, Any]
 
     def check_target(self, target: str) -> None:
         """Raise TargetRefused unless `target` is on the environment's allow-list."""

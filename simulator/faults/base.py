@@ -32,6 +32,8 @@ class FaultKind(ABC):
     # Faults whose in-process state a restart of the shop would wipe, but which
     # stand for a cause a restart does not remove: re-applied after a restart.
     survives_restart: ClassVar[bool] = False
+    # Acts on the drill's own PostgreSQL cluster (a scenario with target.own_cluster).
+    needs_own_cluster: ClassVar[bool] = False
 
     def target(self, params: FaultParams) -> str:
         """The allow-listed target this fault acts on."""

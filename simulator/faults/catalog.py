@@ -7,7 +7,17 @@ from importlib.metadata import entry_points
 
 from scoring.names import FAULT_KINDS
 from simulator.faults.base import FaultKind
-from simulator.faults.kinds import app, database, dependency, disk, network, process, security
+from simulator.faults.kinds import (
+    app,
+    data,
+    database,
+    dependency,
+    disk,
+    network,
+    process,
+    replication,
+    security,
+)
 
 _BUILTIN: list[type[FaultKind]] = [
     *app.KINDS,
@@ -17,6 +27,8 @@ _BUILTIN: list[type[FaultKind]] = [
     *disk.KINDS,
     *network.KINDS,
     *security.KINDS,
+    *data.KINDS,
+    *replication.KINDS,
 ]
 
 

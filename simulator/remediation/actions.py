@@ -15,7 +15,10 @@ from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
+from simulator.pgcluster.standby import standby
 from simulator.remediation.credentials import block_client, notify_users, revoke_key, rotate_keys
+from simulator.remediation.pitr import point_in_time
+from simulator.remediation.promote import failover_to_standby, resume_replica
 from simulator.remediation.table import FEATURE_ROUTES
 
 LONG_QUERY_S = 5.0
@@ -103,15 +106,26 @@ def holders_of(path: Path) -> list[int]:
     return pids
 
 
-def restore_db(backend: FaultBackend, _arg: str | None) -> str:
+def restore_db(backend: FaultBackend, arg: str | None) -> str:
+    if arg:  # a point in time: restore the drill's own cluster from backup and WAL
+        return point_in_time(backend, arg)
     proxy = backend.require_proxy("database")
     proxy.set_enabled("database", True)
     for toxic in proxy.toxics("database"):
         proxy.remove_toxic("database", str(toxic["name"]))
+    if "replication" in backend.state.proxies:  # the standby's link to the primary too
+        proxy.set_enabled("replication", True)
+        return "brought the database endpoint and the standby's WAL stream back up"
     return "brought the database endpoint back up"
 
 
 def failover(backend: FaultBackend, _arg: str | None) -> str:
+    node = standby(backend.state.pg) if backend.state.pg is not None else None
+    if backend.state.pg is not None and node is not None:  # a real standby: promote it
+        done = failover_to_standby(backend, backend.state.pg, node)
+        backend.state.database_url = backend.state.database_replica_url or node.url
+        backend.restart_service("shop")
+        return done + "; the shop now writes to it"
     if not backend.state.database_replica_url:
         raise NotApplicable("this environment has no database replica (PostgreSQL only)")
     backend.state.database_url = backend.state.database_replica_url
@@ -163,7 +177,14 @@ ACTIONS: dict[str, Action] = {
             f"kill database sessions busy for > {LONG_QUERY_S:.0f}s",
             kill_long_queries,
         ),
-        Action("db.restore", "bring the database endpoint back", restore_db),
+        Action(
+            "db.restore",
+            "bring the database endpoint back; with a time, restore the database to it "
+            "from base backup and WAL",
+            restore_db,
+            arg="to",
+            default_arg="",
+        ),
         Action(
             "db.failover_to_replica",
             "point the shop at the database replica",
@@ -177,6 +198,11 @@ ACTIONS: dict[str, Action] = {
             restarts_shop=True,
         ),
         Action("cache.clear", "empty the recommendations cache", clear_cache),
+        Action(
+            "db.replica_resume",
+            "reopen the standby's WAL stream and resume its replay",
+            resume_replica,
+        ),
         Action(
             "feature.disable", "switch off a non-critical feature", disable_feature, arg="feature"
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from simulator.env.state import lock
 from simulator.faults.errors import FaultError
@@ -27,6 +28,7 @@ class RemediationResult:
     detail: str
     ended: list[JournalEntry] = field(default_factory=list)
     reasserted: list[JournalEntry] = field(default_factory=list)
+    measured: dict[str, Any] = field(default_factory=dict)  # what the action measured
 
 
 def apply(
@@ -49,7 +51,7 @@ def apply(
     with lock(state_dir):
         backend = manager.backend()
         detail = spec.run(backend, arg)
-    result = RemediationResult(action, arg, detail)
+    result = RemediationResult(action, arg, detail, measured=backend.measured)
     for entry in manager.active():
         if platform.ends(action, arg, entry.kind, entry.params, entry.target):
             result.ended.append(manager.revert(entry.id, "remediated", by=action_id))

@@ -22,8 +22,9 @@ ENDS: dict[str, frozenset[str]] = {
     ),
     "deploy.rollback": frozenset({"deploy.bad_release"}),
     "db.kill_long_queries": frozenset({"db.lock"}),
-    "db.restore": frozenset({"db.down"}),
-    "db.failover_to_replica": frozenset({"db.down", "db.latency"}),
+    "db.restore": frozenset({"db.down", "data.bad_migration", "db.replica_lag"}),
+    "db.failover_to_replica": frozenset({"db.down", "db.latency", "db.replica_lag"}),
+    "db.replica_resume": frozenset({"db.replica_lag"}),
     "cache.clear": frozenset({"app.memory_leak"}),
     "feature.disable": frozenset({"app.error_rate", "app.latency"}),
     "dependency.switch_backup": frozenset(
@@ -51,6 +52,10 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
         prefixes = FEATURE_ROUTES.get(arg or "", ())
         routes = params.get("routes") or []
         return bool(routes) and all(r.startswith(prefixes) for r in routes) if prefixes else False
+    if kind == "data.bad_migration":  # only a restore to a point in time brings rows back
+        return bool(arg)
+    if action == "db.restore" and kind == "db.replica_lag":  # it reopens a cut stream
+        return not arg and params.get("mode", "stream_cut") == "stream_cut"
     if action == "dependency.switch_backup" and kind == "network.loss":
         return target == "payment"
     if kind == "security.leaked_key":
@@ -73,6 +78,9 @@ def table_rows() -> list[tuple[str, str]]:
             note += " (only when scoped to the feature's routes)"
         if action in ("key.revoke", "keys.rotate", "client.block"):
             note += " (the leaked key, its owner, the attacker's address)"
+        if action == "db.restore":
+            note = note.replace("data.bad_migration", "data.bad_migration (with --to TIME)")
+            note = note.replace("db.replica_lag", "db.replica_lag (stream_cut, without TIME)")
         if action == "dependency.switch_backup":
             note = note.replace("network.loss", "network.loss (on payment)")
         rows.append((action, note))

@@ -55,6 +55,12 @@ def fault_problems(scenario: Scenario, index: int) -> Iterator[tuple[Loc, str]]:
         yield from _param_problems(scenario, index)
         return
     kind = REGISTRY[fault.kind]
+    if kind.needs_own_cluster and not scenario.target.own_cluster:
+        yield (
+            (*at, "kind"),
+            f"{fault.kind} acts on the drill's own PostgreSQL cluster; set target.own_cluster:"
+            " true (with database: postgres and backend: local)",
+        )
     wanted = _DATABASES[scenario.target.database]
     missing = [db for db in wanted if db not in kind.databases(params)]
     if missing:

@@ -52,6 +52,18 @@ class Target(YamlModel):
     database: Literal["sqlite", "postgres", "any"] = "any"
     version: str = Field(default="1.0.0", pattern=r"^\d+\.\d+\.\d+$")
     backend: Literal[PlatformName, "any"] = "any"  # any: wherever its faults can act
+    # The drill initdbs and runs a PostgreSQL cluster of its own (WAL archive, base
+    # backups, point-in-time restore) instead of using --database-url.
+    own_cluster: bool = False
+
+    @model_validator(mode="after")
+    def _own_cluster(self) -> Target:
+        if self.own_cluster and (self.database != "postgres" or self.backend != "local"):
+            raise ValueError(
+                "own_cluster: true runs the drill's own PostgreSQL on the local platform; "
+                "set database: postgres and backend: local"
+            )
+        return self
 
 
 class Load(YamlModel):

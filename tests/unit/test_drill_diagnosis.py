@@ -391,9 +391,36 @@ def test_memory_growth_means_clear_cache() -> None:
     assert "612 MB" in d.evidence
 
 
+def test_a_destructive_statement_on_orders_means_restore_to_it() -> None:
+    views = healthy_views()
+    views["database"]["audit"] = [
+        {
+            "at": "2026-01-31T12:00:00.100+00:00",
+            "application": "psql",
+            "server": "primary",
+            "statement": "UPDATE products SET stock = 5 WHERE id = 3",
+        },
+        {
+            "at": "2026-01-31T12:00:05.250+00:00",
+            "application": "migrate-0042",
+            "server": "primary",
+            "statement": "DELETE FROM orders WHERE status = 'pending'",
+        },
+    ]
+    d = found(views)
+    assert (d.area, d.action, d.arg, d.severity) == (
+        "database",
+        "db.restore",
+        "2026-01-31T12:00:05.250+00:00",
+        "P1",
+    )
+    assert "migrate-0042" in d.evidence
+
+
 def test_rules_are_tried_in_order() -> None:
     assert [rule.__name__ for rule in RULES] == [
         "_process_down",
+        "_data_loss",
         "_lock",
         "_process_hung",
         "_disk",

@@ -1,0 +1,65 @@
+"""The data-loss drill through the CLI on the drill's own PostgreSQL cluster: the
+autopilot restores to just before the migration and the scorecard carries RPO/RTO;
+a drill whose engine is killed with SIGKILL leaves no cluster behind after cleanup."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+
+from scoring.events import read_jsonl
+from tests.e2e.test_drill_run import chaosdrill, drill_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.postgres]
+SCENARIO = "data-loss-bad-migration"
+
+
+def clusters() -> set[Path]:
+    """The drills' own clusters on this machine: as root under the temp dir, else under
+    a state dir; with their running servers' data directories."""
+    found = {p for p in Path("/tmp").glob("chaosdrill-pg-*")}
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if cmdline and cmdline[0].endswith(b"postgres") and b"-D" in cmdline:
+            data = Path(cmdline[cmdline.index(b"-D") + 1].decode())
+            if "chaosdrill-pg-" in str(data) or "/pg/nodes/" in str(data):
+                found.add(data)
+    return found
+
+
+def test_autopilot_restores_to_before_the_migration(tmp_path: Path) -> None:
+    before = clusters()
+    done = chaosdrill(tmp_path, "run", SCENARIO, "--autopilot", "--report-dir", "r", "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = json.loads((tmp_path / "r" / "scorecard.json").read_text())["scorecard"]
+    loss = card["data_loss"]
+    assert loss["restored"] and loss["still_missing"] == 0
+    assert loss["restored_orders"] > 0, "the migration deleted orders that the restore brought back"
+    assert loss["rto_s"] > 0 and loss["lost_orders"] >= 0
+    restores = [
+        e
+        for e in read_jsonl(tmp_path / "r" / "events.jsonl")
+        if e.type == "action.executed" and e.data["action"] == "db.restore"
+    ]
+    assert [e.data["result"] for e in restores] == ["ok"]
+    assert restores[0].data["measured"]["lost_orders"] == loss["lost_orders"]
+    assert any("RPO:" in note for note in card["notes"])
+    assert clusters() <= before, "teardown leaves no cluster, server or file behind"
+
+
+def test_sigkill_of_the_engine_then_cleanup_leaves_no_cluster(tmp_path: Path) -> None:
+    before = clusters()
+    with drill_until(tmp_path, ["run", SCENARIO, "--autopilot"], "fault.injected") as drill:
+        assert drill.poll() is None
+        assert clusters() - before, "the drill runs its own cluster"
+    # Leaving drill_until SIGKILLs the engine mid-drill (and reaps it).
+    assert drill.returncode == -signal.SIGKILL
+    cleaned = chaosdrill(tmp_path, "cleanup", timeout=120)
+    assert cleaned.returncode == 0, cleaned.stderr[-2000:]
+    assert clusters() <= before
