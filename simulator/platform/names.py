@@ -14,3 +14,6 @@ from typing import Literal, get_args
 PlatformName = Literal["local", "docker"]
 NAMES: tuple[PlatformName, ...] = get_args(PlatformName)  # the default first
 DEFAULT: PlatformName = NAMES[0]
+# The platforms that can run a drill's own PostgreSQL cluster (simulator.pgcluster:
+# initdb, WAL archive, point-in-time restore), for scenarios with `own_cluster: true`.
+OWN_CLUSTER: tuple[PlatformName, ...] = ("local",)

@@ -24,7 +24,7 @@ from scoring.expectations import Expectations
 from scoring.names import FAULT_KINDS
 from scoring.playbook import YamlModel, enum_schema, known
 from simulator.faults.limits import DRILL_TTL_MARGIN_S
-from simulator.platform.names import PlatformName
+from simulator.platform.names import OWN_CLUSTER, PlatformName
 
 __all__ = [
     "DEFAULT_CONFIRM_RECOVERY_S",
@@ -58,10 +58,11 @@ class Target(YamlModel):
 
     @model_validator(mode="after")
     def _own_cluster(self) -> Target:
-        if self.own_cluster and (self.database != "postgres" or self.backend != "local"):
+        if self.own_cluster and (self.database != "postgres" or self.backend not in OWN_CLUSTER):
+            where = " or ".join(OWN_CLUSTER)
             raise ValueError(
-                "own_cluster: true runs the drill's own PostgreSQL on the local platform; "
-                "set database: postgres and backend: local"
+                f"own_cluster: true runs the drill's own PostgreSQL on the {where} platform; "
+                f"set database: postgres and backend: {where}"
             )
         return self
 

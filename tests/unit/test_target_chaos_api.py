@@ -150,12 +150,14 @@ def test_latency_delays_only_its_routes(chaos_shop: ShopApp) -> None:
 
 def test_settings_expire_by_themselves(chaos_shop: ShopApp) -> None:
     client, headers = chaos_shop.client, chaos_shop.chaos_headers
-    client.put("/chaos/errors", json={"fraction": 1.0, "ttl_s": 1.0}, headers=headers)
-    client.put("/chaos/cpu", json={"threads": 1, "duty": 0.1, "ttl_s": 1.0}, headers=headers)
-    client.put("/chaos/flags", json={"payment_provider": "backup", "ttl_s": 1.0}, headers=headers)
+    # Long enough to be seen before it expires on a loaded machine, short enough to wait out.
+    ttl = {"ttl_s": 3.0}
+    client.put("/chaos/errors", json={"fraction": 1.0, **ttl}, headers=headers)
+    client.put("/chaos/cpu", json={"threads": 1, "duty": 0.1, **ttl}, headers=headers)
+    client.put("/chaos/flags", json={"payment_provider": "backup", **ttl}, headers=headers)
     assert client.get("/products/1").status_code == 500
     assert client.get("/chaos", headers=headers).json()["flags"]["payment_provider"] == "backup"
-    assert _wait_until(lambda: client.get("/products/1").status_code == 200)
+    assert _wait_until(lambda: client.get("/products/1").status_code == 200, timeout_s=10.0)
     state = client.get("/chaos", headers=headers).json()
     assert "errors" not in state and "cpu" not in state
     assert state["flags"] == {"recommendations_enabled": True, "payment_provider": "primary"}
