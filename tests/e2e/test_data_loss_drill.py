@@ -5,7 +5,10 @@ a drill whose engine is killed with SIGKILL leaves no cluster behind after clean
 from __future__ import annotations
 
 import json
+import shutil
 import signal
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,10 +20,24 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.postgres]
 SCENARIO = "data-loss-bad-migration"
 
 
-def clusters() -> set[Path]:
-    """The drills' own clusters on this machine: as root under the temp dir, else under
-    a state dir; with their running servers' data directories."""
-    found = {p for p in Path("/tmp").glob("chaosdrill-pg-*")}
+@pytest.fixture
+def private_tmp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temp dir of this test's own for the drill's cluster (TMPDIR of the drill's
+    processes), so that what it leaves behind is told apart from the clusters other
+    tests run at the same time. World-traversable: as root the servers run as postgres."""
+    private = Path(tempfile.mkdtemp(prefix="chaosdrill-e2e-", dir="/tmp"))
+    private.chmod(0o755)
+    monkeypatch.setenv("TMPDIR", str(private))
+    try:
+        yield private
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def clusters(root: Path) -> set[Path]:
+    """The drill's own clusters under ROOT and the data directories of their running
+    servers (as root the cluster lives under the temp dir, else under a state dir)."""
+    found = set(root.glob("chaosdrill-pg-*"))
     for proc in Path("/proc").iterdir():
         try:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
@@ -28,13 +45,12 @@ def clusters() -> set[Path]:
             continue
         if cmdline and cmdline[0].endswith(b"postgres") and b"-D" in cmdline:
             data = Path(cmdline[cmdline.index(b"-D") + 1].decode())
-            if "chaosdrill-pg-" in str(data) or "/pg/nodes/" in str(data):
+            if str(data).startswith(str(root)):
                 found.add(data)
     return found
 
 
-def test_autopilot_restores_to_before_the_migration(tmp_path: Path) -> None:
-    before = clusters()
+def test_autopilot_restores_to_before_the_migration(tmp_path: Path, private_tmp: Path) -> None:
     done = chaosdrill(tmp_path, "run", SCENARIO, "--autopilot", "--report-dir", "r", "--json")
     assert done.returncode == 0, done.stderr[-2000:]
     card = json.loads((tmp_path / "r" / "scorecard.json").read_text())["scorecard"]
@@ -50,16 +66,17 @@ def test_autopilot_restores_to_before_the_migration(tmp_path: Path) -> None:
     assert [e.data["result"] for e in restores] == ["ok"]
     assert restores[0].data["measured"]["lost_orders"] == loss["lost_orders"]
     assert any("RPO:" in note for note in card["notes"])
-    assert clusters() <= before, "teardown leaves no cluster, server or file behind"
+    assert clusters(private_tmp) == set(), "teardown leaves no cluster, server or file behind"
 
 
-def test_sigkill_of_the_engine_then_cleanup_leaves_no_cluster(tmp_path: Path) -> None:
-    before = clusters()
+def test_sigkill_of_the_engine_then_cleanup_leaves_no_cluster(
+    tmp_path: Path, private_tmp: Path
+) -> None:
     with drill_until(tmp_path, ["run", SCENARIO, "--autopilot"], "fault.injected") as drill:
         assert drill.poll() is None
-        assert clusters() - before, "the drill runs its own cluster"
+        assert clusters(private_tmp), "the drill runs its own cluster"
     # Leaving drill_until SIGKILLs the engine mid-drill (and reaps it).
     assert drill.returncode == -signal.SIGKILL
     cleaned = chaosdrill(tmp_path, "cleanup", timeout=120)
     assert cleaned.returncode == 0, cleaned.stderr[-2000:]
-    assert clusters() <= before
+    assert clusters(private_tmp) == set()
