@@ -19,6 +19,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from scoring.breach import BreachSummary, breach_summary
 from scoring.cards import CriterionResult, ParticipantCard, build_card
 from scoring.criteria.escalation import was_escalated
 from scoring.drill import AUTOPILOT, LEGACY_ACTION_TIMES, DrillView
@@ -85,6 +86,8 @@ class Scorecard(BaseModel):
     participants: list[ParticipantCard]
     baseline: Baseline | None = None
     notes: list[str] = []
+    # Credential drills: what left the shop per leaked key (scoring/breach.py).
+    breaches: list[BreachSummary] = []
 
 
 def _fired(view: DrillView, name: str, severity: str) -> Event | None:
@@ -219,4 +222,5 @@ def score_drill(
         participants=people,
         baseline=baseline,
         notes=_notes(view),
+        breaches=breach_summary(view),
     )
