@@ -393,6 +393,7 @@ def test_memory_growth_means_clear_cache() -> None:
 
 def test_rules_are_tried_in_order() -> None:
     assert [rule.__name__ for rule in RULES] == [
+        "_leaked_key",
         "_process_down",
         "_lock",
         "_process_hung",
