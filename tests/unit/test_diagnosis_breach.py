@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.drill.diagnosis import diagnose
+from simulator.drill.updates import describe_alerts
 from tests.unit.test_drill_diagnosis import healthy_views
 
 HEX = "0123456789abcdef" * 2
@@ -64,3 +65,13 @@ def test_a_partner_key_is_never_blamed_unless_it_was_leaked() -> None:
     found = diagnose(views)
     assert found is not None and found.arg == "reports"
     assert diagnose(views, exclude=("key.revoke",)) is None
+
+
+def test_updates_describe_security_alerts_as_counts_and_limits_not_percentages() -> None:
+    alerts = [
+        {"name": "canary_token_used", "severity": "critical", "value": 1.0, "threshold": 0.0},
+        {"name": "export_volume", "severity": "high", "value": 2.5, "threshold": 1.0},
+    ]
+    text = describe_alerts(alerts)
+    assert "a planted canary used 1 time(s) (critical)" in text
+    assert "at 2.5x its usual limit (high)" in text and "%" not in text
