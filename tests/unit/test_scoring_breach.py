@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console
+
 from scoring.breach import breach_summary
 from scoring.drill import DrillView
 from scoring.events import Event, read_jsonl
@@ -12,6 +14,7 @@ from scoring.expectations import Expectations
 from scoring.invariants import check
 from scoring.playbook import load_playbook
 from scoring.report import build_report, render_html, render_markdown
+from scoring.report.console import scorecard_renderable
 from scoring.scorecard import score_drill
 
 LOG = Path(__file__).resolve().parents[1] / "data" / "breach" / "autopilot.jsonl"
@@ -53,6 +56,9 @@ def test_the_autopilots_drill_counts_records_contains_and_notifies() -> None:
     assert "### Data exposure" in markdown and "| `reports` | 127.0.0.2 |" in markdown
     assert "<h2>Data exposure</h2>" in html
     assert '"records_exposed"' in card.model_dump_json()
+    console = Console(record=True, width=200)
+    console.print(scorecard_renderable(card))
+    assert f"Data exposure: {breach.sentence}" in console.export_text()
 
 
 def test_no_notification_no_containment_and_a_disagreeing_tally_are_said() -> None:
