@@ -77,3 +77,22 @@ def test_a_drill_without_a_leak_has_no_breach_section() -> None:
     card = score_drill(log, key(log), PLAYBOOK)
     assert card.breaches == []
     assert "Data exposure" not in render_markdown(build_report(DrillView(log), card, PLAYBOOK))
+
+
+def test_exposure_records_are_checked_like_every_fact_of_the_log() -> None:
+    log = events()
+    exposure = next(e for e in log if e.type == "breach.exposure")
+    last = log[-1]
+    again = exposure.model_copy(update={"seq": last.seq + 1, "t": last.t})
+    assert [str(v) for v in check([*log, again])] == [
+        f"rule 6 (one exposure record per fault, after its end): fault {exposure.data['fault_id']}"
+        f" has two exposure records, at seq {exposure.seq} and seq {last.seq + 1}"
+    ]
+    stranger = edited(log, "breach.exposure", fault_id="f-nope")
+    assert [v.rule for v in check(stranger)] == [6]
+    assert "f-nope, which was never injected" in str(check(stranger)[0])
+    # The record written before the fault ended: its end moved after it.
+    end = next(e for e in log if e.type == "fault.reverted")
+    moved = [e for e in log if e is not end]
+    early = [*moved, end.model_copy(update={"seq": last.seq + 1, "t": last.t})]
+    assert 6 in [v.rule for v in check(early)]
