@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from scoring.durations import PositiveDuration
-from scoring.names import ALERT_NAMES, ALERT_SEVERITIES, REMEDIATIONS
+from scoring.names import ALERT_SEVERITIES, EXPECTABLE_ALERTS, REMEDIATIONS
 from scoring.playbook import SeverityId, TeamName, YamlModel, enum_schema, known, suggestion
 
 __all__ = [
@@ -26,7 +26,9 @@ __all__ = [
     "parse_remediation",
 ]
 
-AlertName = Annotated[str, AfterValidator(known("alert", ALERT_NAMES)), enum_schema(ALERT_NAMES)]
+AlertName = Annotated[
+    str, AfterValidator(known("alert", EXPECTABLE_ALERTS)), enum_schema(EXPECTABLE_ALERTS)
+]
 AlertSeverityName = Annotated[
     str, AfterValidator(known("alert severity", ALERT_SEVERITIES)), enum_schema(ALERT_SEVERITIES)
 ]

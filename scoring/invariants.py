@@ -15,6 +15,8 @@ naming its rule and the seq numbers involved in one sentence, e.g.
    same id before it (in logs that have any `action.started`).
 5. A `service.recovered` comes after the end of every fault that was active when
    any alert fired before it.
+6. A `breach.exposure` (what left in a credential drill) names an injected fault,
+   at most once, after that fault's end.
 
 A legacy log (written before actions had a start: no `action.started` at all) is
 checked with its own vocabulary: a remediated end may point at an
@@ -50,6 +52,7 @@ RULES: dict[int, str] = {
     3: "a remediation names an action that started before it",
     4: "an action starts before it finishes",
     5: "recovery after the faults end",
+    6: "one exposure record per fault, after its end",
 }
 END_REASONS = ("remediated", "duration", "ttl", "operator", "teardown", "abort")
 LEGACY_END_REASONS = ("drill-end", "manual", "cleanup")
@@ -103,6 +106,7 @@ def check(events: Sequence[Event]) -> list[Violation]:
     if not legacy:
         _actions(ordered, found)
     _recoveries(ordered, found)
+    _exposures(ordered, found)
     return list(found)
 
 
@@ -309,3 +313,23 @@ def _recoveries(ordered: Sequence[Event], found: _Found) -> None:
                     f"service.recovered at seq {event.seq} comes while fault {open_fault},"
                     f" active when the alert at seq {alert} fired, has not ended; {tail}",
                 )
+
+
+def _exposures(ordered: Sequence[Event], found: _Found) -> None:
+    injected = {_fault_id(e) for e in ordered if e.type == "fault.injected"}
+    ends = {_fault_id(e): e.seq for e in ordered if e.type == "fault.reverted"}
+    first: dict[str, int] = {}
+    for event in (e for e in ordered if e.type == "breach.exposure"):
+        fault = _fault_id(event)
+        name = f"fault {fault or '(no fault_id)'}"
+        if fault in first:
+            text = f"{name} has two exposure records, at seq {first[fault]} and seq {event.seq}"
+            found.add(6, (first[fault], event.seq), text)
+        elif fault not in injected:
+            text = f"the exposure at seq {event.seq} names {name}, which was never injected"
+            found.add(6, (event.seq,), text)
+        elif fault in ends and event.seq < ends[fault]:
+            end = ends[fault]
+            text = f"the exposure of {name} at seq {event.seq} comes before its end at seq {end}"
+            found.add(6, (event.seq, end), text)
+        first.setdefault(fault, event.seq)

@@ -54,6 +54,12 @@ SEVERITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3")
 # fires at the severities critical / high / medium.
 ALERT_NAMES: tuple[str, ...] = ("error_rate", "latency_p99", "availability")
 ALERT_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium")
+# Security alerts, each at the one severity the playbook's `security_alerts` gives it,
+# routed to the team the playbook routes the `security` area to: any use of a planted
+# canary, and a key exporting customer records faster than its normal rate.
+SECURITY_ALERT_NAMES: tuple[str, ...] = ("canary_token_used", "export_volume")
+# Every alert a scenario may expect.
+EXPECTABLE_ALERTS: tuple[str, ...] = ALERT_NAMES + SECURITY_ALERT_NAMES
 INCIDENT_STATUSES: tuple[str, ...] = (
     "NEW",
     "INVESTIGATING",

@@ -25,6 +25,7 @@ from pydantic import (
 
 from scoring.durations import Duration, PositiveDuration
 from scoring.names import ALERT_SEVERITIES, INCIDENT_STATUSES, SEVERITIES, TEAMS
+from scoring.security_alerts import SecurityAlerts
 
 # The YAML reader moved to scoring/yaml_source.py; these names are re-exported
 # because the scenario loader, expectations and older callers import them from here.
@@ -273,6 +274,8 @@ class Playbook(YamlModel):
     escalation_rate_target: Annotated[Level, Field(ge=0, le=1)]
     scoring: ScoringConfig
     data_loss: DataLossTargets = Field(default_factory=DataLossTargets)
+    # Optional: a playbook without it gets the shipped defaults.
+    security_alerts: SecurityAlerts = Field(default_factory=SecurityAlerts)
 
     @field_validator("severities", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from scoring.breach import BreachSummary, breach_summary
 from scoring.cards import CriterionResult, ParticipantCard, build_card
 from scoring.criteria.escalation import was_escalated
 from scoring.data_loss import DataLoss, measure
@@ -87,6 +88,8 @@ class Scorecard(BaseModel):
     baseline: Baseline | None = None
     notes: list[str] = []
     data_loss: DataLoss | None = None  # RPO/RTO, for a drill with a point-in-time restore
+    # Credential drills: what left the shop per leaked key (scoring/breach.py).
+    breaches: list[BreachSummary] = []
 
 
 def _fired(view: DrillView, name: str, severity: str) -> Event | None:
@@ -223,4 +226,5 @@ def score_drill(
         baseline=baseline,
         notes=_notes(view) + ([loss.summary] if loss else []),
         data_loss=loss,
+        breaches=breach_summary(view),
     )

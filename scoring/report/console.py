@@ -82,6 +82,8 @@ def scorecard_renderable(card: Scorecard) -> Group:
             remark = p.note or f"{weak.label}: {weak.feedback}"
             people.add_row(p.name, p.role, f"{p.total:g}", p.grade, remark)
         parts.append(people)
+    for breach in card.breaches:
+        parts.append(Text.assemble(("Data exposure: ", "bold"), breach.sentence))
     if card.baseline is not None:
         b = card.baseline
         parts.append(

@@ -235,5 +235,7 @@ def _print(result: DrillResult, as_json: bool, console: Console) -> None:
         console.print(
             f"  expected alert {alert.name}/{alert.severity} within {alert.within_s:.0f}s: {mark}"
         )
+    for breach in card.breaches:
+        console.print(f"  data exposure: {breach.sentence}", markup=False)
     console.print(f"[bold]Report:[/bold] {result.files['report']}")
     console.print(f"[bold]Review draft:[/bold] {result.files['review']}")

@@ -109,6 +109,7 @@ class AlertEvaluator:
                 value=value,
                 threshold=rule.threshold,
                 t=t,
+                team=rule.team,
             )
             state.pending_since = None
             return state.firing

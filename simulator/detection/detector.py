@@ -26,6 +26,7 @@ from simulator.detection.probes import (
 )
 from simulator.detection.rules import AlertRule
 from simulator.detection.samples import CheckResult, SliSample
+from simulator.detection.security import SecurityWindow
 from simulator.detection.sli import SliConfig, SliWindow
 
 INTERVAL_S = 1.0
@@ -56,6 +57,7 @@ class BuiltinDetector:
         timeout_s: float = CHECK_TIMEOUT_S,
         clock: Callable[[], float] = time.monotonic,
         id_prefix: str = "",
+        security: SecurityWindow | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.rules = list(rules)
@@ -64,6 +66,8 @@ class BuiltinDetector:
         self.probes = tuple(probes)
         self.clock = clock
         self.window = SliWindow(sli_config)
+        # The canary and export signals of the security rules; None: not measured.
+        self.security = security
         self.evaluator = AlertEvaluator(self.rules, id_prefix)
         self.last_sample: SliSample | None = None
         self.ticks = 0
@@ -123,6 +127,8 @@ class BuiltinDetector:
         )
         checks = (scrape_result, *(result for result, _ in results), *self._finished_probes())
         sample = self.window.update(self.clock(), snapshot, checks)
+        if self.security is not None:
+            sample = self.security.annotate(sample, snapshot)
         self.last_sample = sample
         self._emit(sample)
         for transition in self.evaluator.evaluate(sample):

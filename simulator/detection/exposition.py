@@ -1,7 +1,8 @@
 """Read the target's `/metrics` (Prometheus text exposition) into a typed snapshot.
 
-Only what the SLIs need is kept: the request counter by (route, method, status)
-and the latency histogram's buckets by (route, method, le).
+Only what the SLIs need is kept: the request counter by (route, method, status),
+the latency histogram's buckets by (route, method, le), and for the security
+alerts the canary counter by token and the customer export's rows by key.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 REQUESTS_SAMPLE = "http_requests_total"
 BUCKET_SAMPLE = "http_request_duration_seconds_bucket"
+CANARY_SAMPLE = "canary_token_used_total"
+EXPORT_ROWS_SAMPLE = "customer_export_rows_total"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class MetricsSnapshot:
     t: float
     requests: dict[RequestSeries, float] = field(default_factory=dict)
     buckets: dict[BucketSeries, float] = field(default_factory=dict)
+    canary: dict[str, float] = field(default_factory=dict)  # by token
+    export_rows: dict[str, float] = field(default_factory=dict)  # by key_id
 
 
 class ExpositionError(ValueError):
@@ -50,6 +55,8 @@ def parse_metrics(text: str, t: float) -> MetricsSnapshot:
     """Parse a /metrics body; raises ExpositionError if it is not valid exposition."""
     requests: dict[RequestSeries, float] = {}
     buckets: dict[BucketSeries, float] = {}
+    canary: dict[str, float] = {}
+    export_rows: dict[str, float] = {}
     try:
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
@@ -61,9 +68,15 @@ def parse_metrics(text: str, t: float) -> MetricsSnapshot:
                 elif sample.name == BUCKET_SAMPLE:
                     le = _parse_le(labels.get("le", ""))
                     buckets[BucketSeries(route, method, le)] = float(sample.value)
+                elif sample.name == CANARY_SAMPLE:
+                    canary[labels.get("token", "")] = float(sample.value)
+                elif sample.name == EXPORT_ROWS_SAMPLE:
+                    export_rows[labels.get("key_id", "")] = float(sample.value)
     except ValueError as exc:
         raise ExpositionError(f"/metrics is not Prometheus text exposition: {exc}") from None
-    return MetricsSnapshot(t=t, requests=requests, buckets=buckets)
+    return MetricsSnapshot(
+        t=t, requests=requests, buckets=buckets, canary=canary, export_rows=export_rows
+    )
 
 
 def _parse_le(raw: str) -> float:

@@ -130,6 +130,10 @@ class AlertRule:
     severity: str
     for_s: float = 0.0
     clear_s: float = 5.0
+    # The team the alert is routed to (a label in Prometheus), None for the SLI alerts.
+    team: str | None = None
+    # The rule's own PromQL condition, where `sli_expr` cannot write it (per-key limits).
+    promql: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:

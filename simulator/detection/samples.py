@@ -41,11 +41,18 @@ class SliSample:
     window_s: float = 0.0
     scrape_ok: bool = False
     checks: tuple[CheckResult, ...] = field(default_factory=tuple)
+    # The security signals (`simulator.detection.security`): canary uses in the
+    # security window, and the highest export rate of a key as a share of its limit
+    # (above 1: unusual), with that key. Not part of `sli.sample` events.
+    canary_uses: float | None = None
+    export_ratio: float | None = None
+    export_key: str | None = None
 
     def value(self, sli: str) -> float | None:
         """The value of the SLI named `sli` (a field of this sample)."""
-        if sli not in SLI_FIELDS:
-            raise KeyError(f"unknown SLI {sli!r}; known: {', '.join(SLI_FIELDS)}")
+        if sli not in SLI_FIELDS and sli not in SECURITY_FIELDS:
+            known = ", ".join(SLI_FIELDS + SECURITY_FIELDS)
+            raise KeyError(f"unknown SLI {sli!r}; known: {known}")
         result: float | None = getattr(self, sli)
         return result
 
@@ -55,6 +62,7 @@ class SliSample:
 
 
 SLI_FIELDS: tuple[str, ...] = ("rps", "error_rate", "p50_ms", "p99_ms", "availability")
+SECURITY_FIELDS: tuple[str, ...] = ("canary_uses", "export_ratio")
 
 
 def _round(value: float | None) -> float | None:

@@ -23,10 +23,11 @@ class AlertFiring:
     value: float
     threshold: float
     t: float
+    team: str | None = None  # where the alert is routed (the security alerts)
 
     def event_data(self) -> dict[str, Any]:
-        """The `alert.firing` event's data."""
-        return {
+        """The `alert.firing` event's data (`team` only on an alert routed to one)."""
+        data: dict[str, Any] = {
             "alert_id": self.alert_id,
             "name": self.name,
             "severity": self.severity,
@@ -34,6 +35,9 @@ class AlertFiring:
             "value": round(self.value, 6),
             "threshold": self.threshold,
         }
+        if self.team is not None:
+            data["team"] = self.team
+        return data
 
 
 @dataclass(frozen=True)

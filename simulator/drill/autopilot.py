@@ -65,6 +65,10 @@ class Autopilot:
             self._update("IDENTIFIED", found, f"Applying {self._label(found)}.")
             self.tried.add(found.action)
             await self.api.run_action(ACTOR, found.action, found.arg, evidence=found.evidence)
+            for step, arg in found.then:  # the playbook's steps after this fix
+                await self.api.run_action(
+                    ACTOR, step, arg, evidence=f"after {self._label(found)}: {found.evidence}"
+                )
             self.cause = found
             self.fixes.append(self._label(found))
             self.api.set_status(ACTOR, "MONITORING")

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from scoring.playbook import Playbook
-from simulator.detection import BuiltinDetector, rules_from_playbook
+from simulator.detection import BuiltinDetector
 from simulator.detection.detector import DetectorOutput
+from simulator.detection.security import SecurityWindow, alert_rules
 
 __all__ = ["DetectorFactory", "DetectorLike", "builtin_detector"]
 
@@ -26,4 +27,10 @@ DetectorFactory = Callable[[str, Playbook, Callable[[], float]], DetectorLike]
 
 
 def builtin_detector(shop_url: str, playbook: Playbook, clock: Callable[[], float]) -> DetectorLike:
-    return BuiltinDetector(shop_url, rules_from_playbook(playbook), clock=clock, id_prefix="A")
+    return BuiltinDetector(
+        shop_url,
+        alert_rules(playbook),
+        clock=clock,
+        id_prefix="A",
+        security=SecurityWindow(playbook.security_alerts),
+    )

@@ -7,6 +7,7 @@ so every decision the autopilot logs says what it was based on.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from simulator.remediation.table import FEATURE_ROUTES
 
 Views = dict[str, Any]
 RECENT_DEPLOY_S = 15 * 60
+# An API key's secret names its id: cdk_<key id>_<32 hex>.
+SECRET = re.compile(r"cdk_([a-z0-9][a-z0-9-]*)_[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Diagnosis:
     arg: str | None
     severity: str | None  # None: take it from the alerts
     evidence: str
+    # Playbook steps right after the fix (a breach: notify the affected users).
+    then: tuple[tuple[str, str | None], ...] = ()
 
 
 def _what_runs_it(process: dict[str, Any]) -> str:
@@ -33,6 +38,33 @@ def _what_runs_it(process: dict[str, Any]) -> str:
         name = process["container"]
         return f"the shop's container {name}" if name else "the shop's container (gone)"
     return f"the shop's process (pid {process['pid']})"
+
+
+def _leaked_key(v: Views) -> Diagnosis | None:
+    """A key seen outside (the `leaks` view) that the audit log shows in use: a breach.
+
+    The key that returned the most records wins; a key whose every use was refused
+    (a canary, or one already revoked) is no leak in progress."""
+    pastes = v.get("leaks", {}).get("found", [])
+    leaked = {m for found in pastes for m in SECRET.findall(str(found.get("text", "")))}
+    used = [
+        row
+        for row in v.get("audit", {}).get("by_key_and_client", [])
+        if row["key_id"] in leaked and row["requests"] > row["refused"]
+    ]
+    if not used:
+        return None
+    worst = max(used, key=lambda row: (row["rows_returned"], row["requests"]))
+    key_id = str(worst["key_id"])
+    return Diagnosis(
+        "security",
+        "key.revoke",
+        key_id,
+        "P0",
+        f"API key {key_id} is in a public paste and the audit log shows it exported "
+        f"{worst['rows_returned']} customer record(s) to {worst['client']}: a confirmed data leak",
+        then=(("users.notify", key_id),),
+    )
 
 
 def _process_down(v: Views) -> Diagnosis | None:
@@ -264,6 +296,7 @@ def _resources(v: Views) -> Diagnosis | None:
 
 
 RULES: list[Callable[[Views], Diagnosis | None]] = [
+    _leaked_key,
     _process_down,
     _data_loss,
     _lock,

@@ -24,6 +24,10 @@ ALERT_WORDS = {  # alert name -> (what it measures, which side of the threshold 
     "latency_p99": ("p99 latency", "above"),
     "availability": ("availability", "below"),
 }
+SECURITY_WORDS = {  # the security alerts, by name: what their value says
+    "canary_token_used": "a planted canary used {:g} time(s)",
+    "export_volume": "a key exporting customers at {:.3g}x its usual limit",
+}
 NEXT_STEPS = {  # when the caller has nothing more specific to say
     "INVESTIGATING": "Checking dashboards, logs and recent changes.",
     "IDENTIFIED": "Applying the fix for the cause found.",
@@ -97,7 +101,8 @@ def summary(facts: UpdateFacts) -> str:
         a.get("name") == "availability" and a.get("severity") == "critical"
         for a in facts.alerts_now
     )
-    head = "Shop down" if down else "Shop degraded"
+    breach = any(a.get("team") == "security" for a in facts.alerts_now)
+    head = "Shop down" if down else "Possible data breach" if breach else "Shop degraded"
     if facts.alerts_now:
         what = describe_alerts(facts.alerts_now)
     elif facts.alerts_seen:
@@ -171,6 +176,8 @@ def describe_alert(alert: Mapping[str, Any]) -> str:
     show = ms if name == "latency_p99" else pct
     if not isinstance(value, int | float) or not isinstance(threshold, int | float):
         return f"{what} {severity}"
+    if name in SECURITY_WORDS:  # counts and limits, not percentages of traffic
+        return f"{SECURITY_WORDS[name].format(value)} ({severity})"
     return f"{what} {show(value)} ({severity}, {side} {show(threshold)})"
 
 

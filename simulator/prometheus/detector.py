@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from simulator.detection.alerts import AlertFiring
 from simulator.detection.detector import BuiltinDetector, DetectorOutput
-from simulator.detection.rules import PlaybookLike, rules_from_playbook
+from simulator.detection.security import AlertPlaybook, SecurityWindow, alert_rules
 from simulator.prometheus.export import write_rules
 from simulator.prometheus.rulefile import DEFAULT_JOB
 from simulator.prometheus.servers import PrometheusStack, start_stack
@@ -57,7 +57,7 @@ class PrometheusDetector:
     def __init__(
         self,
         shop_url: str,
-        playbook: PlaybookLike,
+        playbook: AlertPlaybook,
         clock: Callable[[], float] = time.monotonic,
         *,
         rules_file: Path | None = None,
@@ -69,9 +69,11 @@ class PrometheusDetector:
         self.playbook = playbook
         self.rules_file = rules_file
         self.extra = extra
-        self.samples = sample_detector or BuiltinDetector(self.shop_url, [], clock=clock)
+        self.samples = sample_detector or BuiltinDetector(
+            self.shop_url, [], clock=clock, security=SecurityWindow(playbook.security_alerts)
+        )
         self.tracker = AlertTracker(
-            clock, rules_from_playbook(playbook), lambda: self.samples.last_sample, id_prefix
+            clock, alert_rules(playbook), lambda: self.samples.last_sample, id_prefix
         )
         self.stack: PrometheusStack | None = None
         self.receiver: WebhookReceiver | None = None

@@ -6,10 +6,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from simulator.detection.rules import PlaybookLike, rules_from_playbook
+from simulator.detection.security import AlertPlaybook, alert_rules
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.rulefile import RuleFileOptions, dump, render_rules
 from simulator.prometheus.ruletest import render_tests
+from simulator.prometheus.securitytest import security_cases
 from simulator.prometheus.servers import find_binary
 
 RULES_FILE = "chaosdrill-rules.yml"
@@ -19,6 +20,8 @@ Prometheus alerting rules of the playbook's thresholds, written by `chaosdrill r
 Do not edit: change playbook.yaml and export again.
 alertname = the drill's alert (error_rate, latency_p99, availability); label severity =
 critical / high / medium: the same (name, severity) as chaosdrill's builtin detector.
+canary_token_used and export_volume (one series per key_id) carry team = the playbook's
+routing.security, for a team's Alertmanager to route to Security.
 for = the builtin detector's for_s; keep_firing_for = its clear_s.
 Windows of {window} assume a scrape and evaluation interval of 1s (a drill's Prometheus);
 availability is `up` of the scrape job "{job}".
@@ -27,15 +30,21 @@ TEST_HEADER = "promtool test rules {test}   (checks {rules} against the playbook
 
 
 def write_rules(
-    playbook: PlaybookLike, out_dir: Path, options: RuleFileOptions | None = None
+    playbook: AlertPlaybook, out_dir: Path, options: RuleFileOptions | None = None
 ) -> tuple[Path, Path]:
     """Write RULES_FILE and TEST_FILE into `out_dir` (created); returns both paths."""
     options = options or RuleFileOptions()
-    rules = rules_from_playbook(playbook)
+    rules = alert_rules(playbook)
     out_dir.mkdir(parents=True, exist_ok=True)
     rules_path, test_path = out_dir / RULES_FILE, out_dir / TEST_FILE
     header = HEADER.format(window=options.window, job=options.job)
-    tests = render_tests(rules, RULES_FILE, options)
+    security = [r for r in rules if r.promql is not None]
+    tests = render_tests([r for r in rules if r.promql is None], RULES_FILE, options)
+    settings = playbook.security_alerts
+    limits = {k: settings.export_limit(k) for k in settings.export_normal_rows_per_s}
+    tests["tests"] += security_cases(
+        security, settings.window_s, limits, settings.export_floor_rows_per_s
+    )
     rules_path.write_text(dump(render_rules(rules, options), header))
     test_path.write_text(dump(tests, TEST_HEADER.format(test=TEST_FILE, rules=RULES_FILE)))
     return rules_path, test_path

@@ -21,7 +21,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.detection.detector import BuiltinDetector
-from simulator.detection.rules import PlaybookLike
+from simulator.detection.security import AlertPlaybook
 from simulator.prometheus.detector import PrometheusDetector
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.webhook import WebhookAlert, WebhookPayload
@@ -66,7 +66,7 @@ class RemotePrometheusDetector(PrometheusDetector):
     def __init__(
         self,
         shop_url: str,
-        playbook: PlaybookLike,
+        playbook: AlertPlaybook,
         clock: Callable[[], float] = time.monotonic,
         *,
         prometheus_url: str,

@@ -9,7 +9,12 @@ Prometheus alerting rule:
     keep_firing_for: <clear_s>s         # the builtin detector's clear hysteresis
     labels: {severity: critical|high|medium}
 
-so an alert reaching Alertmanager maps 1:1 to the builtin detector's
+The security rules (canary_token_used, export_volume) bring their own PromQL
+(`simulator.detection.security`) and a `team` label (routing.security), so
+a team's Alertmanager can route them to Security; export_volume has one
+series per key_id, which the engine counts as one alert.
+
+So an alert reaching Alertmanager maps 1:1 to the builtin detector's
 (name, severity). The SLI expressions come from `simulator.detection.promql`
 (same route exclusions). Availability is `up` of the scrape job averaged over
 the window: Prometheus's own scrape of /metrics is the liveness check (the
@@ -34,7 +39,13 @@ GROUP_NAME = "chaosdrill-playbook"
 # traffic window is 1-5 s); production scrapes every 15-60 s want "2m" or more.
 DEFAULT_WINDOW = "3s"
 DEFAULT_JOB = "shop"
-UNITS = {"error_rate": "ratio", "p99_ms": "ms", "availability": "ratio"}
+UNITS = {
+    "error_rate": "ratio",
+    "p99_ms": "ms",
+    "availability": "ratio",
+    "canary_uses": "canary uses",
+    "export_ratio": "x the key's export limit",
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,10 @@ def seconds(value: float) -> str:
 
 
 def alert_expr(rule: AlertRule, options: RuleFileOptions) -> str:
-    """The PromQL condition of one rule; an SLI with several series is aggregated to one."""
+    """The PromQL condition of one rule; an SLI with several series is aggregated to one.
+    A rule with its own PromQL (the security rules: limits per key) keeps it."""
+    if rule.promql is not None:
+        return rule.promql
     expr = sli_expr(rule.sli, options.window, options.job)
     if rule.sli == "availability":
         # One value for the job (a scaled-out target has several `up` series).
@@ -82,6 +96,8 @@ def render_rule(rule: AlertRule, options: RuleFileOptions) -> dict[str, Any]:
     if rule.clear_s > 0:
         body["keep_firing_for"] = seconds(rule.clear_s)
     body["labels"] = {"severity": rule.severity}
+    if rule.team is not None:
+        body["labels"]["team"] = rule.team  # for a team's Alertmanager to route on
     body["annotations"] = {
         "summary": summary(rule),
         "sli": rule.sli,

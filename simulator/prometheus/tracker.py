@@ -3,9 +3,10 @@
 An alert instance is known by its fingerprint (the hash of its labels): a
 `firing` delivery of a fingerprint marks it firing, repeats change nothing, and
 `resolved` ends it. Only alerts the engine knows map through: alertname one of
-the builtin alert names (error_rate, latency_p99, availability) and label
-severity one of critical / high / medium; anything else a team's rules file
-sends is logged and skipped.
+the builtin alert names (error_rate, latency_p99, availability, and the security
+alerts canary_token_used, export_volume) and label severity one of critical /
+high / medium; anything else a team's rules file sends is logged and skipped.
+export_volume has a series per key_id: they are one alert, firing while any does.
 
 What the engine sees is then the same as from the builtin detector: one
 alert per name at its highest firing severity, lower severities inhibited
@@ -27,11 +28,18 @@ from simulator.detection.alerts import AlertFiring, AlertResolved, AlertTransiti
 from simulator.detection.inhibit import Inhibitor
 from simulator.detection.rules import ALERT_SPECS, AlertRule
 from simulator.detection.samples import SliSample
+from simulator.detection.security import CANARY_ALERT, CANARY_SLI, EXPORT_ALERT, EXPORT_SLI
 from simulator.prometheus.webhook import WebhookAlert, WebhookPayload
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (alertname, severity)
+# The SLI each known alert watches.
+SLI_OF: dict[str, str] = {
+    **{name: spec.sli for name, spec in ALERT_SPECS.items()},
+    CANARY_ALERT: CANARY_SLI,
+    EXPORT_ALERT: EXPORT_SLI,
+}
 
 
 def parse_number(text: str | None) -> float | None:
@@ -105,7 +113,7 @@ class AlertTracker:
 
     def _known(self, alert: WebhookAlert) -> Key | None:
         name, severity = alert.labels.get("alertname", ""), alert.labels.get("severity", "")
-        if name in ALERT_SPECS and severity in ALERT_SEVERITIES:
+        if name in SLI_OF and severity in ALERT_SEVERITIES:
             return name, severity
         if (name, severity) not in self.skipped:
             self.skipped.add((name, severity))
@@ -113,7 +121,7 @@ class AlertTracker:
                 "alert %r severity %r is not one the drill knows (%s x %s); ignored",
                 name,
                 severity,
-                "/".join(ALERT_SPECS),
+                "/".join(SLI_OF),
                 "/".join(ALERT_SEVERITIES),
             )
         return None
@@ -121,7 +129,8 @@ class AlertTracker:
     def _firing(self, alert: WebhookAlert, key: Key, now: float) -> AlertFiring:
         """The raw instance; the inhibitor gives the shown one its alert_id."""
         name, severity = key
-        sli = ALERT_SPECS[name].sli
+        sli = SLI_OF[name]
+        rule = next((r for r in self.rules if r.key == (name, severity)), None)
         return AlertFiring(
             alert_id=f"{name}-{severity}",
             name=name,
@@ -130,6 +139,7 @@ class AlertTracker:
             value=self._value(alert, sli),
             threshold=self._threshold(alert, name, severity),
             t=now,
+            team=alert.labels.get("team") or (rule.team if rule is not None else None),
         )
 
     def _threshold(self, alert: WebhookAlert, name: str, severity: str) -> float:

@@ -15,6 +15,7 @@ from scoring.playbook import load_playbook
 from simulator.cli.main import cli
 from simulator.detection import AlertFiring, AlertResolved, SliSample, rules_from_playbook
 from simulator.detection.promql import excluded_route_regex
+from simulator.detection.security import alert_rules
 from simulator.prometheus import RULES_FILE, TEST_FILE, PrometheusError
 from simulator.prometheus.config import alertmanager_config
 from simulator.prometheus.rulefile import RuleFileOptions
@@ -42,7 +43,7 @@ def by_key(rules: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]
 
 def test_exported_rules_are_the_playbook_thresholds(tmp_path: Path) -> None:
     exported = by_key(export(tmp_path))
-    playbook_rules = rules_from_playbook(load_playbook())
+    playbook_rules = alert_rules(load_playbook())  # the SLI alerts and the security alerts
     assert set(exported) == {r.key for r in playbook_rules}  # 1:1 with the builtin detector
     for rule in playbook_rules:
         body = exported[rule.key]
@@ -84,7 +85,9 @@ def test_a_changed_playbook_changes_the_exported_rules(tmp_path: Path) -> None:
 
 def test_export_options_and_errors(tmp_path: Path) -> None:
     rules = export(tmp_path, "--window", "2m", "--job", "api")
-    assert all("[2m]" in r["expr"] for r in rules)
+    # The SLI rules take the window; the security rules keep the playbook's own.
+    assert all("[2m]" in r["expr"] for r in rules if "team" not in r["labels"])
+    assert all("[10s]" in r["expr"] for r in rules if "team" in r["labels"])
     assert 'up{job="api"}' in by_key(rules)["availability", "high"]["expr"]
     bad = CliRunner().invoke(cli, ["rules", "export", "--out", str(tmp_path), "--window", "fast"])
     assert bad.exit_code == 2 and "window 'fast'" in bad.output
