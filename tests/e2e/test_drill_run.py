@@ -57,7 +57,9 @@ def drill_until(
     finally:
         if drill.poll() is None:
             drill.kill()
-            drill.communicate()
+        drill.wait()
+        if drill.stderr is not None:  # also when it ended early, or was read to its end
+            drill.stderr.close()
 
 
 def types(events: list[Event]) -> list[str]:
