@@ -39,6 +39,10 @@ REMEDIATIONS: tuple[str, ...] = (
     "disk.cleanup",
 )
 
+# Who hears about an incident, loudest first (the playbook's notification rules map
+# each severity to one of them).
+NOTIFY_CHANNELS: tuple[str, ...] = ("page_all", "page_primary", "slack", "ticket")
+
 TEAMS: tuple[str, ...] = ("dba", "development", "sre", "security", "backend", "frontend")
 SEVERITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3")
 

@@ -21,7 +21,15 @@ from target_app.metrics import ShopMetrics
 from target_app.middleware import ObservabilityMiddleware
 from target_app.payments import PaymentClient
 from target_app.readiness import Probe
-from target_app.routes import catalog, chaos, customers, health, orders, recommendations
+from target_app.routes import (
+    catalog,
+    chaos,
+    customers,
+    health,
+    orders,
+    recommendations,
+    storefront,
+)
 from target_app.seed import prepare_database
 
 
@@ -89,13 +97,17 @@ def create_app(settings: Settings | None = None, *, prepare_on_startup: bool = T
     api = [Depends(chaos_gate)]
     for module in (catalog, customers, orders, recommendations):
         app.include_router(module.router, dependencies=api)
+    app.include_router(storefront.router)
     app.include_router(health.router)
     app.include_router(chaos.router)
     app.add_exception_handler(sa_exc.IntegrityError, _conflict)
     app.add_exception_handler(sa_exc.DBAPIError, _database_unavailable)
     app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
     app.add_middleware(
-        ObservabilityMiddleware, metrics=shop.metrics, timeout_s=settings.request_timeout_s
+        ObservabilityMiddleware,
+        metrics=shop.metrics,
+        timeout_s=settings.request_timeout_s,
+        chaos=shop.chaos,
     )
     return app
 

@@ -24,10 +24,11 @@ from target_app.chaos_faults import (
     MemoryGrowth,
     PoolLeak,
     Setting,
+    Slowdown,
 )
 
 REAP_INTERVAL_S = 0.2
-KINDS = ("errors", "latency", "cpu", "memory", "pool_leak", "flags")
+KINDS = ("errors", "latency", "slowdown", "cpu", "memory", "pool_leak", "flags")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Flags:
 
     recommendations_enabled: bool = True
     payment_provider: Literal["primary", "backup"] = "primary"
+    search_ranking_enabled: bool = True
 
 
 DEFAULT_FLAGS = Flags()
@@ -96,12 +98,20 @@ class ChaosControls:
         setting = self._active.get("latency")
         return setting if isinstance(setting, LatencyInjection) else None
 
+    @property
+    def slowdown(self) -> Slowdown | None:
+        setting = self._active.get("slowdown")
+        return setting if isinstance(setting, Slowdown) else None
+
     # -- setting ---------------------------------------------------------------
     def set_errors(self, fraction: float, status: int, routes: list[str], ttl_s: float) -> None:
         self._install("errors", ErrorInjection(fraction, status, routes, ttl_s))
 
     def set_latency(self, ms: float, jitter_ms: float, routes: list[str], ttl_s: float) -> None:
         self._install("latency", LatencyInjection(ms, jitter_ms, routes, ttl_s))
+
+    def set_slowdown(self, factor: float, routes: list[str], ttl_s: float) -> None:
+        self._install("slowdown", Slowdown(factor, routes, ttl_s))
 
     def set_cpu_burn(self, threads: int, duty: float, ttl_s: float) -> None:
         self._install("cpu", CpuBurn(threads, duty, ttl_s))

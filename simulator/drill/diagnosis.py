@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import Any
 
+from simulator.drill.finding import RECENT_DEPLOY_S, Diagnosis, Views
+from simulator.drill.symptoms import slow_everywhere, slow_feature, storefront_after_release
 from simulator.remediation.table import FEATURE_ROUTES
 
-Views = dict[str, Any]
-RECENT_DEPLOY_S = 15 * 60
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    area: str  # a key of the playbook's routing
-    action: str
-    arg: str | None
-    severity: str | None  # None: take it from the alerts
-    evidence: str
+__all__ = ["RECENT_DEPLOY_S", "RULES", "Diagnosis", "Views", "diagnose", "severity"]
 
 
 def _what_runs_it(process: dict[str, Any]) -> str:
@@ -252,6 +243,9 @@ RULES: list[Callable[[Views], Diagnosis | None]] = [
     _deploy,
     _feature,
     _network_to_db,
+    storefront_after_release,
+    slow_feature,
+    slow_everywhere,
     _resources,
 ]
 

@@ -16,7 +16,14 @@ ENDS: dict[str, frozenset[str]] = {
         {"app.crash", "app.hang", "app.memory_leak", "app.cpu_burn", "db.pool_exhaustion"}
     ),
     "service.scale_up": frozenset(
-        {"app.crash", "app.hang", "app.memory_leak", "app.cpu_burn", "db.pool_exhaustion"}
+        {
+            "app.crash",
+            "app.hang",
+            "app.memory_leak",
+            "app.cpu_burn",
+            "db.pool_exhaustion",
+            "app.latency",
+        }
     ),
     "deploy.rollback": frozenset({"deploy.bad_release"}),
     "db.kill_long_queries": frozenset({"db.lock"}),
@@ -31,7 +38,10 @@ ENDS: dict[str, frozenset[str]] = {
 }
 
 # Routes that belong to a feature that can be switched off.
-FEATURE_ROUTES: dict[str, tuple[str, ...]] = {"recommendations": ("/recommendations",)}
+FEATURE_ROUTES: dict[str, tuple[str, ...]] = {
+    "recommendations": ("/recommendations",),
+    "search_ranking": ("/products/search",),
+}
 
 
 def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target: str) -> bool:
@@ -45,6 +55,10 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
         return bool(routes) and all(r.startswith(prefixes) for r in routes) if prefixes else False
     if action == "dependency.switch_backup" and kind == "network.loss":
         return target == "payment"
+    if action == "service.scale_up" and kind == "app.latency":
+        # More capacity helps a shop that is slow everywhere in proportion to its work,
+        # not a fixed delay or one slow route.
+        return params.get("factor") is not None and not params.get("routes")
     return True
 
 
@@ -55,6 +69,8 @@ def table_rows() -> list[tuple[str, str]]:
         note = ", ".join(sorted(kinds))
         if action == "feature.disable":
             note += " (only when scoped to the feature's routes)"
+        if action == "service.scale_up":
+            note = note.replace("app.latency", "app.latency (a site-wide factor)")
         if action == "dependency.switch_backup":
             note = note.replace("network.loss", "network.loss (on payment)")
         rows.append((action, note))

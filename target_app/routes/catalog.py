@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from starlette.concurrency import run_in_threadpool
 
 from target_app.deps import Shop, ShopDep
 from target_app.models import Customer, Product
 from target_app.pricing import unit_price
+from target_app.releases import has_summaries, summary_of
 from target_app.schemas import IdPath, IdQuery, ProductOut
 
 router = APIRouter(prefix="/products", tags=["catalog"])
@@ -50,12 +51,12 @@ async def search_products(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[Row]:
     pattern = f"%{q.lower()}%"
-    query = (
-        select(*PRODUCT_COLUMNS)
-        .where(Product.name.ilike(pattern))
-        .order_by(Product.id)
-        .limit(limit)
-    )
+    query = select(*PRODUCT_COLUMNS).where(Product.name.ilike(pattern))
+    if shop.chaos.flags.search_ranking_enabled:  # best match first: the shortest names
+        query = query.order_by(func.length(Product.name), Product.id)
+    else:
+        query = query.order_by(Product.id)
+    query = query.limit(limit)
     return await run_in_threadpool(_rows, shop, query)
 
 
@@ -73,9 +74,11 @@ def _product_for(shop: Shop, product_id: int, customer_id: int | None) -> Row:
             if country is None:
                 raise HTTPException(404, detail=f"customer {customer_id} not found")
             out["price_cents"] = unit_price(out["price_cents"], country, shop.settings.app_version)
+    if has_summaries(shop.settings.app_version):
+        out["summary"] = summary_of(out["description"])
     return out
 
 
-@router.get("/{product_id}", response_model=ProductOut)
+@router.get("/{product_id}", response_model=ProductOut, response_model_exclude_none=True)
 async def get_product(product_id: IdPath, shop: ShopDep, customer_id: IdQuery = None) -> Row:
     return await run_in_threadpool(_product_for, shop, product_id, customer_id)
