@@ -16,6 +16,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "app.cpu_burn",
     "app.memory_leak",
     "deploy.bad_release",
+    "feature.enable",
     "db.down",
     "db.latency",
     "db.lock",

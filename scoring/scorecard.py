@@ -26,6 +26,7 @@ from scoring.events import Event
 from scoring.expectations import Expectations
 from scoring.payloads import alert_firing
 from scoring.playbook import Playbook
+from scoring.ratings import CapabilityRating, rate
 
 __all__ = [
     "AlertCheck",
@@ -85,6 +86,7 @@ class Scorecard(BaseModel):
     participants: list[ParticipantCard]
     baseline: Baseline | None = None
     notes: list[str] = []
+    ratings: list[CapabilityRating] = []  # the team's HSEEP capability ratings
 
 
 def _fired(view: DrillView, name: str, severity: str) -> Event | None:
@@ -219,4 +221,5 @@ def score_drill(
         participants=people,
         baseline=baseline,
         notes=_notes(view),
+        ratings=rate(view, team, scope),
     )

@@ -38,6 +38,9 @@ class Flags:
     recommendations_enabled: bool = True
     payment_provider: Literal["primary", "backup"] = "primary"
     search_ranking_enabled: bool = True
+    # New features behind flags, off until someone switches them on.
+    storefront_v2_enabled: bool = False
+    product_summaries_enabled: bool = False
 
 
 DEFAULT_FLAGS = Flags()
@@ -177,7 +180,16 @@ class ChaosControls:
         with self._lock:
             active, flags = dict(self._active), self.flags
             flag_ttl = {n: round(d - now, 1) for n, d in self._flag_expiry.items()}
-        state: dict[str, Any] = {"flags": dataclasses.asdict(flags), "flags_ttl_left_s": flag_ttl}
+        changed = {
+            name: value
+            for name, value in dataclasses.asdict(flags).items()
+            if value != getattr(DEFAULT_FLAGS, name)
+        }
+        state: dict[str, Any] = {
+            "flags": dataclasses.asdict(flags),
+            "flags_changed": changed,  # what the flag store's audit view shows
+            "flags_ttl_left_s": flag_ttl,
+        }
         for kind, setting in active.items():
             state[kind] = {**setting.describe(), "ttl_left_s": round(setting.expires_at - now, 1)}
         return state

@@ -12,6 +12,7 @@ import re
 import sqlite3
 import time
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -54,7 +55,9 @@ def countries(state: EnvState, ids: set[int]) -> dict[int, str]:
                 rows = conn.execute(sql).fetchall()
         else:
             db_file = Path(state.database_url.removeprefix("sqlite:///")).resolve()
-            with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1) as conn:
+            # closing(): sqlite3's own context manager commits but never closes, and a
+            # file left open by us would look like a lock holder to the responder.
+            with closing(sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1)) as conn:
                 rows = conn.execute(sql).fetchall()
     except (psycopg.Error, sqlite3.Error):
         return {}

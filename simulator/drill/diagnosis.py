@@ -12,7 +12,12 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from simulator.drill.finding import RECENT_DEPLOY_S, Diagnosis, Views
-from simulator.drill.symptoms import slow_everywhere, slow_feature, storefront_after_release
+from simulator.drill.symptoms import (
+    errors_after_flag,
+    slow_everywhere,
+    slow_feature,
+    storefront_after_release,
+)
 from simulator.remediation.table import FEATURE_ROUTES
 
 __all__ = ["RECENT_DEPLOY_S", "RULES", "Diagnosis", "Views", "diagnose", "severity"]
@@ -243,6 +248,7 @@ RULES: list[Callable[[Views], Diagnosis | None]] = [
     _deploy,
     _feature,
     _network_to_db,
+    errors_after_flag,
     storefront_after_release,
     slow_feature,
     slow_everywhere,

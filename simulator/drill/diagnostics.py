@@ -21,6 +21,8 @@ from simulator.drill.accesslog import access_log
 from simulator.drill.affected import customers, storefront
 from simulator.env.http import client
 from simulator.env.state import EnvState, process_state
+from simulator.faults.backend import LocalBackend
+from simulator.faults.errors import FaultError
 from simulator.platform.registry import platform_for
 from simulator.remediation.actions import holders_of
 
@@ -109,8 +111,17 @@ def logs(
 
 
 def deploys(state: EnvState) -> dict[str, Any]:
-    """The deploy history, newest last, and the release running now."""
-    return {"running": state.shop.version, "history": state.deploys}
+    """What changed: the deploy history (newest last), the release running now, and
+    the feature flags set away from their defaults (the flag store's audit view)."""
+    try:
+        chaos = LocalBackend(state).shop_chaos_state() or {}
+    except FaultError:
+        chaos = {}
+    return {
+        "running": state.shop.version,
+        "history": state.deploys,
+        "flags_changed": chaos.get("flags_changed", {}),
+    }
 
 
 def database(state: EnvState) -> dict[str, Any]:

@@ -22,14 +22,34 @@ def _degraded(v: Views) -> dict[str, float]:
     }
 
 
+def _flags_on(v: Views) -> list[str]:
+    """Features whose flag was switched on away from its default (newest changes)."""
+    changed = v.get("deploys", {}).get("flags_changed") or {}
+    return [
+        name.removesuffix("_enabled")
+        for name, value in changed.items()
+        if value is True and name.endswith("_enabled")
+    ]
+
+
 def storefront_after_release(v: Views) -> Diagnosis | None:
+    """The storefront renders wrong since a change: switch its flag off, or roll back."""
     problems = v.get("storefront", {}).get("problems") or []
+    if not problems:
+        return None
+    flags = [f for f in _flags_on(v) if "storefront" in f]
+    if flags:
+        return Diagnosis(
+            "frontend",
+            "feature.disable",
+            flags[0],
+            None,
+            f"the {flags[0]} flag is on and the storefront renders wrong: {problems[0]}",
+        )
     history = v.get("deploys", {}).get("history") or []
-    if not problems or len(history) < 2:
+    if len(history) < 2 or time.time() - float(history[-1]["at"]) >= RECENT_DEPLOY_S:
         return None
     last = history[-1]
-    if time.time() - float(last["at"]) >= RECENT_DEPLOY_S:
-        return None
     return Diagnosis(
         "frontend",
         "deploy.rollback",
@@ -37,6 +57,22 @@ def storefront_after_release(v: Views) -> Diagnosis | None:
         None,
         f"release {last['version']} went live {time.time() - last['at']:.0f}s ago and the"
         f" storefront renders wrong since: {problems[0]}",
+    )
+
+
+def errors_after_flag(v: Views) -> Diagnosis | None:
+    """5xx errors while a new feature's flag is on: switch the feature off."""
+    routes = v.get("routes", {}).get("routes", {})
+    failing = sorted(r for r, row in routes.items() if row.get("errors_5xx", 0) > 0)
+    flags = _flags_on(v)
+    if not failing or not flags:
+        return None
+    return Diagnosis(
+        "application",
+        "feature.disable",
+        flags[0],
+        None,
+        f"the {flags[0]} flag is on and 5xx errors show on {', '.join(failing[:3])}",
     )
 
 

@@ -21,7 +21,7 @@ ROUTE_ERROR_SHARE = 0.01
 # One country is "a segment" when at least this many of its customers failed, at least
 # this share of them did, and customers elsewhere stayed (nearly) clean.
 SEGMENT_MIN_CUSTOMERS = 3
-SEGMENT_SHARE = 0.3
+SEGMENT_SHARE = 0.15
 ELSEWHERE_SHARE = 0.02
 
 
@@ -121,8 +121,17 @@ def classify(m: Measured, triage: Triage, alert_level: str | None) -> tuple[str,
     site = m.site_pct or 0.0
     if site > triage.p1_above * 100:
         sev, what = "P1", f"the whole site is {triage.band_text(site)}"
+    elif m.worst_pct > triage.p1_above * 100:
+        # One slow route while the site is not: partial functionality, at most P2.
+        sev, what = (
+            "P2",
+            (
+                f"{m.worst_route} is {m.worst_pct:.0f} % slower but the site only {site:.0f} %:"
+                " one feature degraded, partial functionality (P2)"
+            ),
+        )
     else:
-        sev = triage.band(min(m.worst_pct, triage.p1_above * 100))  # one route: at most P2
+        sev = triage.band(m.worst_pct)
         what = f"{m.worst_route} is {triage.band_text(m.worst_pct)}; the site {site:.0f} %"
     if alert_level is not None and louder(alert_level, sev) != sev:
         return alert_level, f"{what}, but a firing alert asks for {alert_level}"
@@ -141,5 +150,23 @@ def decide(
     if diagnosis is not None and diagnosis.severity is not None:
         return severity(diagnosis, alerts, alert_severity)
     level = severity(None, alerts, alert_severity)[0] if alerts else None
-    found = classify(measure(views), triage, level)
-    return found if found is not None else severity(None, alerts, alert_severity)
+    measured = measure(views)
+    found = classify(measured, triage, level)
+    if found is not None:
+        return found
+    sev, why = severity(None, alerts, alert_severity)
+    return sev, f"{why} (measured: {describe(measured)})"
+
+
+def describe(m: Measured) -> str:
+    """The measured facts in one clause, for the evidence of a decision."""
+    parts = [f"{m.users_with_errors:.0%} of customers with errors" if m.errors else "no errors"]
+    if m.failing_customers:
+        parts.append(
+            "failing by country " + ", ".join(f"{c} {n}" for c, n in m.failing_customers.items())
+        )
+    if m.worst_pct is not None:
+        parts.append(
+            f"worst route {m.worst_route} +{m.worst_pct:.0f} %, site +{m.site_pct or 0:.0f} %"
+        )
+    return "; ".join(parts)

@@ -30,7 +30,7 @@ ENDS: dict[str, frozenset[str]] = {
     "db.restore": frozenset({"db.down"}),
     "db.failover_to_replica": frozenset({"db.down", "db.latency"}),
     "cache.clear": frozenset({"app.memory_leak"}),
-    "feature.disable": frozenset({"app.error_rate", "app.latency"}),
+    "feature.disable": frozenset({"app.error_rate", "app.latency", "feature.enable"}),
     "dependency.switch_backup": frozenset(
         {"dependency.down", "dependency.latency", "network.loss"}
     ),
@@ -41,6 +41,9 @@ ENDS: dict[str, frozenset[str]] = {
 FEATURE_ROUTES: dict[str, tuple[str, ...]] = {
     "recommendations": ("/recommendations",),
     "search_ranking": ("/products/search",),
+    # Flags of new features; no routes of their own (their bugs show on shared pages).
+    "storefront_v2": (),
+    "product_summaries": (),
 }
 
 
@@ -48,6 +51,8 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
     """Does applying `action arg` end a fault of `kind` with these params?"""
     if kind not in ENDS.get(action, frozenset()):
         return False
+    if action == "feature.disable" and kind == "feature.enable":
+        return params.get("feature") == arg  # switching that flag off again
     if action == "feature.disable":
         # Only a fault that lives entirely inside the disabled feature's routes.
         prefixes = FEATURE_ROUTES.get(arg or "", ())

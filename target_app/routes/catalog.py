@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from target_app.deps import Shop, ShopDep
 from target_app.models import Customer, Product
 from target_app.pricing import unit_price
-from target_app.releases import has_summaries, summary_of
+from target_app.releases import summary_of
 from target_app.schemas import IdPath, IdQuery, ProductOut
 
 router = APIRouter(prefix="/products", tags=["catalog"])
@@ -74,7 +74,7 @@ def _product_for(shop: Shop, product_id: int, customer_id: int | None) -> Row:
             if country is None:
                 raise HTTPException(404, detail=f"customer {customer_id} not found")
             out["price_cents"] = unit_price(out["price_cents"], country, shop.settings.app_version)
-    if has_summaries(shop.settings.app_version):
+    if shop.chaos.flags.product_summaries_enabled:
         out["summary"] = summary_of(out["description"])
     return out
 

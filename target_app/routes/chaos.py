@@ -65,6 +65,8 @@ class FlagsIn(_Strict):
     recommendations_enabled: bool | None = None
     payment_provider: Literal["primary", "backup"] | None = None
     search_ranking_enabled: bool | None = None
+    storefront_v2_enabled: bool | None = None
+    product_summaries_enabled: bool | None = None
     ttl_s: Ttl | None = None
 
 

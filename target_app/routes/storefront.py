@@ -31,15 +31,15 @@ def _featured(shop: Shop) -> list[tuple[int, str, int, str]]:
 
 @router.get("/", response_class=HTMLResponse)
 async def storefront(shop: ShopDep) -> HTMLResponse:
-    version = shop.settings.app_version
+    v2 = shop.chaos.flags.storefront_v2_enabled
     items = "".join(
         f'<li data-product="{pid}">{escape(name)} '
-        f'<span class="price">{escape(storefront_price(cents, currency, version))}</span></li>'
+        f'<span class="price">{escape(storefront_price(cents, currency, v2))}</span></li>'
         for pid, name, cents, currency in await run_in_threadpool(_featured, shop)
     )
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
-        f'<link rel="stylesheet" href="{stylesheet_href(version)}"></head>'
+        f'<link rel="stylesheet" href="{stylesheet_href(v2)}"></head>'
         f"<body><h1>Featured products</h1><ul>{items}</ul></body></html>"
     )
     return HTMLResponse(page)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -141,4 +141,52 @@ class PoolExhaustion(ShopControlFault):
         return {"connections": params.connections or 10}
 
 
-KINDS: list[type[FaultKind]] = [ErrorRate, Latency, CpuBurn, MemoryLeak, PoolExhaustion]
+class FeatureParams(FaultParams):
+    feature: Literal["storefront_v2", "product_summaries"]
+
+
+class FeatureEnable(FaultKind):
+    """Someone switches a new feature's flag on; its real bug ships with it. The
+    shop ends the flag by itself at the TTL (flags fall back to their defaults)."""
+
+    name = "feature.enable"
+    summary = "a new feature's flag is switched on (storefront_v2, product_summaries)"
+    params_model = FeatureParams
+    survives_restart = True  # a flag lives in the flag store, not in the process
+
+    def _flag(self, params: FaultParams) -> str:
+        assert isinstance(params, FeatureParams)
+        return f"{params.feature}_enabled"
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        return f"the shop's {self._flag(params)} flag"
+
+    def inject(
+        self, backend: LocalBackend, params: FaultParams, ttl_s: float, fault_id: str
+    ) -> dict[str, Any]:
+        backend.shop_chaos("PUT", "/chaos/flags", {self._flag(params): True, "ttl_s": ttl_s})
+        return {}
+
+    def extend(
+        self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        if backend.shop_chaos_state() is not None:
+            backend.shop_chaos("PUT", "/chaos/flags", {self._flag(params): True, "ttl_s": ttl_s})
+
+    def revert(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+        if backend.shop_chaos_state() is not None:  # a dead shop starts with its defaults
+            backend.shop_chaos("PUT", "/chaos/flags", {self._flag(params): False})
+
+    def is_active(self, backend: LocalBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+        state = backend.shop_chaos_state()
+        return state is not None and bool(state.get("flags", {}).get(self._flag(params)))
+
+
+KINDS: list[type[FaultKind]] = [
+    ErrorRate,
+    Latency,
+    CpuBurn,
+    MemoryLeak,
+    PoolExhaustion,
+    FeatureEnable,
+]
