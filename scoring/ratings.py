@@ -56,7 +56,8 @@ CAPABILITIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("communication", "escalation"),
         ("incident.update_posted", "page.escalated"),
     ),
-    "Response": (("remediation", "hints"), ("action.executed", "hint.given")),
+    # action.started: the moment the responder acted (the finish depends on the engine's tick)
+    "Response": (("remediation", "hints"), ("action.started", "hint.given")),
     "Resolution": (
         ("recovery", "resolution_discipline"),
         ("service.recovered", "incident.resolved"),
@@ -71,7 +72,7 @@ RESPONDER_TYPES = frozenset(
         "incident.notified",
         "incident.assigned",
         "incident.update_posted",
-        "action.executed",
+        "action.started",
         "incident.resolved",
         "review.submitted",
     }
@@ -109,7 +110,7 @@ def _describe(event: Event) -> str:
         "incident.severity_set": str(d.get("severity", "")),
         "incident.notified": str(d.get("channel", "")),
         "incident.assigned": str(d.get("team", "")),
-        "action.executed": f"{d.get('action')} {args} -> {d.get('result')}".replace("  ", " "),
+        "action.started": f"{d.get('action')} {args}".strip(),
         "hint.given": str(d.get("text", ""))[:60],
         "page.escalated": f"level {d.get('level')}",
     }.get(event.type, "")
@@ -123,6 +124,8 @@ def _events(view: DrillView, types: tuple[str, ...], scope: Scope) -> list[Event
         for e in view.events
         if e.type in types and (e.type not in RESPONDER_TYPES or e.actor in scope)
     ]
+    # By time, then type: acts at the same moment read the same whatever order they were logged.
+    found.sort(key=lambda e: (e.t, e.type))
     if len(found) > MAX_EVENTS:  # the first few and the last one tell the story
         found = found[: MAX_EVENTS - 1] + found[-1:]
     return found
