@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from simulator.drill.finding import RECENT_DEPLOY_S, Diagnosis, Views
-from simulator.remediation.table import FEATURE_ROUTES
+from simulator.remediation.table import FEATURES
 
 SLOW_PCT = 20.0  # a route this much slower than its baseline is "slow"
 QUIET_PCT = 10.0  # the typical other route degraded by less than this: "usual speed"
@@ -78,7 +78,9 @@ def errors_after_flag(v: Views) -> Diagnosis | None:
 
 def slow_feature(v: Views) -> Diagnosis | None:
     degraded = _degraded(v)
-    for feature, prefixes in FEATURE_ROUTES.items():
+    for feature, prefixes in FEATURES.items():
+        if not prefixes:
+            continue
         mine = {r: pct for r, pct in degraded.items() if any(p in r for p in prefixes)}
         others = sorted(pct for r, pct in degraded.items() if r not in mine)
         if not mine or not others or min(mine.values()) < SLOW_PCT:

@@ -15,7 +15,7 @@ from simulator.faults.backend import LocalBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
-from simulator.remediation.table import FEATURE_ROUTES
+from simulator.remediation.table import FEATURES
 
 LONG_QUERY_S = 5.0
 
@@ -124,9 +124,9 @@ def clear_cache(backend: LocalBackend, _arg: str | None) -> str:
 
 
 def disable_feature(backend: LocalBackend, arg: str | None) -> str:
-    if arg not in FEATURE_ROUTES:
+    if arg not in FEATURES:
         raise FaultError(
-            f"feature.disable takes a feature name: {', '.join(FEATURE_ROUTES)} (got {arg!r})"
+            f"feature.disable takes a feature name: {', '.join(FEATURES)} (got {arg!r})"
         )
     backend.shop_chaos("PUT", "/chaos/flags", {f"{arg}_enabled": False})
     return f"disabled the {arg} feature"

@@ -38,13 +38,15 @@ ENDS: dict[str, frozenset[str]] = {
 }
 
 # Routes that belong to a feature that can be switched off.
-FEATURE_ROUTES: dict[str, tuple[str, ...]] = {
-    "recommendations": ("/recommendations",),
+FEATURE_ROUTES: dict[str, tuple[str, ...]] = {"recommendations": ("/recommendations",)}
+# Features behind a flag inside another router, with the routes they slow or break
+# (none: their bugs show on pages shared with the rest of the shop).
+FLAGGED_FEATURES: dict[str, tuple[str, ...]] = {
     "search_ranking": ("/products/search",),
-    # Flags of new features; no routes of their own (their bugs show on shared pages).
     "storefront_v2": (),
     "product_summaries": (),
 }
+FEATURES: dict[str, tuple[str, ...]] = {**FEATURE_ROUTES, **FLAGGED_FEATURES}
 
 
 def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target: str) -> bool:
@@ -55,7 +57,7 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
         return params.get("feature") == arg  # switching that flag off again
     if action == "feature.disable":
         # Only a fault that lives entirely inside the disabled feature's routes.
-        prefixes = FEATURE_ROUTES.get(arg or "", ())
+        prefixes = FEATURES.get(arg or "", ())
         routes = params.get("routes") or []
         return bool(routes) and all(r.startswith(prefixes) for r in routes) if prefixes else False
     if action == "dependency.switch_backup" and kind == "network.loss":
