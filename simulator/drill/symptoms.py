@@ -63,7 +63,13 @@ def storefront_after_release(v: Views) -> Diagnosis | None:
 def errors_after_flag(v: Views) -> Diagnosis | None:
     """5xx errors while a new feature's flag is on: switch the feature off."""
     routes = v.get("routes", {}).get("routes", {})
-    failing = sorted(r for r, row in routes.items() if row.get("errors_5xx", 0) > 0)
+    failing = {r for r, row in routes.items() if row.get("errors_5xx", 0) > 0}
+    # A rare failure may miss the routes view's short window: the error log keeps longer.
+    failing |= {
+        f"{line.get('method')} {line.get('path')}"
+        for line in v.get("logs", {}).get("lines", [])
+        if line.get("level") == "error" and line.get("path")
+    }
     flags = _flags_on(v)
     if not failing or not flags:
         return None
@@ -72,7 +78,7 @@ def errors_after_flag(v: Views) -> Diagnosis | None:
         "feature.disable",
         flags[0],
         None,
-        f"the {flags[0]} flag is on and 5xx errors show on {', '.join(failing[:3])}",
+        f"the {flags[0]} flag is on and 5xx errors show on {', '.join(sorted(failing)[:3])}",
     )
 
 

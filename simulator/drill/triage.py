@@ -42,7 +42,10 @@ class Measured:
 def measure(views: dict[str, Any]) -> Measured:
     """`Measured` from the `routes`, `customers` and `storefront` views (any may be missing)."""
     routes = (views.get("routes") or {}).get("routes", {})
-    errors = any(
+    people = views.get("customers") or {}
+    # Errors beyond noise on a route, or any customer who got one (a rare failure may
+    # miss the routes view's short window).
+    errors = people.get("customers_with_errors", 0) > 0 or any(
         r.get("errors_5xx", 0) >= 2 and r.get("error_share", 0) >= ROUTE_ERROR_SHARE
         for r in routes.values()
     )
@@ -52,7 +55,6 @@ def measure(views: dict[str, Any]) -> Measured:
         if r.get("degraded_pct") is not None
     }
     worst = max(degraded, key=lambda name: degraded[name]) if degraded else None
-    people = views.get("customers") or {}
     store = views.get("storefront") or {}
     return Measured(
         errors=errors,
