@@ -143,3 +143,16 @@ def test_trends_on_postgres() -> None:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_severity_calibration_per_trainee_and_over_time(sqlite_store: HistoryStore) -> None:
+    fill(sqlite_store)
+    bob = compute_trends(sqlite_store, TrendFilter(trainee="bob"), 0.1)
+    by_name = {c.name: c for c in bob.calibration}
+    # bob called P2 for a P1 in both of his drills: under-classified twice.
+    assert (by_name["bob"].too_high, by_name["bob"].right, by_name["bob"].too_low) == (0, 0, 2)
+    assert by_name["bob"].trend == ["too low", "too low"] and by_name["bob"].marks == "↓ ↓"
+    everyone = compute_trends(sqlite_store, TrendFilter(), 0.1)
+    team = next(c for c in everyone.calibration if c.name == "team")
+    assert team.too_high + team.right + team.too_low + team.none == everyone.team.drills  # type: ignore[union-attr]
+    assert len(team.trend) == everyone.team.drills  # type: ignore[union-attr]
