@@ -14,30 +14,50 @@ import statistics
 from scoring.criteria.base import RuleInput
 from scoring.names import NOTIFY_CHANNELS
 
+# A route is "the" degraded one when it was the worst in this share of the measurements.
+CONSISTENT_SHARE = 0.6
+ROUTE_MARGIN = 1.5
 
-def measured_degradation(inp: RuleInput) -> float | None:
-    """The typical degradation while the fault was open (median of the engine's
-    measurements of max(site, worst route)); None when nothing was measured."""
+
+def measured_degradation(inp: RuleInput) -> tuple[str, float] | None:
+    """What was degraded and by how much (%) while the fault was open, from the
+    engine's measurements: one route when the same route was the worst in most of
+    them (a slow feature), else the whole site (a noisy route does not count)."""
     view = inp.view
     if view.t0 is None:
         return None
     ends = [e.t for e in view.of("fault.reverted")]
     until = min(ends) if ends else view.end_t
-    values = []
+    sites: list[float] = []
+    worst: dict[str, list[float]] = {}
     for event in view.of("degradation.measured"):
-        if view.t0 < event.t <= until:
-            site = event.data.get("site_pct")
-            worst = event.data.get("worst_pct")
-            numbers = [float(v) for v in (site, worst) if isinstance(v, int | float)]
-            if numbers:
-                values.append(max(numbers))
-    return round(statistics.median(values), 1) if values else None
+        if not view.t0 < event.t <= until:
+            continue
+        site, route, pct = (event.data.get(k) for k in ("site_pct", "worst_route", "worst_pct"))
+        if isinstance(site, int | float):
+            sites.append(float(site))
+        if isinstance(route, str) and isinstance(pct, int | float):
+            worst.setdefault(route, []).append(float(pct))
+    if not sites:
+        return None
+    site = round(statistics.median(sites), 1)
+    if worst:
+        route, pcts = max(worst.items(), key=lambda item: len(item[1]))
+        steady = len(pcts) >= CONSISTENT_SHARE * len(sites)
+        # Clearly slow, not a route that is merely the noisiest: well into the P2 band.
+        clear = statistics.median(pcts) >= ROUTE_MARGIN * inp.playbook.triage.p2_from * 100
+        if steady and clear and statistics.median(pcts) > site:
+            return route, round(statistics.median(pcts), 1)
+    return "the site", site
 
 
 def measured_band(inp: RuleInput) -> str | None:
-    """'degraded by 35 %, in the 20-50 % band (P2)', or None without measurements."""
-    pct = measured_degradation(inp)
-    return inp.playbook.triage.band_text(pct) if pct is not None else None
+    """'GET /products/search degraded by 35 %, in the 20-50 % band (P2)', or None."""
+    found = measured_degradation(inp)
+    if found is None:
+        return None
+    what, pct = found
+    return f"{what} {inp.playbook.triage.band_text(pct)}"
 
 
 def notification_deduction(inp: RuleInput) -> tuple[float, str]:
