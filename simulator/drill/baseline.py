@@ -68,23 +68,47 @@ def summarize(entries: Iterable[Mapping[str, Any]]) -> dict[str, RouteStats]:
     return out
 
 
-def degradation_pct(now: RouteStats, base: RouteStats) -> float | None:
+def degradation_pct(now: RouteStats, base: RouteStats, drift: float = 1.0) -> float | None:
     """How much slower the route's median is than its baseline, in percent (None: too
-    little traffic to say). Faster than baseline counts as 0."""
+    little traffic to say). Faster than baseline counts as 0. `drift` (< 1) scales a
+    baseline that was taken in a busier moment than now (see `degradations`)."""
     if now.requests < MIN_REQUESTS or base.requests < MIN_REQUESTS or base.p50_ms <= 0:
         return None
-    delta = now.p50_ms - base.p50_ms
+    expected = base.p50_ms * drift
+    delta = now.p50_ms - expected
     if delta < MIN_DELTA_MS:
         return 0.0
-    return round(100 * delta / base.p50_ms, 1)
+    return round(100 * delta / expected, 1)
+
+
+def drift(now: Mapping[str, RouteStats], base: Mapping[str, RouteStats]) -> float:
+    """The typical route's speed now against its baseline, when that is faster (< 1).
+
+    On a shared host the baseline window may fall in a busy moment; then every route
+    looks faster now and one slow route would hide in the difference. Measuring each
+    route against the typical one corrects that. A site that is slower everywhere is
+    never "corrected": that is impact, not drift.
+    """
+    ratios = sorted(
+        now[r].p50_ms / base[r].p50_ms
+        for r in now
+        if r in base
+        and now[r].requests >= MIN_REQUESTS
+        and base[r].requests >= MIN_REQUESTS
+        and base[r].p50_ms > 0
+    )
+    if len(ratios) < 3:
+        return 1.0
+    return min(1.0, ratios[len(ratios) // 2])
 
 
 def degradations(now: Mapping[str, RouteStats], base: Mapping[str, RouteStats]) -> dict[str, float]:
     """Each route's degradation where both windows had enough traffic."""
+    typical = drift(now, base)
     out = {}
     for route, stats in now.items():
         if route in base:
-            pct = degradation_pct(stats, base[route])
+            pct = degradation_pct(stats, base[route], typical)
             if pct is not None:
                 out[route] = pct
     return out

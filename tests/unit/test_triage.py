@@ -173,3 +173,16 @@ def test_without_measurements_the_alerts_decide_as_before() -> None:
         None, [{"name": "error_rate", "severity": "high"}], {}, TRIAGE, PLAYBOOK.alert_severity
     )
     assert sev == "P1" and "measured: no errors" in why
+
+
+def test_a_baseline_taken_in_a_busy_moment_does_not_hide_one_slow_route() -> None:
+    def stats(p50: float) -> baseline.RouteStats:
+        return baseline.RouteStats(requests=50, errors_5xx=0, p50_ms=p50, p90_ms=p50, p99_ms=p50)
+
+    base = {"a": stats(10), "b": stats(10), "c": stats(10), "search": stats(20)}
+    # The host is calmer now: every route 20 % faster, but search 1.35 x its calm speed.
+    now = {"a": stats(8), "b": stats(8), "c": stats(8), "search": stats(20 * 0.8 * 1.35)}
+    assert baseline.degradations(now, base)["search"] == 35.0
+    # Slower everywhere is impact, never corrected away.
+    slow = {r: stats(s.p50_ms * 2.5) for r, s in base.items()}
+    assert set(baseline.degradations(slow, base).values()) == {150.0}
