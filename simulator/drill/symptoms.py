@@ -10,6 +10,7 @@ from simulator.remediation.table import FEATURES
 
 SLOW_PCT = 20.0  # a route this much slower than its baseline is "slow"
 QUIET_PCT = 10.0  # the typical other route degraded by less than this: "usual speed"
+STANDOUT = 2.5  # ... or the feature's routes this many times as degraded as the typical one
 EVERYWHERE_SHARE = 0.75  # "the whole site": this share of the measured routes is slow
 
 
@@ -91,8 +92,10 @@ def slow_feature(v: Views) -> Diagnosis | None:
         others = sorted(pct for r, pct in degraded.items() if r not in mine)
         if not mine or not others or min(mine.values()) < SLOW_PCT:
             continue
-        # The rest of the shop at its usual speed: one noisy route does not count.
-        if others[len(others) // 2] < QUIET_PCT:
+        # The rest of the shop at its usual speed (one noisy route does not count), or a
+        # busy host slows everything a little and this feature stands far out.
+        typical = others[len(others) // 2]
+        if typical < QUIET_PCT or min(mine.values()) >= STANDOUT * typical:
             worst = max(mine, key=lambda r: mine[r])
             return Diagnosis(
                 "application",

@@ -186,3 +186,12 @@ def test_a_baseline_taken_in_a_busy_moment_does_not_hide_one_slow_route() -> Non
     # Slower everywhere is impact, never corrected away.
     slow = {r: stats(s.p50_ms * 2.5) for r, s in base.items()}
     assert set(baseline.degradations(slow, base).values()) == {150.0}
+
+
+def test_on_a_busy_host_the_feature_that_stands_far_out_is_still_the_cause() -> None:
+    busy = views(
+        {"GET /products/search": 300.0, "GET /products": 78.0, "GET /products/{product_id}": 90.0},
+        site=110.0,
+    )
+    found = diagnose(busy)
+    assert found is not None and (found.action, found.arg) == ("feature.disable", "search_ranking")
