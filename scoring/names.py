@@ -16,6 +16,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "app.cpu_burn",
     "app.memory_leak",
     "deploy.bad_release",
+    "feature.enable",
     "db.down",
     "db.latency",
     "db.lock",
@@ -46,6 +47,10 @@ REMEDIATIONS: tuple[str, ...] = (
     "users.notify",
     "db.replica_resume",
 )
+
+# Who hears about an incident, loudest first (the playbook's notification rules map
+# each severity to one of them).
+NOTIFY_CHANNELS: tuple[str, ...] = ("page_all", "page_primary", "slack", "ticket")
 
 TEAMS: tuple[str, ...] = ("dba", "development", "sre", "security", "backend", "frontend")
 SEVERITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3")

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from scoring.durations import Duration, PositiveDuration
-from scoring.names import ALERT_SEVERITIES, INCIDENT_STATUSES, SEVERITIES, TEAMS
+from scoring.names import ALERT_SEVERITIES, INCIDENT_STATUSES, NOTIFY_CHANNELS, SEVERITIES, TEAMS
 from scoring.security_alerts import SecurityAlerts
 
 # The YAML reader moved to scoring/yaml_source.py; these names are re-exported
@@ -260,6 +260,82 @@ class DataLossTargets(YamlModel):
     rto_s: PositiveDuration = Field(default=3600.0, validation_alias="rto")
 
 
+ChannelName = Annotated[
+    str,
+    AfterValidator(known("notification channel", NOTIFY_CHANNELS)),
+    enum_schema(NOTIFY_CHANNELS),
+]
+Fraction = Annotated[Level, Field(ge=0, le=1)]
+
+
+class FewUsers(YamlModel):
+    """Errors that reach at most `at_most` of the customers seen are an edge case."""
+
+    at_most: Fraction = 0.05
+    severity: SeverityId = "P3"
+
+
+class NotificationDeduction(YamlModel):
+    """Share of the severity criterion lost for notifying the wrong audience."""
+
+    over: Fraction = 0.3  # too loud: paging for a P3
+    under: Fraction = 0.6  # too quiet: only a ticket for a P1
+
+
+class Triage(YamlModel):
+    """How measured impact maps to a severity, and who is told at each severity."""
+
+    # "Performance degraded by X %": a route's median latency against the baseline
+    # measured during steady state. Above p1_above: P1; from p2_from: P2; below: P3.
+    p1_above: Fraction = Field(default=0.5, validation_alias="degradation_p1_above")
+    p2_from: Fraction = Field(default=0.2, validation_alias="degradation_p2_from")
+    users_with_errors_p1: Fraction = 0.5  # "50%+ of users experiencing errors"
+    segment: SeverityId = "P2"  # errors confined to one segment of customers
+    few_users: FewUsers = Field(default_factory=FewUsers)
+    notification: dict[SeverityId, ChannelName] = Field(
+        default_factory=lambda: {
+            "P0": "page_all",
+            "P1": "page_primary",
+            "P2": "slack",
+            "P3": "ticket",
+        }
+    )
+    notification_deduction: NotificationDeduction = Field(default_factory=NotificationDeduction)
+
+    @field_validator("p2_from")
+    @classmethod
+    def _below_p1(cls, value: float, info: Any) -> float:
+        p1 = info.data.get("p1_above")
+        if p1 is not None and value >= p1:
+            raise ValueError(f"degradation_p2_from ({value}) must be below degradation_p1_above")
+        return value
+
+    @field_validator("notification")
+    @classmethod
+    def _every_severity(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = [sid for sid in SEVERITIES if sid not in value]
+        if missing:
+            raise ValueError(
+                f"name a notification for every severity; missing {', '.join(missing)}"
+            )
+        return value
+
+    def band(self, degraded_pct: float) -> str:
+        """The severity the playbook gives a performance degradation of `degraded_pct` %."""
+        if degraded_pct > self.p1_above * 100:
+            return "P1"
+        if degraded_pct >= self.p2_from * 100:
+            return "P2"
+        return "P3"
+
+    def band_text(self, degraded_pct: float) -> str:
+        """'degraded by 35 %, in the 20-50 % band (P2)'."""
+        low, high = round(self.p2_from * 100), round(self.p1_above * 100)
+        band = self.band(degraded_pct)
+        ranges = {"P1": f"over {high} %", "P2": f"{low}-{high} %", "P3": f"under {low} %"}
+        return f"degraded by {degraded_pct:.0f} %, in the {ranges[band]} band ({band})"
+
+
 class Playbook(YamlModel):
     """The whole playbook; see playbook.yaml for the meaning of every number."""
 
@@ -276,6 +352,8 @@ class Playbook(YamlModel):
     data_loss: DataLossTargets = Field(default_factory=DataLossTargets)
     # Optional: a playbook without it gets the shipped defaults.
     security_alerts: SecurityAlerts = Field(default_factory=SecurityAlerts)
+
+    triage: Triage = Field(default_factory=Triage)
 
     @field_validator("severities", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ from scoring.events import Event
 from scoring.expectations import Expectations
 from scoring.payloads import alert_firing
 from scoring.playbook import Playbook
+from scoring.ratings import CapabilityRating, rate
 
 __all__ = [
     "AlertCheck",
@@ -90,6 +91,7 @@ class Scorecard(BaseModel):
     data_loss: DataLoss | None = None  # RPO/RTO, for a drill with a point-in-time restore
     # Credential drills: what left the shop per leaked key (scoring/breach.py).
     breaches: list[BreachSummary] = []
+    ratings: list[CapabilityRating] = []  # the team's HSEEP capability ratings
 
 
 def _fired(view: DrillView, name: str, severity: str) -> Event | None:
@@ -227,4 +229,5 @@ def score_drill(
         notes=_notes(view) + ([loss.summary] if loss else []),
         data_loss=loss,
         breaches=breach_summary(view),
+        ratings=rate(view, team, scope),
     )

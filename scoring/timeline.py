@@ -143,6 +143,11 @@ FORMATTERS: dict[str, tuple[str, Formatter]] = {
         "page",
         lambda d: f"page escalated to {_g(d, 'target')} (level {_g(d, 'level')})",
     ),
+    "report.received": (
+        "alert",
+        lambda d: f"{_g(d, 'channel', 'report')} {_g(d, 'report_id', '')}: {_g(d, 'summary', '')}",
+    ),
+    "incident.notified": ("response", lambda d: f"notified via {_g(d, 'channel')}"),
     "incident.declared": ("response", lambda d: "declared the incident"),
     "incident.acknowledged": ("response", lambda d: "acknowledged the page"),
     "incident.severity_set": ("response", lambda d: f"set severity {_g(d, 'severity')}"),

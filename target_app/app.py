@@ -32,6 +32,7 @@ from target_app.routes import (
     keys,
     orders,
     recommendations,
+    storefront,
 )
 from target_app.seed import prepare_database
 
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, prepare_on_startup: bool = T
     api = [Depends(chaos_gate)]
     for module in (catalog, customers, orders, recommendations, export):
         app.include_router(module.router, dependencies=api)
+    app.include_router(storefront.router)
     app.include_router(health.router)
     app.include_router(chaos.router)
     app.include_router(keys.router)
@@ -110,7 +112,10 @@ def create_app(settings: Settings | None = None, *, prepare_on_startup: bool = T
     app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
     app.add_middleware(DenyListMiddleware, keys=shop.keys)
     app.add_middleware(
-        ObservabilityMiddleware, metrics=shop.metrics, timeout_s=settings.request_timeout_s
+        ObservabilityMiddleware,
+        metrics=shop.metrics,
+        timeout_s=settings.request_timeout_s,
+        chaos=shop.chaos,
     )
     return app
 

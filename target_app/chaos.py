@@ -24,10 +24,11 @@ from target_app.chaos_faults import (
     MemoryGrowth,
     PoolLeak,
     Setting,
+    Slowdown,
 )
 
 REAP_INTERVAL_S = 0.2
-KINDS = ("errors", "latency", "cpu", "memory", "pool_leak", "flags")
+KINDS = ("errors", "latency", "slowdown", "cpu", "memory", "pool_leak", "flags")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Flags:
 
     recommendations_enabled: bool = True
     payment_provider: Literal["primary", "backup"] = "primary"
+    search_ranking_enabled: bool = True
+    # New features behind flags, off until someone switches them on.
+    storefront_v2_enabled: bool = False
+    product_summaries_enabled: bool = False
 
 
 DEFAULT_FLAGS = Flags()
@@ -96,12 +101,20 @@ class ChaosControls:
         setting = self._active.get("latency")
         return setting if isinstance(setting, LatencyInjection) else None
 
+    @property
+    def slowdown(self) -> Slowdown | None:
+        setting = self._active.get("slowdown")
+        return setting if isinstance(setting, Slowdown) else None
+
     # -- setting ---------------------------------------------------------------
     def set_errors(self, fraction: float, status: int, routes: list[str], ttl_s: float) -> None:
         self._install("errors", ErrorInjection(fraction, status, routes, ttl_s))
 
     def set_latency(self, ms: float, jitter_ms: float, routes: list[str], ttl_s: float) -> None:
         self._install("latency", LatencyInjection(ms, jitter_ms, routes, ttl_s))
+
+    def set_slowdown(self, factor: float, routes: list[str], ttl_s: float) -> None:
+        self._install("slowdown", Slowdown(factor, routes, ttl_s))
 
     def set_cpu_burn(self, threads: int, duty: float, ttl_s: float) -> None:
         self._install("cpu", CpuBurn(threads, duty, ttl_s))
@@ -167,7 +180,16 @@ class ChaosControls:
         with self._lock:
             active, flags = dict(self._active), self.flags
             flag_ttl = {n: round(d - now, 1) for n, d in self._flag_expiry.items()}
-        state: dict[str, Any] = {"flags": dataclasses.asdict(flags), "flags_ttl_left_s": flag_ttl}
+        changed = {
+            name: value
+            for name, value in dataclasses.asdict(flags).items()
+            if value != getattr(DEFAULT_FLAGS, name)
+        }
+        state: dict[str, Any] = {
+            "flags": dataclasses.asdict(flags),
+            "flags_changed": changed,  # what the flag store's audit view shows
+            "flags_ttl_left_s": flag_ttl,
+        }
         for kind, setting in active.items():
             state[kind] = {**setting.describe(), "ttl_left_s": round(setting.expires_at - now, 1)}
         return state

@@ -80,6 +80,22 @@ class LatencyInjection(_RouteScoped):
         return {"ms": self.ms, "jitter_ms": self.jitter_ms, "routes": list(self.routes)}
 
 
+class Slowdown(_RouteScoped):
+    """Every matching request takes `factor` times as long: the middleware holds the
+    answer back by (factor - 1) x the time the handler took, so the slowdown scales
+    with the route's own cost, as a slower code path or an undersized host would."""
+
+    def __init__(self, factor: float, routes: list[str], ttl_s: float) -> None:
+        self.factor, self.routes = factor, tuple(routes)
+        self.expires_at = _deadline(ttl_s)
+
+    def extra_s(self, elapsed_s: float) -> float:
+        return max(0.0, (self.factor - 1.0) * elapsed_s)
+
+    def describe(self) -> dict[str, Any]:
+        return {"factor": self.factor, "routes": list(self.routes)}
+
+
 class _Background(ABC):
     """A fault run by daemon threads that watch one stop flag."""
 

@@ -9,10 +9,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from target_app.chaos import ChaosControls
 from target_app.logs import access_log, audit_log, error_log
 from target_app.metrics import ShopMetrics
 
 UNTRACKED = frozenset({"/metrics"})
+# Operators' endpoints answer at full speed whatever slows the shop down.
+NEVER_SLOWED = ("/healthz", "/readyz", "/chaos", "/admin", "/version")
 # Handlers abandoned by a timeout keep running to their own end; hold them here
 # so they are not garbage-collected half-way (asyncio keeps only weak refs).
 _ABANDONED: set[asyncio.Task[None]] = set()
@@ -50,10 +53,17 @@ class ObservabilityMiddleware:
     whatever it sends afterwards is dropped.
     """
 
-    def __init__(self, app: ASGIApp, metrics: ShopMetrics, timeout_s: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: ShopMetrics,
+        timeout_s: float,
+        chaos: ChaosControls | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.timeout_s = timeout_s
+        self.chaos = chaos
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNTRACKED:
@@ -68,6 +78,7 @@ class ObservabilityMiddleware:
             if abandoned:
                 return
             if message["type"] == "http.response.start":
+                await self._slow_down(scope["path"], time.perf_counter() - start)
                 status = message["status"]
                 started = True
             await send(message)
@@ -103,6 +114,12 @@ class ObservabilityMiddleware:
             self.metrics.in_flight.dec()
             self._record(scope, status, time.perf_counter() - start)
 
+    async def _slow_down(self, path: str, elapsed_s: float) -> None:
+        """An active slowdown holds the answer back in proportion to the work done."""
+        slowdown = self.chaos.slowdown if self.chaos is not None else None
+        if slowdown is not None and slowdown.applies(path) and not path.startswith(NEVER_SLOWED):
+            await asyncio.sleep(slowdown.extra_s(elapsed_s))
+
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = scope.get("route")
         label = getattr(route, "path", None) or "unmatched"
@@ -129,6 +146,7 @@ class ObservabilityMiddleware:
             extra={
                 "method": method,
                 "path": scope["path"],
+                "query": scope.get("query_string", b"").decode(errors="replace")[:200],
                 "route": label,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),

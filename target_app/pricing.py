@@ -2,8 +2,8 @@
 
 Release 1.1.0 introduced regional pricing with a lookup table that misses some
 of the countries our customers live in: a real bug that raises for those
-customers, which is what the `deploy.bad_release` fault ships. 1.0.x and 1.1.1+
-behave correctly.
+customers, which is what the `deploy.bad_release` fault ships. Release 1.3.0
+fails for Japanese customers only (a segment). Other releases behave correctly.
 """
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ from __future__ import annotations
 REGIONAL_MULTIPLIERS = {"US": 1.0, "GB": 1.05, "DE": 1.08, "FR": 1.08, "NL": 1.07, "SE": 1.1}
 FALLBACK_MULTIPLIER = 1.0
 BUGGY_RELEASES = frozenset({"1.1.0"})
+# 1.3.0 added the missing countries but keyed Japan as "JA" (its language code), so
+# only customers from Japan hit the bug: one segment fails, everyone else is fine.
+SEGMENT_BUG_RELEASES = frozenset({"1.3.0"})
+MULTIPLIERS_1_3_0 = {**REGIONAL_MULTIPLIERS, "BR": 1.0, "IN": 1.0, "JA": 1.0, "ZA": 1.0}
 
 
 def _parse(version: str) -> tuple[int, ...]:
@@ -31,6 +35,8 @@ def unit_price(price_cents: int, country: str | None, version: str) -> int:
         return price_cents
     if version in BUGGY_RELEASES:
         multiplier = REGIONAL_MULTIPLIERS[country]  # KeyError for BR, IN, JP, ZA
+    elif version in SEGMENT_BUG_RELEASES:
+        multiplier = MULTIPLIERS_1_3_0[country]  # KeyError for JP only
     else:
         multiplier = REGIONAL_MULTIPLIERS.get(country, FALLBACK_MULTIPLIER)
     return round(price_cents * multiplier)

@@ -25,6 +25,7 @@ class ProductOut(BaseModel):
     price_cents: int
     currency: str
     stock: int
+    summary: str | None = None  # releases with product summaries only
 
 
 class CustomerIn(BaseModel):

@@ -14,6 +14,8 @@ CATEGORIES = ("books", "games", "garden", "kitchen", "music", "outdoor", "tools"
 # Countries customers live in; `pricing.REGIONAL_MULTIPLIERS` knows only some of them.
 NOUNS = ("lamp", "kit", "set", "guide", "board", "mug", "kettle", "drill", "rake", "album")
 COUNTRIES = ("US", "GB", "DE", "FR", "NL", "SE", "BR", "IN", "JP", "ZA")
+# Every 67th product has no description yet (an edge case real catalogs have).
+NO_DESCRIPTION_EVERY = 67
 
 
 def prepare_database(
@@ -45,6 +47,11 @@ def _advance_sequences(session: Session) -> None:
         )
 
 
+def _description(sentence: str, product_id: int) -> str:
+    # The sentence is drawn either way, so the rest of the seeded data never shifts.
+    return "" if product_id % NO_DESCRIPTION_EVERY == 0 else sentence
+
+
 def seed_shop(session: Session, *, seed: int, products: int, customers: int) -> None:
     """Add `products` products and `customers` customers, derived only from `seed`."""
     fake = Faker()
@@ -56,7 +63,7 @@ def seed_shop(session: Session, *, seed: int, products: int, customers: int) -> 
                 id=i,
                 sku=f"SKU-{i:05d}",
                 name=f"{fake.color_name()} {fake.word().title()} {rng.choice(NOUNS)}",
-                description=fake.sentence(nb_words=12),
+                description=_description(fake.sentence(nb_words=12), i),
                 category=rng.choice(CATEGORIES),
                 price_cents=rng.randint(199, 19999),
                 stock=rng.randint(1_000, 100_000),

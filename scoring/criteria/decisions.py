@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 
 from scoring.criteria.base import RuleInput, Verdict, rule
+from scoring.criteria.calibration import measured_band, notification_deduction
 from scoring.names import SEVERITIES
 from scoring.phrases import clock
 
-# Severity: exact, one level off, or wrong.
-ONE_LEVEL_OFF = 0.5
+# Severity: exact, one level off, or wrong. Under-classifying (P2 for a P1) costs more
+# than over-classifying (P1 for a P2): a quiet incident that should have been loud
+# leaves customers hurting while nobody works on it.
+ONE_LEVEL_OFF = 0.5  # one level too high
+ONE_LEVEL_UNDER = 0.25  # one level too low
 # Routing: the team carries most of the points, naming the root-cause area the rest.
 TEAM_SHARE = 0.7
 AREA_SHARE = 0.3
@@ -41,15 +45,27 @@ def severity(inp: RuleInput) -> Verdict:
         )
     picked = str(chosen.data.get("severity", ""))
     when = f"{inp.subject} set {picked} at {clock(chosen.t)}"
+    band = measured_band(inp)
+    measured = f" (measured: {band})" if band else ""
     if picked == true:
-        return Verdict(
-            1.0, True, f"{when}, the right call: {true} means {level.definition.lower()}."
-        )
-    distance = _distance(picked, true)
-    why = f"the playbook defines {true} ({level.label}) as {level.definition.lower()}"
-    if distance == 1:
-        return Verdict(ONE_LEVEL_OFF, False, f"{when}, one level off: {why}.")
-    return Verdict(0.0, False, f"{when}, but {why}.")
+        fraction, passed = 1.0, True
+        sentence = f"{when}, the right call: {true} means {level.definition.lower()}{measured}."
+    else:
+        distance = _distance(picked, true)
+        under = picked in SEVERITIES and SEVERITIES.index(picked) > SEVERITIES.index(true)
+        why = f"the playbook defines {true} ({level.label}) as {level.definition.lower()}"
+        passed = False
+        if distance == 1:
+            fraction = ONE_LEVEL_UNDER if under else ONE_LEVEL_OFF
+            how = "one level too low (under-classifying costs more)" if under else "one level off"
+            sentence = f"{when}, {how}: {why}{measured}."
+        else:
+            fraction = 0.0
+            sentence = f"{when}, but {why}{measured}."
+    cut, said = notification_deduction(inp)
+    if said:
+        sentence += " " + said
+    return Verdict(max(0.0, fraction - cut), passed and cut == 0, sentence)
 
 
 def _distance(picked: str, true: str) -> int:

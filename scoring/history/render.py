@@ -56,7 +56,18 @@ def trends_renderable(trends: Trends) -> Group:
         rates.add_column(key.replace("_", " "), justify="right")
     for p in _parties(trends):
         rates.add_row(p.name, *(_rate(p.pass_rate.get(k)) for k in SCORING_CRITERIA))
-    lines: list[Table | Text] = [clocks, rates, _escalation_line(trends)]
+    lines: list[Table | Text] = [clocks, rates]
+    if trends.calibration:
+        calls = Table(
+            title="Severity calibration (declared vs true)",
+            caption="trend oldest → newest: ↑ too high  = right  ↓ too low  · none set",
+        )
+        for header in ("who", "too high", "right", "too low", "trend"):
+            calls.add_column(header, justify="left" if header in ("who", "trend") else "right")
+        for c in trends.calibration:
+            calls.add_row(c.name, str(c.too_high), str(c.right), str(c.too_low), c.marks)
+        lines.append(calls)
+    lines.append(_escalation_line(trends))
     if trends.outcomes:
         lines.append(_outcome_line(trends))
     for m in trends.mttf:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.orm import Session
 
+from scoring.history.calibration import Calibration, calibration
 from scoring.history.models import CriterionRow, DrillRow, PartyRow
 from scoring.history.store import HistoryStore
 
@@ -107,6 +108,7 @@ class Trends(BaseModel):
     # How the drills ended (finished / aborted / interrupted), and which were interrupted.
     outcomes: dict[str, int] = Field(default_factory=dict)
     interrupted: list[str] = Field(default_factory=list)
+    calibration: list[Calibration] = Field(default_factory=list)  # severity calls over time
 
 
 AnyRow = Row[*tuple[Any, ...]]
@@ -206,6 +208,11 @@ def compute_trends(store: HistoryStore, where: TrendFilter, escalation_target: f
             )
         ).all()
         rates = _pass_rates(session, where)
+        ordered = session.execute(
+            _filtered(
+                select(DrillRow.drill_id).order_by(DrillRow.started_at, DrillRow.drill_id), where
+            )
+        ).all()
     by_party: dict[tuple[str, str], list[AnyRow]] = defaultdict(list)
     for row in parties:
         key = (row.kind, row.name if row.kind == "trainee" else "")
@@ -229,6 +236,7 @@ def compute_trends(store: HistoryStore, where: TrendFilter, escalation_target: f
         mttf=_mttf(drills),
         outcomes=dict(sorted(Counter(str(d.outcome) for d in drills).items())),
         interrupted=sorted(str(d.drill_id) for d in drills if d.outcome in INTERRUPTED_OUTCOMES),
+        calibration=calibration(store, [str(r.drill_id) for r in ordered], where.trainee),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from scoring.names import NOTIFY_CHANNELS
 from simulator.cli.errors import fail
 from simulator.cli.incident_client import Target, client, errors
 from simulator.console.client import ConsoleClient
@@ -90,6 +91,16 @@ def severity(ctx: click.Context, severity: str) -> None:
     """Set the severity (P0-P3)."""
     _client(ctx).severity(severity.upper())
     _done(f"severity {severity.upper()}")
+
+
+@incident.command()
+@click.argument("channel", type=click.Choice(list(NOTIFY_CHANNELS), case_sensitive=False))
+@click.pass_context
+@_errors
+def notify(ctx: click.Context, channel: str) -> None:
+    """Tell people: page_all, page_primary, slack or ticket (playbook: P0-P3)."""
+    _client(ctx).notify(channel.lower())
+    _done(f"notified via {channel.lower()}")
 
 
 @incident.command()

@@ -94,6 +94,9 @@ class ConsoleClient:
     def severity(self, severity: str) -> Any:
         return self.post("/api/incident/severity", {"severity": severity})
 
+    def notify(self, channel: str) -> Any:
+        return self.post("/api/incident/notify", {"channel": channel})
+
     def assign(self, team: str) -> Any:
         return self.post("/api/incident/assign", {"team": team})
 

@@ -68,7 +68,10 @@ TRAINEE_EVENTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "incident.assigned": _same,
     "incident.status_changed": _same,
     "incident.update_posted": _same,
+    "incident.notified": _same,
     "incident.resolved": _same,
+    # A customer's ticket or a failed synthetic check: what support would forward.
+    "report.received": _same,
     "diagnostic.viewed": _same,
     "action.started": _action,
     "action.executed": _action,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from simulator.drill.diagnosis import Diagnosis, diagnose, severity
+from simulator.drill import triage
+from simulator.drill.diagnosis import Diagnosis, diagnose
 from simulator.drill.diagnostics import VIEWS
 from simulator.drill.engine import Drill
 from simulator.drill.updates import (
@@ -38,18 +39,29 @@ class Autopilot:
         self.tried: set[str] = set()
         self.fixes: list[str] = []  # the actions applied, in order
         self.cause: Diagnosis | None = None  # the diagnosis last acted on
+        self.views: dict[str, Any] = {}  # what the last investigation saw
 
     async def run(self) -> None:
         """Respond to the drill's incident from the first page to the review."""
-        page = await self._wait_for("page.sent")
-        if page is None:
+        # A page, or a customer's ticket / a failed synthetic check (nothing paged).
+        first = await self._wait_for_any(("page.sent", "report.received"))
+        if first is None:
             return
         await asyncio.sleep(SETTLE_S)
-        self.api.acknowledge(ACTOR, page.data.get("page_id"))
+        page = self.log.of_type("page.sent")
+        self.api.acknowledge(ACTOR, page[0].data.get("page_id") if page else None)
         self.api.set_status(ACTOR, "INVESTIGATING")
         found = await self._investigate()
-        sev, why = severity(found, self._alerts(), self.playbook.alert_severity)
+        sev, why = triage.decide(
+            found,
+            self._alerts(),
+            self.views,
+            self.playbook.triage,
+            self.playbook.alert_severity,
+        )
         self.api.set_severity(ACTOR, sev, evidence=why)
+        channel = self.playbook.triage.notification[sev]
+        self.api.notify(ACTOR, channel, evidence=f"{sev}: the playbook says {channel}")
         area = found.area if found else "infrastructure"
         team = self.playbook.routing.get(area, "sre")
         self.api.assign(
@@ -102,7 +114,17 @@ class Autopilot:
         views: dict[str, Any] = {}
         for name in VIEWS:
             views[name] = await self.api.diagnose(ACTOR, name)
+        self.views = views
         return diagnose(views, exclude=self.tried)
+
+    async def _wait_for_any(self, event_types: tuple[str, ...]) -> Any:
+        """The first event of any of `event_types`, or None when the drill ends first."""
+        while not self.drill.aborted and self.drill.phase not in ("teardown", "done"):
+            found = self.log.of_type(*event_types)
+            if found:
+                return found[0]
+            await asyncio.sleep(POLL_S)
+        return None
 
     async def _wait_for(self, event_type: str, timeout_s: float | None = None) -> Any:
         """The first event of `event_type` (already logged or to come), or None."""

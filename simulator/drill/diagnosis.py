@@ -10,26 +10,20 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import Any
 
+from simulator.drill.finding import RECENT_DEPLOY_S, Diagnosis, Views
+from simulator.drill.symptoms import (
+    errors_after_flag,
+    slow_everywhere,
+    slow_feature,
+    storefront_after_release,
+)
 from simulator.remediation.table import FEATURE_ROUTES
 
-Views = dict[str, Any]
-RECENT_DEPLOY_S = 15 * 60
+__all__ = ["RECENT_DEPLOY_S", "RULES", "Diagnosis", "Views", "diagnose", "severity"]
 # An API key's secret names its id: cdk_<key id>_<32 hex>.
 SECRET = re.compile(r"cdk_([a-z0-9][a-z0-9-]*)_[0-9a-f]{32}")
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    area: str  # a key of the playbook's routing
-    action: str
-    arg: str | None
-    severity: str | None  # None: take it from the alerts
-    evidence: str
-    # Playbook steps right after the fix (a breach: notify the affected users).
-    then: tuple[tuple[str, str | None], ...] = ()
 
 
 def _what_runs_it(process: dict[str, Any]) -> str:
@@ -307,6 +301,10 @@ RULES: list[Callable[[Views], Diagnosis | None]] = [
     _deploy,
     _feature,
     _network_to_db,
+    errors_after_flag,
+    storefront_after_release,
+    slow_feature,
+    slow_everywhere,
     _resources,
 ]
 

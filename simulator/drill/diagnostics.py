@@ -7,20 +7,21 @@ history) and never the fault journal or the scenario's answer key.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import statistics
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
+from simulator.drill import baseline
+from simulator.drill.accesslog import access_log
+from simulator.drill.affected import customers, storefront
 from simulator.env.http import client
 from simulator.env.state import EnvState, process_state
+from simulator.faults.errors import FaultError
 from simulator.pgcluster import audit, standby
 from simulator.platform.registry import platform_for
 from simulator.remediation.actions import holders_of
@@ -30,6 +31,8 @@ LOG_TAIL_BYTES = 2_000_000
 VIEWS = (
     "health",
     "routes",
+    "customers",
+    "storefront",
     "logs",
     "deploys",
     "database",
@@ -70,43 +73,33 @@ def health(state: EnvState) -> dict[str, Any]:
     }
 
 
-def _access_log(state: EnvState, since_wall: float) -> list[dict[str, Any]]:
-    path = Path(state.data_dir) / "shop.jsonl"
-    try:
-        with path.open("rb") as handle:
-            handle.seek(max(0, path.stat().st_size - LOG_TAIL_BYTES))
-            lines = handle.read().decode(errors="replace").splitlines()[1:]
-    except OSError:
-        return []
-    entries = []
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("ts", 0) >= since_wall:
-            entries.append(entry)
-    return entries
-
-
 def routes(state: EnvState, window_s: float = 10.0) -> dict[str, Any]:
-    """Per route over the last window: requests, 5xx share, median and max latency."""
-    stats: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for entry in _access_log(state, time.time() - window_s):
-        if entry.get("logger") == "shop.access":
-            stats[f"{entry.get('method')} {entry.get('route')}"].append(entry)
+    """Per route over the last window: requests, 5xx share, latency percentiles and,
+    once the drill has recorded its steady-state baseline, how much slower each
+    route (and the whole site) is than it was then."""
+    now = baseline.summarize(access_log(state, time.time() - window_s))
+    base = baseline.load(Path(state.state_dir))
+    degraded = baseline.degradations(now, base) if base else {}
     summary = {}
-    for route, entries in sorted(stats.items()):
-        times = [float(e.get("duration_ms", 0)) for e in entries]
-        errors = sum(1 for e in entries if int(e.get("status", 0)) >= 500)
-        summary[route] = {
-            "requests": len(entries),
-            "errors_5xx": errors,
-            "error_share": round(errors / len(entries), 3),
-            "p50_ms": round(statistics.median(times), 1),
-            "max_ms": round(max(times), 1),
+    for route, stats in now.items():
+        row: dict[str, Any] = {
+            "requests": stats.requests,
+            "errors_5xx": stats.errors_5xx,
+            "error_share": round(stats.error_share, 3),
+            "p50_ms": stats.p50_ms,
+            "p90_ms": stats.p90_ms,
+            "p99_ms": stats.p99_ms,
         }
-    return {"window_s": window_s, "routes": summary}
+        if base and route in base:
+            row["baseline_p50_ms"] = base[route].p50_ms
+            row["degraded_pct"] = degraded.get(route)
+        summary[route] = row
+    return {
+        "window_s": window_s,
+        "baseline": "recorded" if base else "not recorded yet",
+        "site_degraded_pct": baseline.site_degradation(now, base) if base else None,
+        "routes": summary,
+    }
 
 
 def logs(
@@ -115,15 +108,24 @@ def logs(
     """The shop's recent log lines at `level` (error log by default)."""
     entries = [
         e
-        for e in _access_log(state, time.time() - window_s)
+        for e in access_log(state, time.time() - window_s)
         if e.get("level") == level or level == "all"
     ]
     return {"window_s": window_s, "lines": entries[-limit:]}
 
 
 def deploys(state: EnvState) -> dict[str, Any]:
-    """The deploy history, newest last, and the release running now."""
-    return {"running": state.shop.version, "history": state.deploys}
+    """What changed: the deploy history (newest last), the release running now, and
+    the feature flags set away from their defaults (the flag store's audit view)."""
+    try:
+        chaos = platform_for(state.backend).backend(state).shop_chaos_state() or {}
+    except FaultError:
+        chaos = {}
+    return {
+        "running": state.shop.version,
+        "history": state.deploys,
+        "flags_changed": chaos.get("flags_changed", {}),
+    }
 
 
 def database(state: EnvState) -> dict[str, Any]:
@@ -284,6 +286,8 @@ def view(state: EnvState, name: str) -> dict[str, Any]:
     views = {
         "health": health,
         "routes": routes,
+        "customers": customers,
+        "storefront": storefront,
         "logs": logs,
         "deploys": deploys,
         "database": database,

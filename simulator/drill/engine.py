@@ -25,10 +25,12 @@ from simulator.detection.detector import DetectorOutput
 from simulator.detection.samples import SliSample
 from simulator.drill.detectors import DetectorFactory, DetectorLike, builtin_detector
 from simulator.drill.eventlog import EventLog
+from simulator.drill.incident import new_incident_id
 from simulator.drill.paging import Pager, escalate, send_first_page
 from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
 from simulator.drill.responses import Responses
 from simulator.drill.stale import cleanup_stale
+from simulator.drill.watch import TriageWatch
 from simulator.env import lifecycle
 from simulator.faults.journal import JournalEntry
 from simulator.faults.manager import FaultManager
@@ -133,6 +135,13 @@ class Drill:
         self.pager = Pager(options.playbook.escalation, self.scenario.time_scale)
         self._steady = SteadyState(self.limits)
         self._steady_reached = asyncio.Event()
+        self.watch = TriageWatch(
+            self.log,
+            self.state_dir,
+            options.playbook.triage,
+            self.scenario.reports,
+            seed=self.scenario.load.seed,
+        )
 
     # -- control ---------------------------------------------------------------------
     def abort(self, reason: str) -> None:
@@ -328,6 +337,8 @@ class Drill:
             deadline = start + self.scenario.time_limit_s + self.extra_s
             now = self.log.now()
             while pending and now - start >= pending[0].at_s:
+                if self.t0 is None:  # the steady state's numbers, right before the fault
+                    await asyncio.to_thread(self.watch.record_baseline, now - start)
                 fault = pending.pop(0)
                 ttl = self.scenario.ttl_s_of(fault)
                 began = self.log.now()
@@ -350,8 +361,15 @@ class Drill:
                     await asyncio.to_thread(faults.revert, fault_id, "duration")
             await asyncio.to_thread(self._sync_ends)
             if self.t0 is not None:
+                for report in await asyncio.to_thread(self.watch.tick, now, self.t0):
+                    self._on_report(report.data)
                 # once every fault has ended a hint would only tell what was already done
-                while hints and now - self.t0 >= hints[0].after_s and self._injected:
+                while (
+                    hints
+                    and now - self.t0 >= hints[0].after_s
+                    and self._injected
+                    and not self._resolved()
+                ):
                     self.log.append("hint.given", {"text": hints.pop(0).text, "source": "scenario"})
                 self._escalate(now)
             if self._resolved() and self.recovery.recovered_at is not None:
@@ -431,6 +449,16 @@ class Drill:
         self.log.append("alert.firing", alert.event_data(), "detector")
         self.recovery.arm()
         self._page(alert.alert_id)
+
+    def _on_report(self, report: dict[str, Any]) -> None:
+        """A customer ticket or a failed synthetic check is a sign of impact like an
+        alert (the faults open now are culprits, recovery is measured anew) and opens
+        the incident if nothing has; it pages nobody: the responder decides who hears."""
+        with self._ends_lock:
+            self._culprits.update(self._injected)
+        self.recovery.arm()
+        if self.responses.incident is None:
+            self.responses.declare_by_page(new_incident_id())
 
     def _page(self, alert_id: str) -> None:
         send_first_page(self.pager, self.log, self.responses, alert_id)

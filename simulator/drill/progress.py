@@ -65,6 +65,8 @@ def _describe(event: Event) -> str:
         "page.escalated": lambda: f"level {d.get('level')} -> {d.get('target')}",
         "incident.severity_set": lambda: f"{d.get('severity')}",
         "incident.assigned": lambda: f"{d.get('team')}",
+        "incident.notified": lambda: f"via {d.get('channel')}",
+        "report.received": lambda: f"{d.get('report_id')} {d.get('summary')}",
         "incident.status_changed": lambda: f"{d.get('from')} -> {d.get('to')}",
         "action.started": lambda: (
             f"{d.get('action')} {' '.join(map(str, d.get('args') or []))}".strip()

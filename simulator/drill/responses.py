@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring.events import Event
-from scoring.names import TEAMS
+from scoring.names import NOTIFY_CHANNELS, TEAMS
 from scoring.playbook import Playbook
 from simulator.drill import diagnostics
 from simulator.drill.eventlog import EventLog
@@ -79,6 +79,20 @@ class Responses:
         return self.log.append(
             "incident.severity_set",
             _with({"incident_id": incident.id, "severity": severity}, evidence),
+            actor,
+        )
+
+    def notify(self, actor: str, channel: str, evidence: str | None = None) -> Event:
+        """Tell people about the incident: page everyone on call, page the primary,
+        post in Slack, or open a ticket (the playbook maps each severity to one)."""
+        incident = self._require()
+        if channel not in NOTIFY_CHANNELS:
+            raise IncidentError(
+                f"unknown notification '{channel}'; choose one of {', '.join(NOTIFY_CHANNELS)}"
+            )
+        return self.log.append(
+            "incident.notified",
+            _with({"incident_id": incident.id, "channel": channel}, evidence),
             actor,
         )
 

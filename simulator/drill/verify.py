@@ -67,9 +67,35 @@ def judge(
         else:
             message = f"never fired at {alert.severity} or worse during the drill"
         verdict.cases.append(Case(scenario_id, name, alert.passed, message, alert.latency_s or 0.0))
+    if not expected.alerts:
+        verdict.cases.append(_reported_case(scenario_id, events))
     verdict.cases.append(_recovery_case(scenario_id, events))
     verdict.triage = _triage(events, expected)
     return verdict
+
+
+def _reported_case(scenario_id: str, events: list[Event]) -> Case:
+    """A scenario that expects no SLI alert is detected by a report (a customer's
+    ticket or the synthetic storefront check) after the fault."""
+    view = DrillView(events)
+    name = "a customer report or synthetic check detects it"
+    if view.t0 is None:
+        return Case(scenario_id, name, False, "no fault was injected (the drill stopped early)")
+    t0 = view.t0
+    reports = [e for e in view.of("report.received") if e.t >= t0]
+    pages = [e for e in view.of("page.sent") if e.t >= t0]
+    paged = f"; an SLI alert also paged after {pages[0].t - t0:.1f}s" if pages else ", no SLI page"
+    if not reports:
+        return Case(scenario_id, name, False, f"no report arrived during the drill{paged}")
+    first = reports[0]
+    return Case(
+        scenario_id,
+        name,
+        True,
+        f"{first.data.get('channel')} {first.data.get('report_id')} arrived"
+        f" {first.t - t0:.1f}s after the fault{paged}",
+        first.t - t0,
+    )
 
 
 def _recovery_case(scenario_id: str, events: list[Event]) -> Case:

@@ -19,7 +19,7 @@ from simulator.pgcluster.standby import standby
 from simulator.remediation.credentials import block_client, notify_users, revoke_key, rotate_keys
 from simulator.remediation.pitr import point_in_time
 from simulator.remediation.promote import failover_to_standby, resume_replica
-from simulator.remediation.table import FEATURE_ROUTES
+from simulator.remediation.table import FEATURES
 
 LONG_QUERY_S = 5.0
 
@@ -139,9 +139,9 @@ def clear_cache(backend: FaultBackend, _arg: str | None) -> str:
 
 
 def disable_feature(backend: FaultBackend, arg: str | None) -> str:
-    if arg not in FEATURE_ROUTES:
+    if arg not in FEATURES:
         raise FaultError(
-            f"feature.disable takes a feature name: {', '.join(FEATURE_ROUTES)} (got {arg!r})"
+            f"feature.disable takes a feature name: {', '.join(FEATURES)} (got {arg!r})"
         )
     backend.shop_chaos("PUT", "/chaos/flags", {f"{arg}_enabled": False})
     return f"disabled the {arg} feature"

@@ -18,7 +18,14 @@ ENDS: dict[str, frozenset[str]] = {
         {"app.crash", "app.hang", "app.memory_leak", "app.cpu_burn", "db.pool_exhaustion"}
     ),
     "service.scale_up": frozenset(
-        {"app.crash", "app.hang", "app.memory_leak", "app.cpu_burn", "db.pool_exhaustion"}
+        {
+            "app.crash",
+            "app.hang",
+            "app.memory_leak",
+            "app.cpu_burn",
+            "db.pool_exhaustion",
+            "app.latency",
+        }
     ),
     "deploy.rollback": frozenset({"deploy.bad_release"}),
     "db.kill_long_queries": frozenset({"db.lock"}),
@@ -26,7 +33,7 @@ ENDS: dict[str, frozenset[str]] = {
     "db.failover_to_replica": frozenset({"db.down", "db.latency", "db.replica_lag"}),
     "db.replica_resume": frozenset({"db.replica_lag"}),
     "cache.clear": frozenset({"app.memory_leak"}),
-    "feature.disable": frozenset({"app.error_rate", "app.latency"}),
+    "feature.disable": frozenset({"app.error_rate", "app.latency", "feature.enable"}),
     "dependency.switch_backup": frozenset(
         {"dependency.down", "dependency.latency", "network.loss"}
     ),
@@ -41,15 +48,25 @@ ENDS: dict[str, frozenset[str]] = {
 
 # Routes that belong to a feature that can be switched off.
 FEATURE_ROUTES: dict[str, tuple[str, ...]] = {"recommendations": ("/recommendations",)}
+# Features behind a flag inside another router, with the routes they slow or break
+# (none: their bugs show on pages shared with the rest of the shop).
+FLAGGED_FEATURES: dict[str, tuple[str, ...]] = {
+    "search_ranking": ("/products/search",),
+    "storefront_v2": (),
+    "product_summaries": (),
+}
+FEATURES: dict[str, tuple[str, ...]] = {**FEATURE_ROUTES, **FLAGGED_FEATURES}
 
 
 def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target: str) -> bool:
     """Does applying `action arg` end a fault of `kind` with these params?"""
     if kind not in ENDS.get(action, frozenset()):
         return False
+    if action == "feature.disable" and kind == "feature.enable":
+        return params.get("feature") == arg  # switching that flag off again
     if action == "feature.disable":
         # Only a fault that lives entirely inside the disabled feature's routes.
-        prefixes = FEATURE_ROUTES.get(arg or "", ())
+        prefixes = FEATURES.get(arg or "", ())
         routes = params.get("routes") or []
         return bool(routes) and all(r.startswith(prefixes) for r in routes) if prefixes else False
     if kind == "data.bad_migration":  # only a restore to a point in time brings rows back
@@ -66,6 +83,10 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
             "client.block": str(params.get("source", "127.0.0.2")),
         }
         return arg == wanted.get(action)
+    if action == "service.scale_up" and kind == "app.latency":
+        # More capacity helps a shop that is slow everywhere in proportion to its work,
+        # not a fixed delay or one slow route.
+        return params.get("factor") is not None and not params.get("routes")
     return True
 
 
@@ -81,6 +102,8 @@ def table_rows() -> list[tuple[str, str]]:
         if action == "db.restore":
             note = note.replace("data.bad_migration", "data.bad_migration (with --to TIME)")
             note = note.replace("db.replica_lag", "db.replica_lag (stream_cut, without TIME)")
+        if action == "service.scale_up":
+            note = note.replace("app.latency", "app.latency (a site-wide factor)")
         if action == "dependency.switch_backup":
             note = note.replace("network.loss", "network.loss (on payment)")
         rows.append((action, note))

@@ -107,6 +107,16 @@ class Fault(YamlModel):
         return self
 
 
+class Reports(YamlModel):
+    """Signals besides the SLI alerts: customers' support tickets about the failing or
+    slow requests the load really saw, and a synthetic check of the storefront page."""
+
+    customer_tickets: bool = False
+    storefront_check: bool = False
+    # How long after the first bad request a customer's ticket arrives (drill seconds).
+    ticket_delay_s: Duration = Field(default=8.0, validation_alias="ticket_delay")
+
+
 class Hint(YamlModel):
     """A hint the facilitator console offers `after` the first fault (taking one costs points)."""
 
@@ -129,6 +139,7 @@ class Scenario(YamlModel):
     faults: list[Fault] = Field(min_length=1)
     expected: Expectations
     hints: list[Hint] = Field(default_factory=list)
+    reports: Reports = Field(default_factory=Reports)
     # None in YAML means "the playbook's confirm_recovery"; the loader fills it in.
     confirm_recovery_s: PositiveDuration = Field(
         default=None,

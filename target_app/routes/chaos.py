@@ -38,6 +38,12 @@ class LatencyIn(_Strict):
     ttl_s: Ttl
 
 
+class SlowdownIn(_Strict):
+    factor: float = Field(gt=1, le=100)
+    routes: Routes = []
+    ttl_s: Ttl
+
+
 class CpuIn(_Strict):
     threads: int = Field(default=2, ge=1, le=16)
     duty: float = Field(default=1.0, gt=0, le=1)
@@ -58,10 +64,13 @@ class PoolLeakIn(_Strict):
 class FlagsIn(_Strict):
     recommendations_enabled: bool | None = None
     payment_provider: Literal["primary", "backup"] | None = None
+    search_ranking_enabled: bool | None = None
+    storefront_v2_enabled: bool | None = None
+    product_summaries_enabled: bool | None = None
     ttl_s: Ttl | None = None
 
 
-Kind = Literal["errors", "latency", "cpu", "memory", "pool_leak", "flags"]
+Kind = Literal["errors", "latency", "slowdown", "cpu", "memory", "pool_leak", "flags"]
 
 
 @router.get("/chaos")
@@ -78,6 +87,12 @@ async def set_errors(body: ErrorsIn, shop: ShopDep) -> dict[str, Any]:
 @router.put("/chaos/latency")
 async def set_latency(body: LatencyIn, shop: ShopDep) -> dict[str, Any]:
     shop.chaos.set_latency(body.ms, body.jitter_ms, body.routes, body.ttl_s)
+    return shop.chaos.snapshot()
+
+
+@router.put("/chaos/slowdown")
+async def set_slowdown(body: SlowdownIn, shop: ShopDep) -> dict[str, Any]:
+    shop.chaos.set_slowdown(body.factor, body.routes, body.ttl_s)
     return shop.chaos.snapshot()
 
 

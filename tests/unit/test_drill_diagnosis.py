@@ -430,6 +430,10 @@ def test_rules_are_tried_in_order() -> None:
         "_deploy",
         "_feature",
         "_network_to_db",
+        "errors_after_flag",
+        "storefront_after_release",
+        "slow_feature",
+        "slow_everywhere",
         "_resources",
     ]
     views = healthy_views()

@@ -214,3 +214,11 @@ def test_every_call_is_attributed_to_its_actor(paged: Responses, log: EventLog) 
     assert [(e.type, e.actor) for e in log.events()] == expected
     # ... and so it is stored.
     assert [(e.type, e.actor) for e in load_log(log.path)] == expected
+
+
+def test_notify_records_the_channel_and_refuses_an_unknown_one(paged: Responses) -> None:
+    event = paged.notify("trainee:ann", "ticket", evidence="few users")
+    assert event.type == "incident.notified"
+    assert event.data["channel"] == "ticket" and event.data["evidence"] == "few users"
+    with pytest.raises(IncidentError, match="page_all, page_primary, slack, ticket"):
+        paged.notify("trainee:ann", "carrier-pigeon")

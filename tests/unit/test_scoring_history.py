@@ -48,10 +48,10 @@ def check_trends(store: HistoryStore) -> None:
     assert store.count() == len(LOGS) == 8
     trends = compute_trends(store, TrendFilter(), PLAYBOOK.escalation_rate_target)
     assert trends.team is not None and trends.autopilot is not None
-    # Team totals of the 7 human drills: 40, 79, 88.4, 93.3, 95.7, 98, 100.
+    # Team totals of the 7 human drills: 40, 79, 88.4, 90.8, 95.7, 98, 100.
     assert trends.team.drills == 7
-    assert trends.team.total.median == 93.3
-    assert trends.team.total.mean == pytest.approx(594.4 / 7)
+    assert trends.team.total.median == 90.8
+    assert trends.team.total.mean == pytest.approx(591.9 / 7)
     # MTTR (real s): 720, 440, 390, 1100, 990 (early-resolve and aborted have none).
     assert trends.team.mttr.n == 5
     assert trends.team.mttr.median == 720
@@ -63,10 +63,10 @@ def check_trends(store: HistoryStore) -> None:
     (shop,) = trends.mttf
     assert shop.target == "shop" and shop.incidents == 8
     assert shop.uptime_s == pytest.approx(1557) and shop.mttf_s == pytest.approx(1557 / 8)
-    # bob took part in two drills (early-notice, team): totals 93.3 and 58 (own decisions only).
+    # bob took part in two drills (early-notice, team): totals 90.8 and 55.5 (own decisions only).
     bob = compute_trends(store, TrendFilter(trainee="bob"), 0.1)
     assert bob.drills == 2 and [t.name for t in bob.trainees] == ["bob"]
-    assert bob.trainees[0].total.median == pytest.approx((93.3 + 58) / 2)
+    assert bob.trainees[0].total.median == pytest.approx((90.8 + 55.5) / 2)
     # His own severity calls were both P2 for a P1: never passed.
     assert bob.trainees[0].pass_rate["severity"] == 0.0
     team = compute_trends(store, TrendFilter(team="payments"), 0.1)
@@ -143,3 +143,16 @@ def test_trends_on_postgres() -> None:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_severity_calibration_per_trainee_and_over_time(sqlite_store: HistoryStore) -> None:
+    fill(sqlite_store)
+    bob = compute_trends(sqlite_store, TrendFilter(trainee="bob"), 0.1)
+    by_name = {c.name: c for c in bob.calibration}
+    # bob called P2 for a P1 in both of his drills: under-classified twice.
+    assert (by_name["bob"].too_high, by_name["bob"].right, by_name["bob"].too_low) == (0, 0, 2)
+    assert by_name["bob"].trend == ["too low", "too low"] and by_name["bob"].marks == "↓ ↓"
+    everyone = compute_trends(sqlite_store, TrendFilter(), 0.1)
+    team = next(c for c in everyone.calibration if c.name == "team")
+    assert team.too_high + team.right + team.too_low + team.none == everyone.team.drills  # type: ignore[union-attr]
+    assert len(team.trend) == everyone.team.drills  # type: ignore[union-attr]

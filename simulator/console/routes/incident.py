@@ -89,6 +89,19 @@ async def severity(session: SessionDep, who: Responder, body: SeverityBody) -> d
     return _event(live.drill.responses.set_severity(who.actor, sev, body.evidence or None))
 
 
+class NotifyBody(BaseModel):
+    channel: str = Field(max_length=40)
+    evidence: str = Field(default="", max_length=2000)
+
+
+@router.post("/notify")
+async def notify(session: SessionDep, who: Responder, body: NotifyBody) -> dict[str, Any]:
+    """Tell people: page_all, page_primary, slack or ticket (the playbook's rules)."""
+    live = session.require_running()
+    channel = body.channel.strip().lower()
+    return _event(live.drill.responses.notify(who.actor, channel, body.evidence or None))
+
+
 @router.post("/assign")
 async def assign(session: SessionDep, who: Responder, body: AssignBody) -> dict[str, Any]:
     """Route the incident to a team."""
