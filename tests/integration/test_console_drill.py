@@ -103,6 +103,12 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str, Any, set[int]]] = {
         {"action": "db.kill_long_queries"},
         {409},
     ),
+    ("POST", "/api/incident/notify"): (
+        frozenset({T}),
+        "/api/incident/notify",
+        {"channel": 5},
+        {422},
+    ),
     # A trainee may ask for a hint (200), or is told none is left to give (409).
     ("POST", "/api/incident/hint"): (frozenset({T}), "/api/incident/hint", {}, {200, 409}),
     ("POST", "/api/join"): (frozenset({J, F}), "/api/join", {"name": "no good!"}, {422}),
