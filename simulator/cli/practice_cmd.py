@@ -25,7 +25,7 @@ from simulator.console.auth import check_name
 from simulator.console.launch import run_console
 from simulator.console.live import DrillSettings
 from simulator.console.session import ConsoleSession
-from simulator.drill.engine import archive_report_dir, check_report_dir
+from simulator.drill.report_dir import archive_report_dir, check_report_dir
 from simulator.drill.results import DrillResult
 from simulator.faults.registry import check_params
 from simulator.scenario.loader import find_scenario

@@ -20,8 +20,8 @@ from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import database_url_option, playbook_option
 from simulator.console.launch import parse_trainee, run_console
 from simulator.console.live import DrillSettings
-from simulator.drill.engine import archive_report_dir, check_report_dir
 from simulator.drill.progress import Progress
+from simulator.drill.report_dir import archive_report_dir, check_report_dir
 from simulator.drill.results import DrillResult
 from simulator.drill.run import run_drill
 from simulator.env import own_cluster

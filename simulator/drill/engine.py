@@ -28,6 +28,7 @@ from simulator.drill.eventlog import EventLog
 from simulator.drill.incident import new_incident_id
 from simulator.drill.paging import Pager, escalate, send_first_page
 from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
+from simulator.drill.report_dir import check_report_dir
 from simulator.drill.responses import Responses
 from simulator.drill.stale import cleanup_stale
 from simulator.drill.watch import TriageWatch
@@ -46,34 +47,6 @@ TICK_S = 0.5
 
 class DrillAborted(Exception):
     """The drill stopped early; the message says why (Ctrl-C, no steady state...)."""
-
-
-class ReportDirInUse(ValueError):
-    """The report directory already holds a drill; the message says what to do."""
-
-
-def check_report_dir(directory: Path) -> None:
-    """Two drills never share one event log: refuse a directory that holds one."""
-    for name in ("events.db", "events.jsonl"):
-        if (directory / name).exists():
-            raise ReportDirInUse(
-                f"{directory} already holds a drill ({name}); choose another --report-dir, "
-                "or pass --force to archive the old one beside it and start afresh"
-            )
-
-
-def archive_report_dir(directory: Path) -> Path | None:
-    """Move a used report directory aside (DIR.old-STAMP); returns where it went."""
-    if not directory.exists() or not any(directory.iterdir()):
-        return None
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    target = directory.with_name(f"{directory.name}.old-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = directory.with_name(f"{directory.name}.old-{stamp}-{n}")
-    directory.rename(target)
-    return target
 
 
 @dataclass
