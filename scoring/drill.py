@@ -8,6 +8,7 @@ Unknown event types are kept in `events` and simply never asked about.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -56,9 +57,10 @@ class DrillView:
     def __init__(self, events: Iterable[Event]) -> None:
         self.events: list[Event] = sorted(events, key=attrgetter("t", "seq"))
         self.by_seq: dict[int, Event] = {event.seq: event for event in self.events}
-        self._by_type: dict[str, list[Event]] = {}
+        by_type: defaultdict[str, list[Event]] = defaultdict(list)
         for event in self.events:
-            self._by_type.setdefault(event.type, []).append(event)
+            by_type[event.type].append(event)
+        self._by_type: dict[str, list[Event]] = dict(by_type)
         # When each actor first appears (the earliest event wins: built from the end).
         self._first_t: dict[str, float] = {e.actor: e.t for e in reversed(self.events)}
         self.drill_id = self.events[0].drill_id if self.events else ""

@@ -172,13 +172,14 @@ def _parse_jsonl(path: Path, *, tolerant: bool) -> LogFile:
 
 
 def _parse_jsonl_lines(path: Path, *, tolerant: bool) -> LogFile:
-    lines = [(n, line) for n, line in enumerate(_text(path).splitlines(), 1) if line.strip()]
+    every_line = _text(path).splitlines()
     try:
         # Fast path: validate every line in one call; only a bad log pays for line-by-line.
-        events = _EVENT_LINES.validate_python([line for _, line in lines])
+        events = _EVENT_LINES.validate_python([line for line in every_line if line.strip()])
         return LogFile(path, "jsonl", events, [])
     except ValidationError:
         pass
+    lines = [(n, line) for n, line in enumerate(every_line, 1) if line.strip()]
     events = []
     for index, (number, line) in enumerate(lines):
         try:
@@ -225,18 +226,18 @@ def read_events_db(path: Path) -> list[Event]:
         raise EventLogError(
             f"{path}: no drill event log there (events.db of a drill's report directory)"
         )
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    with _gc_paused():  # the rows too are thousands of small acyclic objects
         try:
-            rows = db.execute(EVENTS_QUERY).fetchall()
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
-        raise EventLogError(
-            f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
-            " events.jsonl of a drill's report directory"
-        ) from None
-    with _gc_paused():
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                rows = db.execute(EVENTS_QUERY).fetchall()
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise EventLogError(
+                f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
+                " events.jsonl of a drill's report directory"
+            ) from None
         return _events_from_rows(path, rows)
 
 
@@ -273,9 +274,10 @@ def _events_row_by_row(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
             )
         except json.JSONDecodeError as exc:
             raise EventLogError(f"{path}: event seq {seq}: data is not JSON ({exc.msg})") from None
-        except TypeError:
-            # A hand-made events.db without the engine's schema: data stored as a number or NULL.
-            shown = type(data).__name__
+        except (TypeError, UnicodeDecodeError):
+            # A hand-made events.db without the engine's schema: data stored as NULL, a number
+            # or bytes that are not UTF-8 (json.loads would raise, not name the seq).
+            shown = "NULL" if data is None else type(data).__name__
             raise EventLogError(
                 f"{path}: event seq {seq}: data is {shown}, not JSON text; the engine stores"
                 " each event's data as a JSON object"
