@@ -8,6 +8,7 @@ Unknown event types are kept in `events` and simply never asked about.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -55,11 +56,13 @@ class DrillView:
 
     def __init__(self, events: Iterable[Event]) -> None:
         self.events: list[Event] = sorted(events, key=attrgetter("t", "seq"))
-        self.by_seq: dict[int, Event] = {}
-        self._by_type: dict[str, list[Event]] = {}
+        self.by_seq: dict[int, Event] = {event.seq: event for event in self.events}
+        by_type: defaultdict[str, list[Event]] = defaultdict(list)
         for event in self.events:
-            self.by_seq[event.seq] = event
-            self._by_type.setdefault(event.type, []).append(event)
+            by_type[event.type].append(event)
+        self._by_type: dict[str, list[Event]] = dict(by_type)
+        # When each actor first appears (the earliest event wins: built from the end).
+        self._first_t: dict[str, float] = {e.actor: e.t for e in reversed(self.events)}
         self.drill_id = self.events[0].drill_id if self.events else ""
         started = self.first("drill.started")
         self.started_data = dict(started.data) if started else {}
@@ -73,7 +76,7 @@ class DrillView:
         self.scenario_id = str(self.started_data.get("scenario_id", ""))
         self.title = str(self.started_data.get("title", self.scenario_id))
         self._trainees = self._find_trainees()
-        self._autopilot_acted = any(e.actor == AUTOPILOT for e in self.events)
+        self._autopilot_acted = AUTOPILOT in self._first_t
         self._sli_times: list[float] | None = None
         self._deciders: frozenset[str] | None = None
         # Results that several scored parties ask for (an action's SLI impact), by key.
@@ -144,11 +147,8 @@ class DrillView:
             for e in events
             if is_trainee(e.actor)
         ]
-        seen.sort(key=lambda actor: self._first_seq(actor))
+        seen.sort(key=lambda actor: self._first_t.get(actor, 0.0))
         return list(dict.fromkeys([*declared, *seen]))
-
-    def _first_seq(self, actor: str) -> float:
-        return next((e.t for e in self.events if e.actor == actor), 0.0)
 
     def sli_times(self) -> list[float]:
         """Times of the `sli.sample` events (cached; for bisecting windows)."""

@@ -75,7 +75,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Json, TypeAdapter, ValidationError
 
 
 class Event(BaseModel):
@@ -125,6 +125,12 @@ def _first_error(exc: ValidationError) -> str:
 
 
 _EVENT_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+# One validation call per log, in pydantic-core, instead of one per event: each JSONL
+# line (each events.db data column) is parsed as a JSON text of its own, so a line stays
+# one event as json.loads would have it (joined into one array, a line holding
+# `{...},{...}` or an event cut over two lines inside a string would pass as events).
+_EVENT_LINES: TypeAdapter[list[Event]] = TypeAdapter(list[Json[Event]])
+_DATA_COLUMN: TypeAdapter[list[dict[str, Any]]] = TypeAdapter(list[Json[dict[str, Any]]])
 
 
 @contextmanager
@@ -166,13 +172,14 @@ def _parse_jsonl(path: Path, *, tolerant: bool) -> LogFile:
 
 
 def _parse_jsonl_lines(path: Path, *, tolerant: bool) -> LogFile:
-    lines = [(n, line) for n, line in enumerate(_text(path).splitlines(), 1) if line.strip()]
+    every_line = _text(path).splitlines()
     try:
         # Fast path: validate every line in one call; only a bad log pays for line-by-line.
-        events = _EVENT_LIST.validate_json("[" + ",".join(line for _, line in lines) + "]")
+        events = _EVENT_LINES.validate_python([line for line in every_line if line.strip()])
         return LogFile(path, "jsonl", events, [])
     except ValidationError:
         pass
+    lines = [(n, line) for n, line in enumerate(every_line, 1) if line.strip()]
     events = []
     for index, (number, line) in enumerate(lines):
         try:
@@ -219,22 +226,38 @@ def read_events_db(path: Path) -> list[Event]:
         raise EventLogError(
             f"{path}: no drill event log there (events.db of a drill's report directory)"
         )
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    with _gc_paused():  # the rows too are thousands of small acyclic objects
         try:
-            rows = db.execute(EVENTS_QUERY).fetchall()
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
-        raise EventLogError(
-            f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
-            " events.jsonl of a drill's report directory"
-        ) from None
-    with _gc_paused():
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                rows = db.execute(EVENTS_QUERY).fetchall()
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise EventLogError(
+                f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
+                " events.jsonl of a drill's report directory"
+            ) from None
         return _events_from_rows(path, rows)
 
 
 def _events_from_rows(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
+    try:
+        # Fast path: two validation calls per log; only a bad log pays for row-by-row.
+        datas = _DATA_COLUMN.validate_python([row[6] for row in rows])
+        return _EVENT_LIST.validate_python(
+            [
+                {"seq": s, "drill_id": d, "type": k, "t": t, "wall": w, "actor": a, "data": x}
+                for (s, d, k, t, w, a, _), x in zip(rows, datas, strict=True)
+            ]
+        )
+    except ValidationError:
+        pass
+    return _events_row_by_row(path, rows)
+
+
+def _events_row_by_row(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
+    """The slow reader, kept for the message: which seq is bad, and why."""
     events = []
     for seq, drill_id, type_, t, wall, actor, data in rows:
         try:
@@ -251,6 +274,14 @@ def _events_from_rows(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
             )
         except json.JSONDecodeError as exc:
             raise EventLogError(f"{path}: event seq {seq}: data is not JSON ({exc.msg})") from None
+        except (TypeError, UnicodeDecodeError):
+            # A hand-made events.db without the engine's schema: data stored as NULL, a number
+            # or bytes that are not UTF-8 (json.loads would raise, not name the seq).
+            shown = "NULL" if data is None else type(data).__name__
+            raise EventLogError(
+                f"{path}: event seq {seq}: data is {shown}, not JSON text; the engine stores"
+                " each event's data as a JSON object"
+            ) from None
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "event"
