@@ -170,7 +170,7 @@ class Fidelity:
     first_alert: float | None  # after T0
     fault_ended: float | None  # after T0: the first fault.reverted
     time_to_recover: float | None  # the scorecard's clock (T0 -> service.recovered)
-    witness_first: float | None  # after T0: the witness's first failure
+    witness_first: float | None  # after T0: the first of RUN failed probes in a row
     witness_last: float | None  # after T0: its last failure before the drill finished
     failures: int
     probes: int
@@ -224,6 +224,7 @@ def compare(drill: WitnessedDrill) -> Fidelity:
     cut = _wall(end) if end is not None else float("inf")
     seen = [p for p in drill.probes if p.wall < cut]
     failed = [p.wall - t0_wall for p in seen if p.failure is not None]
+    outage = _first_run(seen, t0_wall)
     alert = next((e for e in events if e["type"] == "alert.firing" and e["t"] >= t0), None)
     reverted = _first(events, "fault.reverted")
     return Fidelity(
@@ -233,7 +234,7 @@ def compare(drill: WitnessedDrill) -> Fidelity:
         first_alert=None if alert is None else float(alert["t"]) - t0,
         fault_ended=None if reverted is None else _ended_wall(reverted) - t0_wall,
         time_to_recover=None if ttr is None else float(ttr),
-        witness_first=min(failed) if failed else None,
+        witness_first=outage if outage is not None else (min(failed) if failed else None),
         witness_last=max(failed) if failed else None,
         failures=len(failed),
         probes=len(seen),
@@ -241,6 +242,21 @@ def compare(drill: WitnessedDrill) -> Fidelity:
         witness_from=(seen[0].wall - t0_wall) if seen else None,
         reasons=failure_counts(seen),
     )
+
+
+# A failure the witness calls the start of the outage is the first of this many failed
+# probes in a row (0.75 s at the 250 ms cadence): a plain client on a loaded machine sees
+# a lone slow answer now and then before any fault, an outage is failures in a row.
+RUN = 3
+
+
+def _first_run(seen: list[Probe], t0_wall: float) -> float | None:
+    """Drill time of the first probe that starts RUN failed probes in a row, or None."""
+    ordered = sorted(seen, key=lambda p: p.wall)
+    for i in range(len(ordered) - RUN + 1):
+        if all(p.failure is not None for p in ordered[i : i + RUN]):
+            return ordered[i].wall - t0_wall
+    return None
 
 
 def failure_counts(probes: list[Probe]) -> dict[str, int]:

@@ -34,7 +34,7 @@ from tests.integration.faults_env import (
 from tests.probes import version_of
 
 pytestmark = pytest.mark.integration
-TTL_S = 3.0
+TTL_S = 5.0  # long enough to see each fault once on a loaded machine, short to wait out
 # Seeing dependency.latency takes an order and then a slow payment call, so the
 # fault must outlive two requests on a loaded machine before it can be seen.
 SLOW_TO_SEE_TTL_S = {"dependency.latency": 8.0}
