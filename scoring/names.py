@@ -26,6 +26,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "disk.full",
     "network.loss",
     "security.leaked_key",
+    "security.credential_stuffing",
     "data.bad_migration",
     "db.replica_lag",
 )
@@ -45,6 +46,8 @@ REMEDIATIONS: tuple[str, ...] = (
     "keys.rotate",
     "client.block",
     "users.notify",
+    "accounts.lock",
+    "accounts.reset",
     "db.replica_resume",
 )
 
