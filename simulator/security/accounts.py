@@ -39,5 +39,10 @@ def combo_list(
         if i % 3 == 2:  # a third of the list is somebody else's address
             email = f"{email.split('@')[0]}.{rng.randrange(1000)}@mail.example"
         pairs.append((email, rng.choice(COMMON) + str(rng.randrange(100))))
-    rng.shuffle(pairs)
-    return pairs, reused
+    misses = pairs[len(reused) :]
+    rng.shuffle(misses)
+    # One reused pair early in every ten, as a list sorted by "freshness" would have
+    # them: the first bursts already open accounts.
+    for i, pair in enumerate(pairs[: len(reused)]):
+        misses.insert(min(i * 10 + 3, len(misses)), pair)
+    return misses, reused
