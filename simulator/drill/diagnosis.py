@@ -61,7 +61,7 @@ def _leaked_key(v: Views) -> Diagnosis | None:
     )
 
 
-STUFFING_FAILURES = 20  # failed logins from one address in the audit window
+STUFFING_FAILURES = 8  # failed logins from one address in the audit window (one burst)
 
 
 def _credential_stuffing(v: Views) -> Diagnosis | None:

@@ -45,7 +45,7 @@ def test_an_address_failing_logins_is_blocked_then_its_accounts_reset() -> None:
 def test_failures_without_an_account_opened_are_p1_and_a_few_are_nothing() -> None:
     d = diagnose(logins(row("127.0.0.3", 30, 30)))
     assert d is not None and d.severity == "P1" and d.then == ()
-    assert diagnose(logins(row("127.0.0.3", 10, 10))) is None
+    assert diagnose(logins(row("127.0.0.3", 5, 5))) is None
     assert diagnose(logins(row("127.0.0.1", 500, 300))) is None  # never the load's address
 
 
