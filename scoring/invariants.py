@@ -15,8 +15,9 @@ naming its rule and the seq numbers involved in one sentence, e.g.
    same id before it (in logs that have any `action.started`).
 5. A `service.recovered` comes after the end of every fault that was active when
    any alert fired before it.
-6. A `breach.exposure` (what left in a credential drill) names an injected fault,
-   at most once, after that fault's end.
+6. A `breach.exposure` (what left in a credential drill) or `breach.accounts`
+   (the accounts a stuffing opened) names an injected fault, at most once, after
+   that fault's end.
 
 A legacy log (written before actions had a start: no `action.started` at all) is
 checked with its own vocabulary: a remediated end may point at an
@@ -339,7 +340,7 @@ def _exposures(ordered: Sequence[Event], found: _Found) -> None:
     injected = {_fault_id(e) for e in ordered if e.type == "fault.injected"}
     ends = {_fault_id(e): e.seq for e in ordered if e.type == "fault.reverted"}
     first: dict[str, int] = {}
-    for event in (e for e in ordered if e.type == "breach.exposure"):
+    for event in (e for e in ordered if e.type in ("breach.exposure", "breach.accounts")):
         fault = _fault_id(event)
         name = f"fault {fault or '(no fault_id)'}"
         if fault in first:

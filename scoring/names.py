@@ -26,6 +26,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "disk.full",
     "network.loss",
     "security.leaked_key",
+    "security.credential_stuffing",
     "data.bad_migration",
     "db.replica_lag",
 )
@@ -45,6 +46,8 @@ REMEDIATIONS: tuple[str, ...] = (
     "keys.rotate",
     "client.block",
     "users.notify",
+    "accounts.lock",
+    "accounts.reset",
     "db.replica_resume",
 )
 
@@ -61,8 +64,13 @@ ALERT_NAMES: tuple[str, ...] = ("error_rate", "latency_p99", "availability")
 ALERT_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium")
 # Security alerts, each at the one severity the playbook's `security_alerts` gives it,
 # routed to the team the playbook routes the `security` area to: any use of a planted
-# canary, and a key exporting customer records faster than its normal rate.
-SECURITY_ALERT_NAMES: tuple[str, ...] = ("canary_token_used", "export_volume")
+# canary, a key exporting customer records faster than its normal rate, and a surge of
+# failed customer logins (credential stuffing).
+SECURITY_ALERT_NAMES: tuple[str, ...] = (
+    "canary_token_used",
+    "export_volume",
+    "login_failure_surge",
+)
 # Every alert a scenario may expect.
 EXPECTABLE_ALERTS: tuple[str, ...] = ALERT_NAMES + SECURITY_ALERT_NAMES
 INCIDENT_STATUSES: tuple[str, ...] = (

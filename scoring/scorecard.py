@@ -29,6 +29,7 @@ from scoring.expectations import Expectations
 from scoring.payloads import alert_firing
 from scoring.playbook import Playbook
 from scoring.ratings import CapabilityRating, rate
+from scoring.stuffing import StuffingSummary, stuffing_summary
 
 __all__ = [
     "AlertCheck",
@@ -91,6 +92,8 @@ class Scorecard(BaseModel):
     data_loss: DataLoss | None = None  # RPO/RTO, for a drill with a point-in-time restore
     # Credential drills: what left the shop per leaked key (scoring/breach.py).
     breaches: list[BreachSummary] = []
+    # Credential stuffing: the accounts the attacker opened (scoring/stuffing.py).
+    stuffings: list[StuffingSummary] = []
     ratings: list[CapabilityRating] = []  # the team's HSEEP capability ratings
 
 
@@ -229,5 +232,6 @@ def score_drill(
         notes=_notes(view) + ([loss.summary] if loss else []),
         data_loss=loss,
         breaches=breach_summary(view),
+        stuffings=stuffing_summary(view),
         ratings=rate(view, team, scope),
     )

@@ -1,6 +1,6 @@
 """The playbook's `security_alerts`: when a credential drill's alerts fire.
 
-Two alerts, each at one severity, routed to the team `routing.security` names:
+Three alerts, each at one severity, routed to the team `routing.security` names:
 
 - `canary_token_used`: any use of a planted canary (the canary API key, the canary
   customer record) within `window`. No legitimate client ever touches one, so a
@@ -10,6 +10,9 @@ Two alerts, each at one severity, routed to the team `routing.security` names:
   not listed normally exports nothing); the alert fires when a key's rate over
   `window` is above `export_tolerance` times its normal rate plus
   `export_floor_rows_per_s`.
+- `login_failure_surge`: failed customer logins (every reason) faster than
+  `login_failures_per_s` over `window`. The load never fails a login, so a few per
+  second is someone trying passwords: credential stuffing.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class SecurityAlerts(YamlModel):
     )
     export_tolerance: float = Field(default=3.0, ge=1)
     export_floor_rows_per_s: float = Field(default=1.0, gt=0)
+    login_severity: _Severity = "high"
+    login_failures_per_s: float = Field(default=1.0, gt=0)
 
     def export_limit(self, key_id: str) -> float:
         """Rows per second `key_id` may export before its volume is unusual."""

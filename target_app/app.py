@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 
+from target_app.accounts import AccountStore
 from target_app.auth import DenyListMiddleware
 from target_app.cache import RecommendationCache
 from target_app.chaos import ChaosControls
@@ -30,6 +31,7 @@ from target_app.routes import (
     export,
     health,
     keys,
+    login,
     orders,
     recommendations,
     storefront,
@@ -59,6 +61,7 @@ def build_shop(settings: Settings) -> Shop:
         payments=payments,
         probes=probes,
         keys=KeyStore(engine, settings.chaos_token),
+        accounts=AccountStore(engine, settings.chaos_token),
     )
 
 
@@ -101,12 +104,13 @@ def create_app(settings: Settings | None = None, *, prepare_on_startup: bool = T
     app = FastAPI(title="chaosdrill shop", version=settings.app_version, lifespan=lifespan)
     app.state.shop = shop
     api = [Depends(chaos_gate)]
-    for module in (catalog, customers, orders, recommendations, export):
+    for module in (catalog, customers, orders, recommendations, export, login):
         app.include_router(module.router, dependencies=api)
     app.include_router(storefront.router)
     app.include_router(health.router)
     app.include_router(chaos.router)
     app.include_router(keys.router)
+    app.include_router(login.admin)
     app.add_exception_handler(sa_exc.IntegrityError, _conflict)
     app.add_exception_handler(sa_exc.DBAPIError, _database_unavailable)
     app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
@@ -125,6 +129,7 @@ def _load_keys(shop: Shop) -> None:
     # answer 401 until a restart finds the database.
     try:
         shop.keys.load()
+        shop.accounts.load()
     except sa_exc.SQLAlchemyError as exc:
         error_log.error("cannot load API keys", extra={"error": type(exc).__name__})
 

@@ -19,7 +19,15 @@ from target_app.keys import CANARY_KEY, KeyRecord, KeyStore
 
 # The control plane and the platform's probes are never behind the deny list: a
 # responder who blocks 127.0.0.1 breaks the API, not their own tools.
-UNBLOCKABLE = ("/chaos", "/admin/keys", "/admin/blocks", "/admin/canary", "/admin/cache")
+UNBLOCKABLE = (
+    "/chaos",
+    "/admin/keys",
+    "/admin/blocks",
+    "/admin/canary",
+    "/admin/cache",
+    "/admin/accounts",
+)
+LOGIN = "/login"
 UNBLOCKABLE_EXACT = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
@@ -28,7 +36,7 @@ def audit_of(scope: Scope) -> dict[str, Any] | None:
     return state.get("audit") if isinstance(state, dict) else None
 
 
-def _start_audit(scope: Scope, key_id: str | None) -> dict[str, Any]:
+def start_audit(scope: Scope, key_id: str | None) -> dict[str, Any]:
     audit: dict[str, Any] = {"key_id": key_id, "rows": 0}
     scope.setdefault("state", {})["audit"] = audit
     return audit
@@ -41,7 +49,7 @@ async def api_key(
     if x_api_key is None:
         raise HTTPException(401, detail="missing X-Api-Key header")
     key = shop.keys.authenticate(x_api_key)
-    audit = _start_audit(request.scope, key.id if key else None)
+    audit = start_audit(request.scope, key.id if key else None)
     if key is None:
         raise HTTPException(401, detail="unknown API key")
     if key.id == CANARY_KEY:
@@ -64,7 +72,8 @@ def require_scope(scope: str) -> Callable[[KeyRecord, ShopDep], Awaitable[KeyRec
 
 class DenyListMiddleware:
     """Refuses requests from blocked client addresses with a 403 (audited when they
-    present a key); sits inside the observability middleware so they are counted."""
+    present a key or try to log in); sits inside the observability middleware so they
+    are counted."""
 
     def __init__(self, app: ASGIApp, keys: KeyStore) -> None:
         self.app = app
@@ -85,7 +94,9 @@ class DenyListMiddleware:
         secret = dict(scope.get("headers") or []).get(b"x-api-key")
         if secret is not None:
             key = self.keys.authenticate(secret.decode(errors="replace"))
-            _start_audit(scope, key.id if key else None)
+            start_audit(scope, key.id if key else None)
+        elif path == LOGIN:  # a refused login attempt is audited too (not its body)
+            start_audit(scope, None).update(route=LOGIN, login="blocked")
         body = b'{"detail":"client address blocked"}'
         await send(
             {

@@ -13,6 +13,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from target_app.accounts import AccountStore
 from target_app.cache import RecommendationCache
 from target_app.chaos import ChaosControls
 from target_app.config import Settings
@@ -43,6 +44,7 @@ class Shop:
     payments: PaymentClient
     probes: ShopProbes
     keys: KeyStore
+    accounts: AccountStore
 
 
 # `async def` for dependencies that do no I/O: a sync one costs a worker-thread

@@ -10,6 +10,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
+from target_app.accounts import LOGIN_OUTCOMES
 from target_app.keys import KEYS
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -68,12 +69,23 @@ class ShopMetrics:
             ["key_id"],
             registry=self.registry,
         )
+        self.login_failures = Counter(
+            "login_failures",
+            "Failed customer logins, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.login_successes = Counter(
+            "login_successes", "Successful customer logins", registry=self.registry
+        )
         # Every series exists from the start at 0, so Prometheus's increase() and rate()
         # see the first use (a series born at 1 has no increase to show).
         for token in ("key", "record"):
             self.canary.labels(token=token)
         for spec in KEYS:
             self.export_rows.labels(key_id=spec.id)
+        for reason in LOGIN_OUTCOMES[1:]:
+            self.login_failures.labels(reason=reason)
         build = Gauge("app_build_info", "Running release", ["version"], registry=self.registry)
         build.labels(version=version).set(1)
         self.registry.register(PoolCollector(engine))

@@ -129,16 +129,18 @@ class ObservabilityMiddleware:
         client = scope.get("client")
         state = scope.get("state")
         audit = state.get("audit") if isinstance(state, dict) else None
-        if audit is not None:  # a request that presented an API key (target_app/auth.py)
+        if audit is not None:  # a keyed request or a login (target_app/auth.py)
+            login = {k: audit[k] for k in ("account", "login") if k in audit}
             audit_log.info(
                 "request",
                 extra={
                     "key_id": audit.get("key_id"),
                     "client": client[0] if client else None,
                     "method": method,
-                    "route": label,
+                    "route": audit.get("route", label),
                     "status": status,
                     "rows": audit.get("rows", 0) if status < 400 else 0,
+                    **login,
                 },
             )
         access_log.info(

@@ -112,3 +112,15 @@ class BlockedClient(Base):
     __tablename__ = "blocked_clients"
     address: Mapped[str] = mapped_column(String(45), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=_now)
+
+
+class Account(Base):
+    """A customer's shop login; only a salted, stretched hash of the password is kept."""
+
+    __tablename__ = "accounts"
+    email: Mapped[str] = mapped_column(String(200), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Set by a forced reset: the old password no longer works, the owner must pick one.
+    reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

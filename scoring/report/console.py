@@ -84,6 +84,8 @@ def scorecard_renderable(card: Scorecard) -> Group:
         parts.append(people)
     for breach in card.breaches:
         parts.append(Text.assemble(("Data exposure: ", "bold"), breach.sentence))
+    for stuffing in card.stuffings:
+        parts.append(Text.assemble(("Accounts compromised: ", "bold"), stuffing.sentence))
     if card.baseline is not None:
         b = card.baseline
         parts.append(

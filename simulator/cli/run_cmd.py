@@ -237,5 +237,7 @@ def _print(result: DrillResult, as_json: bool, console: Console) -> None:
         )
     for breach in card.breaches:
         console.print(f"  data exposure: {breach.sentence}", markup=False)
+    for stuffing in card.stuffings:
+        console.print(f"  accounts compromised: {stuffing.sentence}", markup=False)
     console.print(f"[bold]Report:[/bold] {result.files['report']}")
     console.print(f"[bold]Review draft:[/bold] {result.files['review']}")

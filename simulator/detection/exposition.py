@@ -2,7 +2,8 @@
 
 Only what the SLIs need is kept: the request counter by (route, method, status),
 the latency histogram's buckets by (route, method, le), and for the security
-alerts the canary counter by token and the customer export's rows by key.
+alerts the canary counter by token, the customer export's rows by key and the
+failed logins by reason.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ REQUESTS_SAMPLE = "http_requests_total"
 BUCKET_SAMPLE = "http_request_duration_seconds_bucket"
 CANARY_SAMPLE = "canary_token_used_total"
 EXPORT_ROWS_SAMPLE = "customer_export_rows_total"
+LOGIN_FAILURES_SAMPLE = "login_failures_total"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class MetricsSnapshot:
     buckets: dict[BucketSeries, float] = field(default_factory=dict)
     canary: dict[str, float] = field(default_factory=dict)  # by token
     export_rows: dict[str, float] = field(default_factory=dict)  # by key_id
+    login_failures: dict[str, float] = field(default_factory=dict)  # by reason
 
 
 class ExpositionError(ValueError):
@@ -57,6 +60,7 @@ def parse_metrics(text: str, t: float) -> MetricsSnapshot:
     buckets: dict[BucketSeries, float] = {}
     canary: dict[str, float] = {}
     export_rows: dict[str, float] = {}
+    login_failures: dict[str, float] = {}
     try:
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
@@ -72,10 +76,17 @@ def parse_metrics(text: str, t: float) -> MetricsSnapshot:
                     canary[labels.get("token", "")] = float(sample.value)
                 elif sample.name == EXPORT_ROWS_SAMPLE:
                     export_rows[labels.get("key_id", "")] = float(sample.value)
+                elif sample.name == LOGIN_FAILURES_SAMPLE:
+                    login_failures[labels.get("reason", "")] = float(sample.value)
     except ValueError as exc:
         raise ExpositionError(f"/metrics is not Prometheus text exposition: {exc}") from None
     return MetricsSnapshot(
-        t=t, requests=requests, buckets=buckets, canary=canary, export_rows=export_rows
+        t=t,
+        requests=requests,
+        buckets=buckets,
+        canary=canary,
+        export_rows=export_rows,
+        login_failures=login_failures,
     )
 
 

@@ -47,6 +47,7 @@ class SliSample:
     canary_uses: float | None = None
     export_ratio: float | None = None
     export_key: str | None = None
+    login_failure_rate: float | None = None  # failed logins per second in the window
 
     def value(self, sli: str) -> float | None:
         """The value of the SLI named `sli` (a field of this sample)."""
@@ -62,7 +63,7 @@ class SliSample:
 
 
 SLI_FIELDS: tuple[str, ...] = ("rps", "error_rate", "p50_ms", "p99_ms", "availability")
-SECURITY_FIELDS: tuple[str, ...] = ("canary_uses", "export_ratio")
+SECURITY_FIELDS: tuple[str, ...] = ("canary_uses", "export_ratio", "login_failure_rate")
 
 
 def _round(value: float | None) -> float | None:

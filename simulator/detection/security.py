@@ -1,12 +1,15 @@
-"""The security alerts: canary use and unusual export volume per key. Pure, no I/O.
+"""The security alerts: canary use, unusual export volume per key, a failed-login surge.
+Pure, no I/O.
 
 `SecurityWindow` keeps the increases of the shop's `canary_token_used_total`
-and `customer_export_rows_total{key_id}` between successive scrapes and adds
-two signals to each sample, over the playbook's `security_alerts.window`:
+, `customer_export_rows_total{key_id}` and `login_failures_total{reason}` between
+successive scrapes and adds three signals to each sample, over the playbook's
+`security_alerts.window`:
 
 - `canary_uses`: uses of a planted canary in the window (any is a breach);
 - `export_ratio`: the highest export rate of a key in the window (rows / window)
-  divided by that key's limit (`SecurityAlerts.export_limit`), and that key.
+  divided by that key's limit (`SecurityAlerts.export_limit`), and that key;
+- `login_failure_rate`: failed logins per second in the window (every reason).
 
 `security_rules` makes one rule per alert, at the playbook's severity and routed
 to the team of `routing.security`, with the same conditions written as PromQL
@@ -23,7 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from simulator.detection.exposition import CANARY_SAMPLE, EXPORT_ROWS_SAMPLE, MetricsSnapshot
+from simulator.detection.exposition import (
+    CANARY_SAMPLE,
+    EXPORT_ROWS_SAMPLE,
+    LOGIN_FAILURES_SAMPLE,
+    MetricsSnapshot,
+)
 from simulator.detection.rules import AlertRule, PlaybookLike, rules_from_playbook
 from simulator.detection.samples import SliSample
 from simulator.detection.sli import counter_increase, went_down
@@ -32,6 +40,8 @@ CANARY_ALERT = "canary_token_used"
 EXPORT_ALERT = "export_volume"
 CANARY_SLI = "canary_uses"
 EXPORT_SLI = "export_ratio"
+LOGIN_ALERT = "login_failure_surge"
+LOGIN_SLI = "login_failure_rate"
 SECURITY_AREA = "security"  # the playbook's routing area of these alerts
 
 
@@ -48,6 +58,10 @@ class SecuritySettings(Protocol):
     def export_normal_rows_per_s(self) -> Mapping[str, float]: ...
     @property
     def export_floor_rows_per_s(self) -> float: ...
+    @property
+    def login_severity(self) -> str: ...
+    @property
+    def login_failures_per_s(self) -> float: ...
 
     def export_limit(self, key_id: str) -> float: ...
 
@@ -64,6 +78,7 @@ class _Delta:
     end: float
     canary: float
     rows: dict[str, float]
+    login_failures: float = 0.0
 
 
 class SecurityWindow:
@@ -81,17 +96,25 @@ class SecurityWindow:
         if self._last is not None and snapshot.t > self._last.t:
             previous = self._last
             # A restart resets every counter at once (see `sli.counter_increase`).
-            restarted = went_down(previous.requests, snapshot.requests) or went_down(
-                previous.export_rows, snapshot.export_rows
+            restarted = (
+                went_down(previous.requests, snapshot.requests)
+                or went_down(previous.export_rows, snapshot.export_rows)
+                or went_down(previous.login_failures, snapshot.login_failures)
             )
             canary = counter_increase(previous.canary, snapshot.canary, restarted=restarted)
             rows = counter_increase(previous.export_rows, snapshot.export_rows, restarted=restarted)
-            self._deltas.append(_Delta(snapshot.t, sum(canary.values()), rows))
+            failures = counter_increase(
+                previous.login_failures, snapshot.login_failures, restarted=restarted
+            )
+            self._deltas.append(
+                _Delta(snapshot.t, sum(canary.values()), rows, sum(failures.values()))
+            )
         self._last = snapshot
         window = self.settings.window_s
         while self._deltas and self._deltas[0].end <= sample.t - window:
             self._deltas.popleft()
         uses = sum(d.canary for d in self._deltas)
+        failed = sum(d.login_failures for d in self._deltas)
         per_key: dict[str, float] = {}
         for delta in self._deltas:
             for key_id, count in delta.rows.items():
@@ -104,6 +127,7 @@ class SecurityWindow:
             canary_uses=uses,
             export_ratio=0.0 if worst is None else ratios[worst],
             export_key=worst,
+            login_failure_rate=failed / window,
         )
 
 
@@ -136,8 +160,14 @@ def export_promql(settings: SecuritySettings) -> str:
     return "(" + " or ".join(parts) + ") > 1"
 
 
+def login_promql(settings: SecuritySettings) -> str:
+    window = _duration(settings.window_s)
+    limit = f"{settings.login_failures_per_s:g}"
+    return f"sum(rate({LOGIN_FAILURES_SAMPLE}[{window}])) > {limit}"
+
+
 def security_rules(playbook: SecurityPlaybook) -> list[AlertRule]:
-    """The two security rules of a loaded playbook, routed to its security team."""
+    """The three security rules of a loaded playbook, routed to its security team."""
     settings = playbook.security_alerts
     team = playbook.routing.get(SECURITY_AREA)
     return [
@@ -158,6 +188,15 @@ def security_rules(playbook: SecurityPlaybook) -> list[AlertRule]:
             severity=settings.export_severity,
             team=team,
             promql=export_promql(settings),
+        ),
+        AlertRule(
+            name=LOGIN_ALERT,
+            sli=LOGIN_SLI,
+            op=">",
+            threshold=settings.login_failures_per_s,
+            severity=settings.login_severity,
+            team=team,
+            promql=login_promql(settings),
         ),
     ]
 

@@ -61,6 +61,37 @@ def _leaked_key(v: Views) -> Diagnosis | None:
     )
 
 
+STUFFING_FAILURES = 8  # failed logins from one address in the audit window (one burst)
+
+
+def _credential_stuffing(v: Views) -> Diagnosis | None:
+    """An address other than the load's that fails logins by the dozen: a stuffing.
+
+    The accounts it did log into are compromised: block the address, then force a
+    password reset of those accounts (the playbook's follow-up)."""
+    stuffers = [
+        row
+        for row in v.get("audit", {}).get("logins_by_client", [])
+        if row["client"] != "127.0.0.1"
+        and row["failed"] >= STUFFING_FAILURES
+        and row["failed"] * 2 >= row["attempts"] - row["refused"]
+    ]
+    if not stuffers:
+        return None
+    worst = max(stuffers, key=lambda row: (len(row["logged_into"]), row["failed"]))
+    client, opened = str(worst["client"]), [str(e) for e in worst["logged_into"]]
+    return Diagnosis(
+        "security",
+        "client.block",
+        client,
+        "P0" if opened else "P1",
+        f"the audit log shows {worst['failed']} failed login(s) from {client} and "
+        f"{len(opened)} account(s) it logged into: credential stuffing"
+        + (", accounts taken over (a confirmed breach)" if opened else ""),
+        then=(("accounts.reset", ",".join(opened)),) if opened else (),
+    )
+
+
 def _process_down(v: Views) -> Diagnosis | None:
     process = v["host"]["process"]
     if process["state"] in ("not running", "exited"):
@@ -291,6 +322,7 @@ def _resources(v: Views) -> Diagnosis | None:
 
 RULES: list[Callable[[Views], Diagnosis | None]] = [
     _leaked_key,
+    _credential_stuffing,
     _process_down,
     _data_loss,
     _lock,

@@ -39,7 +39,7 @@ from simulator.load.config import LoadConfig
 from simulator.load.runner import LoadRunner
 from simulator.platform import environment
 from simulator.scenario.model import Scenario
-from simulator.security.evidence import breach_evidence
+from simulator.security.evidence import security_evidence
 from simulator.security.keys import PARTNER_KEY, secret_of
 
 TICK_S = 0.5
@@ -364,8 +364,8 @@ class Drill:
             self.log.append("teardown.error", {"step": "revert", "error": str(exc)})
         await asyncio.to_thread(self._sync_ends)
         try:  # while the environment's files are still there
-            for evidence in await asyncio.to_thread(breach_evidence, self.state_dir):
-                self.log.append("breach.exposure", evidence)
+            for name, evidence in await asyncio.to_thread(security_evidence, self.state_dir):
+                self.log.append(name, evidence)
         except Exception as exc:
             self.log.append("teardown.error", {"step": "breach evidence", "error": str(exc)})
         if self.detector is not None:

@@ -27,6 +27,7 @@ ALERT_WORDS = {  # alert name -> (what it measures, which side of the threshold 
 SECURITY_WORDS = {  # the security alerts, by name: what their value says
     "canary_token_used": "a planted canary used {:g} time(s)",
     "export_volume": "a key exporting customers at {:.3g}x its usual limit",
+    "login_failure_surge": "{:.3g} failed logins a second",
 }
 NEXT_STEPS = {  # when the caller has nothing more specific to say
     "INVESTIGATING": "Checking dashboards, logs and recent changes.",

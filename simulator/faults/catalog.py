@@ -17,6 +17,7 @@ from simulator.faults.kinds import (
     process,
     replication,
     security,
+    stuffing,
 )
 
 _BUILTIN: list[type[FaultKind]] = [
@@ -27,6 +28,7 @@ _BUILTIN: list[type[FaultKind]] = [
     *disk.KINDS,
     *network.KINDS,
     *security.KINDS,
+    *stuffing.KINDS,
     *data.KINDS,
     *replication.KINDS,
 ]

@@ -20,8 +20,8 @@ Prometheus alerting rules of the playbook's thresholds, written by `chaosdrill r
 Do not edit: change playbook.yaml and export again.
 alertname = the drill's alert (error_rate, latency_p99, availability); label severity =
 critical / high / medium: the same (name, severity) as chaosdrill's builtin detector.
-canary_token_used and export_volume (one series per key_id) carry team = the playbook's
-routing.security, for a team's Alertmanager to route to Security.
+canary_token_used, export_volume (one series per key_id) and login_failure_surge carry
+team = the playbook's routing.security, for a team's Alertmanager to route to Security.
 for = the builtin detector's for_s; keep_firing_for = its clear_s.
 Windows of {window} assume a scrape and evaluation interval of 1s (a drill's Prometheus);
 availability is `up` of the scrape job "{job}".

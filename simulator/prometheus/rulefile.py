@@ -9,8 +9,8 @@ Prometheus alerting rule:
     keep_firing_for: <clear_s>s         # the builtin detector's clear hysteresis
     labels: {severity: critical|high|medium}
 
-The security rules (canary_token_used, export_volume) bring their own PromQL
-(`simulator.detection.security`) and a `team` label (routing.security), so
+The security rules (canary_token_used, export_volume, login_failure_surge) bring
+their own PromQL (`simulator.detection.security`) and a `team` label (routing.security), so
 a team's Alertmanager can route them to Security; export_volume has one
 series per key_id, which the engine counts as one alert.
 
@@ -45,6 +45,7 @@ UNITS = {
     "availability": "ratio",
     "canary_uses": "canary uses",
     "export_ratio": "x the key's export limit",
+    "login_failure_rate": "failed logins/s",
 }
 
 

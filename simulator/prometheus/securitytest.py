@@ -3,7 +3,8 @@
 Synthetic counters at 1 s intervals: a canary used once fires canary_token_used
 and stops after the window and `keep_firing_for`; the partner's key exporting at
 its normal rate fires nothing, an unlisted key exporting a few rows per second
-and the partner at more than its limit fire export_volume, each with its key_id.
+and the partner at more than its limit fire export_volume, each with its key_id;
+failed logins at 5 a second fire login_failure_surge, which clears once they stop.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from simulator.detection.rules import AlertRule
-from simulator.detection.security import CANARY_ALERT, EXPORT_ALERT
+from simulator.detection.security import CANARY_ALERT, EXPORT_ALERT, LOGIN_ALERT
 from simulator.prometheus.rulefile import number, summary
 
 USED_AT_S = 30  # the canary is used once, here
@@ -101,4 +102,37 @@ def security_cases(
                 ],
             }
         )
+    login = by_name.get(LOGIN_ALERT)
+    if login is not None:
+        cases.append(_login_case(login, window_s))
     return cases
+
+
+def _login_case(rule: AlertRule, window_s: float) -> dict[str, Any]:
+    """Failed logins: none for 40 s, then a surge for 40 s, then none again."""
+    per_s = max(5, int(rule.threshold * 5))
+    surge_end = 80
+    after = surge_end + int(window_s) + int(rule.clear_s) + 3
+    return {
+        "name": "a surge of failed logins fires login_failure_surge, then it clears",
+        "interval": "1s",
+        "input_series": [
+            {
+                "series": 'login_failures_total{reason="wrong_password"}',
+                "values": f"0x39 0+{per_s}x40 {per_s * 40}x{after - surge_end + 10}",
+            },
+            {
+                "series": 'login_failures_total{reason="unknown_account"}',
+                "values": f"0x{after + 10}",
+            },
+        ],
+        "alert_rule_test": [
+            {"eval_time": "35s", "alertname": LOGIN_ALERT, "exp_alerts": []},
+            {
+                "eval_time": f"{40 + int(window_s) + 5}s",
+                "alertname": LOGIN_ALERT,
+                "exp_alerts": [_alert(rule, float(per_s))],
+            },
+            {"eval_time": f"{after}s", "alertname": LOGIN_ALERT, "exp_alerts": []},
+        ],
+    }

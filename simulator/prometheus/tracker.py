@@ -4,7 +4,7 @@ An alert instance is known by its fingerprint (the hash of its labels): a
 `firing` delivery of a fingerprint marks it firing, repeats change nothing, and
 `resolved` ends it. Only alerts the engine knows map through: alertname one of
 the builtin alert names (error_rate, latency_p99, availability, and the security
-alerts canary_token_used, export_volume) and label severity one of critical /
+alerts canary_token_used, export_volume, login_failure_surge) and label severity one of critical /
 high / medium; anything else a team's rules file sends is logged and skipped.
 export_volume has a series per key_id: they are one alert, firing while any does.
 
@@ -28,7 +28,14 @@ from simulator.detection.alerts import AlertFiring, AlertResolved, AlertTransiti
 from simulator.detection.inhibit import Inhibitor
 from simulator.detection.rules import ALERT_SPECS, AlertRule
 from simulator.detection.samples import SliSample
-from simulator.detection.security import CANARY_ALERT, CANARY_SLI, EXPORT_ALERT, EXPORT_SLI
+from simulator.detection.security import (
+    CANARY_ALERT,
+    CANARY_SLI,
+    EXPORT_ALERT,
+    EXPORT_SLI,
+    LOGIN_ALERT,
+    LOGIN_SLI,
+)
 from simulator.prometheus.webhook import WebhookAlert, WebhookPayload
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,7 @@ SLI_OF: dict[str, str] = {
     **{name: spec.sli for name, spec in ALERT_SPECS.items()},
     CANARY_ALERT: CANARY_SLI,
     EXPORT_ALERT: EXPORT_SLI,
+    LOGIN_ALERT: LOGIN_SLI,
 }
 
 

@@ -16,7 +16,14 @@ from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
 from simulator.pgcluster.standby import standby
-from simulator.remediation.credentials import block_client, notify_users, revoke_key, rotate_keys
+from simulator.remediation.credentials import (
+    block_client,
+    lock_accounts,
+    notify_users,
+    reset_accounts,
+    revoke_key,
+    rotate_keys,
+)
 from simulator.remediation.pitr import point_in_time
 from simulator.remediation.promote import failover_to_standby, resume_replica
 from simulator.remediation.table import FEATURES
@@ -220,6 +227,18 @@ ACTIONS: dict[str, Action] = {
             "notify the customers whose records a key exported (from the audit log)",
             notify_users,
             arg="key",
+        ),
+        Action(
+            "accounts.lock",
+            "lock customer accounts: every login refused (EMAIL[,EMAIL...])",
+            lock_accounts,
+            arg="emails",
+        ),
+        Action(
+            "accounts.reset",
+            "force a password reset of customer accounts (EMAIL[,EMAIL...])",
+            reset_accounts,
+            arg="emails",
         ),
     ]
 }

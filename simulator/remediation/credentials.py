@@ -1,4 +1,5 @@
-"""Credential actions: revoke a key, rotate an owner's keys, block an address, notify.
+"""Credential actions: revoke a key, rotate an owner's keys, block an address, notify,
+lock or force a reset of customer accounts.
 
 Each really acts through the shop's token-protected controls (`target_app/routes/keys.py`)
 or reads its audit log; bad input is refused in one sentence before anything changes.
@@ -94,4 +95,39 @@ def notify_users(backend: FaultBackend, arg: str | None) -> str:
     return (
         f"[DRILL] notified the customers of {rows} record(s) exported with key {key_id} "
         f"(to {clients}){span}, from the audit log"
+    )
+
+
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,}$")
+
+
+def _accounts(backend: FaultBackend, action: str, arg: str | None) -> list[str]:
+    """The e-mails of `arg`, every one a known account, or one sentence and no change."""
+    emails = sorted({e.strip() for e in (arg or "").split(",") if e.strip()})
+    if not emails or len(emails) > 50 or not all(EMAIL.match(e) for e in emails):
+        raise FaultError(
+            f"{action} takes one or more account e-mails separated by commas, at most 50 "
+            f"(got {arg!r}); the `audit` view lists the accounts logged into per address"
+        )
+    known = {a["email"] for a in _admin(backend, "GET", "/admin/accounts")["accounts"]}
+    unknown = [e for e in emails if e not in known]
+    if unknown:
+        raise FaultError(f"{action}: no account {', '.join(unknown)}; nothing was changed")
+    return emails
+
+
+def lock_accounts(backend: FaultBackend, arg: str | None) -> str:
+    emails = _accounts(backend, "accounts.lock", arg)
+    for email in emails:
+        _admin(backend, "POST", f"/admin/accounts/{email}/lock")
+    return f"locked {len(emails)} account(s) ({', '.join(emails)}): every login refused (423)"
+
+
+def reset_accounts(backend: FaultBackend, arg: str | None) -> str:
+    emails = _accounts(backend, "accounts.reset", arg)
+    for email in emails:
+        _admin(backend, "POST", f"/admin/accounts/{email}/reset")
+    return (
+        f"forced a password reset of {len(emails)} account(s) ({', '.join(emails)}): "
+        "their old passwords no longer work"
     )

@@ -41,8 +41,11 @@ ENDS: dict[str, frozenset[str]] = {
     # Only the leaked key, its owner's rotation or the attacker's address (see `ends`).
     "key.revoke": frozenset({"security.leaked_key"}),
     "keys.rotate": frozenset({"security.leaked_key"}),
-    "client.block": frozenset({"security.leaked_key"}),
+    "client.block": frozenset({"security.leaked_key", "security.credential_stuffing"}),
     "users.notify": frozenset(),  # part of the response, never a fix
+    # The follow-up of a stuffing: the attacker's other attempts go on until it is blocked.
+    "accounts.lock": frozenset(),
+    "accounts.reset": frozenset(),
 }
 
 
@@ -83,6 +86,8 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
             "client.block": str(params.get("source", "127.0.0.2")),
         }
         return arg == wanted.get(action)
+    if kind == "security.credential_stuffing":  # only the stuffer's own address
+        return arg == str(params.get("source", "127.0.0.3"))
     if action == "service.scale_up" and kind == "app.latency":
         # More capacity helps a shop that is slow everywhere in proportion to its work,
         # not a fixed delay or one slow route.

@@ -1,4 +1,5 @@
-"""The shop's audit log read back: one `shop.audit` line per request that presented a key."""
+"""The shop's audit log read back: one `shop.audit` line per request that presented a key,
+and one per login attempt (route `/login`, with the account tried and the outcome)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from simulator.env.state import EnvState
 
+LOGIN_ROUTE = "/login"
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -19,6 +22,12 @@ class AuditEntry:
     route: str
     status: int
     rows: int
+    account: str | None = None  # a login attempt: the account tried
+    login: str | None = None  # and its outcome (ok, wrong_password, locked, blocked, ...)
+
+    @property
+    def is_login(self) -> bool:
+        return self.route == LOGIN_ROUTE
 
 
 def audit_path(state: EnvState) -> Path:
@@ -49,6 +58,8 @@ def read_audit(path: Path, since_wall: float = 0.0) -> list[AuditEntry]:
                 route=str(raw.get("route", "")),
                 status=int(raw.get("status", 0)),
                 rows=int(raw.get("rows", 0)),
+                account=raw.get("account"),
+                login=raw.get("login"),
             )
         )
     return entries
@@ -71,7 +82,8 @@ def exposures(entries: list[AuditEntry]) -> list[Exposure]:
     """Per (key, client): requests, refusals, rows returned, first and last success."""
     groups: dict[tuple[str | None, str | None], list[AuditEntry]] = defaultdict(list)
     for entry in entries:
-        groups[(entry.key_id, entry.client)].append(entry)
+        if not entry.is_login:
+            groups[(entry.key_id, entry.client)].append(entry)
     result = []
     for (key_id, client), group in sorted(groups.items(), key=lambda g: str(g[0])):
         ok = [e for e in group if 200 <= e.status < 300]
@@ -101,4 +113,58 @@ def summary(entries: list[AuditEntry]) -> list[dict[str, Any]]:
             "last_success": x.last_ok_wall,
         }
         for x in exposures(entries)
+    ]
+
+
+@dataclass(frozen=True)
+class LoginTally:
+    """What one client address did at the login: attempts, failures, accounts opened."""
+
+    client: str | None
+    attempts: int
+    failed: int  # wrong password or unknown account (401)
+    refused: int  # blocked address, locked account, reset required
+    accounts: tuple[str, ...]  # accounts it logged into
+    first_success_wall: float | None
+    last_success_wall: float | None
+    last_attempt_wall: float | None
+    last_reached_wall: float | None  # its last attempt not refused by a block
+
+
+def login_tallies(entries: list[AuditEntry]) -> list[LoginTally]:
+    """Per client address, every login attempt of the log summed up."""
+    groups: dict[str | None, list[AuditEntry]] = defaultdict(list)
+    for entry in entries:
+        if entry.is_login:
+            groups[entry.client].append(entry)
+    result = []
+    for client, group in sorted(groups.items(), key=lambda g: str(g[0])):
+        ok = [e for e in group if e.status == 200]
+        result.append(
+            LoginTally(
+                client=client,
+                attempts=len(group),
+                failed=sum(1 for e in group if e.status == 401),
+                refused=sum(1 for e in group if e.status not in (200, 401)),
+                accounts=tuple(sorted({str(e.account) for e in ok})),
+                first_success_wall=min((e.ts for e in ok), default=None),
+                last_success_wall=max((e.ts for e in ok), default=None),
+                last_attempt_wall=max((e.ts for e in group), default=None),
+                last_reached_wall=max((e.ts for e in group if e.login != "blocked"), default=None),
+            )
+        )
+    return result
+
+
+def login_summary(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    """The login view a responder reads: per address, attempts, failures, accounts opened."""
+    return [
+        {
+            "client": x.client,
+            "attempts": x.attempts,
+            "failed": x.failed,
+            "refused": x.refused,
+            "logged_into": list(x.accounts),
+        }
+        for x in login_tallies(entries)
     ]

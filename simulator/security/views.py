@@ -7,15 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from simulator.env.state import EnvState
-from simulator.security.audit import audit_path, read_audit, summary
+from simulator.security.audit import audit_path, login_summary, read_audit, summary
 
 PASTE_GLOB = "paste-DRILL-*.txt"
 
 
 def audit(state: EnvState, window_s: float = 600.0) -> dict[str, Any]:
-    """Who used which API key, from which address, with what answer and how many rows."""
+    """Who used which API key, from which address, with what answer and how many rows;
+    who tried to log in from which address, how often it failed, which accounts it opened."""
     entries = read_audit(audit_path(state), time.time() - window_s)
-    return {"window_s": window_s, "by_key_and_client": summary(entries)}
+    return {
+        "window_s": window_s,
+        "by_key_and_client": summary(entries),
+        "logins_by_client": login_summary(entries),
+    }
 
 
 def leaks(state: EnvState) -> dict[str, Any]:

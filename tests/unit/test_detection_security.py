@@ -1,5 +1,6 @@
-"""The security alerts: canary use and export volume per key, in the builtin detector's
-evaluator and through the Prometheus tracker; the SLI alerts are unchanged by them."""
+"""The security alerts: canary use, export volume per key and failed logins, in the
+builtin detector's evaluator and through the Prometheus tracker; the SLI alerts are
+unchanged by them."""
 
 from __future__ import annotations
 
@@ -99,7 +100,11 @@ def test_sli_alerts_are_unchanged_and_carry_no_team() -> None:
     (fired,) = evaluator.evaluate(bad)
     assert isinstance(fired, AlertFiring) and fired.team is None
     assert "team" not in fired.event_data()
-    assert [r.name for r in security_rules(PLAYBOOK)] == ["canary_token_used", "export_volume"]
+    assert [r.name for r in security_rules(PLAYBOOK)] == [
+        "canary_token_used",
+        "export_volume",
+        "login_failure_surge",
+    ]
 
 
 def test_prometheus_series_of_two_keys_are_one_export_alert() -> None:

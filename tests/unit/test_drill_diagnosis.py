@@ -420,6 +420,7 @@ def test_a_destructive_statement_on_orders_means_restore_to_it() -> None:
 def test_rules_are_tried_in_order() -> None:
     assert [rule.__name__ for rule in RULES] == [
         "_leaked_key",
+        "_credential_stuffing",
         "_process_down",
         "_data_loss",
         "_lock",

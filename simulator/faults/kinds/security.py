@@ -29,6 +29,20 @@ PASTE_PREFIX = "paste-DRILL-"
 EXPORT_KEYS = ("reports",)  # keys with the export scope that the load does not drive
 
 
+def attacker_source(value: str) -> str:
+    """An attacker's address: a 127.x address other than the load's 127.0.0.1."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"source {value!r} is not an IP address (e.g. 127.0.0.2)") from None
+    if address.version != 4 or not address.is_loopback or value == "127.0.0.1":
+        raise ValueError(
+            f"source {value!r} must be a 127.x address other than 127.0.0.1 "
+            "(the attacker must be told apart from the load)"
+        )
+    return value
+
+
 class LeakedKeyParams(FaultParams):
     key_id: str = "reports"
     source: str = "127.0.0.2"
@@ -48,16 +62,7 @@ class LeakedKeyParams(FaultParams):
     @field_validator("source")
     @classmethod
     def _loopback(cls, value: str) -> str:
-        try:
-            address = ipaddress.ip_address(value)
-        except ValueError:
-            raise ValueError(f"source {value!r} is not an IP address (e.g. 127.0.0.2)") from None
-        if address.version != 4 or not address.is_loopback or value == "127.0.0.1":
-            raise ValueError(
-                f"source {value!r} must be a 127.x address other than 127.0.0.1 "
-                "(the attacker must be told apart from the load)"
-            )
-        return value
+        return attacker_source(value)
 
     @property
     def owner(self) -> str:
@@ -84,7 +89,7 @@ def attacker_argv(url: str, params: LeakedKeyParams, deadline: float, tally: Pat
     ]
 
 
-def _record(undo: dict[str, Any]) -> ServiceRecord:
+def attacker_record(undo: dict[str, Any]) -> ServiceRecord:
     return ServiceRecord(
         name="attacker", pid=int(undo["pid"]), port=0, argv=list(undo["argv"]), log=undo["log"]
     )
@@ -133,13 +138,13 @@ class LeakedKey(FaultKind):
 
     def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo.get("pid"):
-            services.stop(_record(undo), grace_s=2.0)
+            services.stop(attacker_record(undo), grace_s=2.0)
         Path(undo.get("paste", "/nonexistent")).unlink(missing_ok=True)
         if backend.shop_chaos_state() is not None:  # a dead shop: the next revert tries again
             backend.shop_chaos("DELETE", "/admin/canary-record")
 
     def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
-        return bool(undo.get("pid")) and services.is_running(_record(undo))
+        return bool(undo.get("pid")) and services.is_running(attacker_record(undo))
 
 
 KINDS: list[type[FaultKind]] = [LeakedKey]
