@@ -14,11 +14,18 @@ from rich.table import Table
 
 from scoring.durations import parse_duration
 from scoring.yaml_guard import YamlRefused, safe_load_text
+from simulator.cli.cluster_options import (
+    cluster_fields,
+    cluster_options,
+    dry_options,
+    print_manifests,
+    renderer,
+)
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
 from simulator.env.state import DEFAULT_STATE_ROOT
 from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
-from simulator.faults.registry import registry_for
+from simulator.faults.registry import get_kind, parse_params, registry_for
 from simulator.faults.session import FaultSession, Interrupted
 from simulator.platform.registry import DEFAULT, NAMES
 
@@ -86,15 +93,40 @@ def parse_param_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option(
     "--hold", is_flag=True, help="Stay in the foreground; revert on Ctrl-C, SIGTERM or at the TTL."
 )
+@click.option(
+    "--backend",
+    type=click.Choice(NAMES),
+    default=None,
+    help="With --dry-run: the platform whose manifests to print (the environment's own otherwise).",
+)
+@cluster_options
 @state_dir_option
 @json_option
 @user_errors
 def inject(
-    kind: str, pairs: tuple[str, ...], ttl: str, hold: bool, state_dir: Path | None, as_json: bool
+    kind: str,
+    pairs: tuple[str, ...],
+    ttl: str,
+    hold: bool,
+    backend: str | None,
+    dry_run: bool,
+    output: str,
+    state_dir: Path | None,
+    as_json: bool,
+    **cluster: object,
 ) -> None:
     """Inject a fault of KIND into the running environment."""
     ttl_s = parse_duration(ttl)
     params = parse_param_pairs(pairs)
+    if dry_run:
+        name = backend or FaultManager(resolve_state_dir(state_dir)).backend_name()
+        found = get_kind(kind, name)
+        options = dry_options(resolve_state_dir(state_dir), name, cluster_fields(cluster))
+        objects = renderer(name).render_fault(
+            found.name, parse_params(found, params), ttl_s, options
+        )
+        print_manifests(objects, output)
+        return
     if hold:
         _hold(resolve_state_dir(state_dir), kind, params, ttl_s)
         return

@@ -11,6 +11,6 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 # A new platform adds its name here and its branch in registry.platform_for.
-PlatformName = Literal["local", "docker"]
+PlatformName = Literal["local", "docker", "kubernetes"]
 NAMES: tuple[PlatformName, ...] = get_args(PlatformName)  # the default first
 DEFAULT: PlatformName = NAMES[0]

@@ -1,0 +1,182 @@
+"""`env up | down | status` on Kubernetes: apply the manifests into an allow-listed
+namespace, wait for every rollout, record how to reach it; take down by owner label.
+
+Nothing is created outside the namespace (the Role of `deploy/kubernetes/base/rbac.yaml`
+is all chaosdrill needs), and `env down` deletes exactly the objects that carry this
+environment's owner label, Chaos Mesh resources included.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from kubernetes.utils import FailToCreateError, create_from_dict
+
+from simulator.env.errors import EnvError
+from simulator.env.lifecycle import EnvOptions
+from simulator.env.state import EnvState, ServiceRecord, load_state, lock, save_state
+from simulator.env.teardown import Stopped, close_record
+from simulator.kubernetes import chaos_run, manifests, rollout
+from simulator.kubernetes.client import REQUEST_TIMEOUT_S, Cluster, KubeApi, KubeError
+from simulator.kubernetes.labels import owner_selector, valid_namespace
+
+# Namespaces a drill may use unless the facilitator names others: never kube-system.
+DEFAULT_ALLOWED = ("chaosdrill", "chaosdrill-*")
+# What `env down` deletes by owner label: (API attribute of KubeApi, resource) pairs,
+# the typed client's `list_namespaced_<resource>` / `delete_namespaced_<resource>`.
+OWNED = (
+    ("apps", "deployment"),
+    ("apps", "stateful_set"),
+    ("core", "service"),
+    ("core", "secret"),
+    ("core", "persistent_volume_claim"),
+    ("core", "service_account"),
+    ("rbac", "role_binding"),
+    ("rbac", "role"),
+)
+SERVICES = ("shop", "payment", "payment-backup")
+
+
+def cluster_of(options: EnvOptions) -> Cluster:
+    namespace = options.namespace or "chaosdrill"
+    if not valid_namespace(namespace):
+        raise EnvError(f"--namespace '{namespace}' is not a Kubernetes name (a-z, 0-9, '-')")
+    return Cluster(namespace, options.kubeconfig, options.context, options.api_url)
+
+
+def check_allowed(namespace: str, allowed: tuple[str, ...]) -> None:
+    """The namespace allow-list: refused before anything is created."""
+    from fnmatch import fnmatchcase
+
+    if not any(fnmatchcase(namespace, pattern) for pattern in allowed):
+        raise EnvError(
+            f"namespace '{namespace}' is not on the allow-list ({', '.join(allowed)}); "
+            "set CHAOSDRILL_K8S_NAMESPACES to allow it"
+        )
+
+
+def plan(options: EnvOptions, env_id: str, values: dict[str, str]) -> list[dict[str, Any]]:
+    cluster = cluster_of(options)
+    check_allowed(cluster.namespace, options.allowed_namespaces or DEFAULT_ALLOWED)
+    return manifests.render(cluster.namespace, env_id, values, options.version)
+
+
+def up(options: EnvOptions) -> EnvState:
+    """Apply the manifests and wait for every rollout, or delete all that was created."""
+    state_dir = options.state_dir.resolve()
+    env_id = "e-" + uuid.uuid4().hex[:8]
+    values = manifests.new_secrets()
+    objects = plan(options, env_id, values)
+    cluster = cluster_of(options)
+    api = KubeApi(cluster)
+    try:
+        for obj in objects:
+            _create(api, obj)
+        for kind, name in manifests.workloads(objects):
+            _wait(api, kind, name)
+    except (KubeError, EnvError) as exc:
+        delete_owned(api, env_id)
+        raise EnvError(f"{exc}; everything created was deleted again") from None
+    finally:
+        api.close()
+    state = EnvState(
+        state_dir=str(state_dir),
+        data_dir=str(state_dir / "data"),
+        backend="kubernetes",
+        cluster={**cluster.as_record(), "env_id": env_id},
+        database_kind="postgres",
+        database_url=values["database-url"],
+        chaos_token=values["chaos-token"],
+        services={
+            name: ServiceRecord(name=name, pid=0, port=8000, argv=[], log="", version=None)
+            for name in SERVICES
+        },
+        started_at=time.time(),
+    )
+    state.services["shop"].version = options.version
+    state_dir.mkdir(parents=True, exist_ok=True)
+    save_state(state)
+    return state
+
+
+def _create(api: KubeApi, obj: dict[str, Any]) -> None:
+    what = f"{obj['kind']}/{obj['metadata']['name']}"
+    try:
+        create_from_dict(  # type: ignore[no-untyped-call]
+            api.apps.api_client, obj, namespace=api.namespace, _request_timeout=REQUEST_TIMEOUT_S
+        )
+    except FailToCreateError as exc:
+        reasons = "; ".join(f"{e.status} {e.reason}" for e in exc.api_exceptions)
+        raise KubeError(f"the Kubernetes API refused to create {what}: {reasons}") from None
+    except OSError as exc:
+        raise KubeError(f"the Kubernetes API did not answer when creating {what} ({exc})") from None
+
+
+def _wait(api: KubeApi, kind: str, name: str) -> None:
+    if kind == "Deployment":
+        rollout.wait_rolled_out(api, name)
+        return
+    deadline = time.monotonic() + rollout.ROLLOUT_BOUND_S
+    for _ in range(int(rollout.ROLLOUT_BOUND_S / rollout.POLL_S) + 1):
+        found = api.stateful_set(name)
+        if (found.status.ready_replicas or 0) >= (found.spec.replicas or 1):
+            return
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(rollout.POLL_S)
+    raise KubeError(f"statefulset/{name} was not ready within {rollout.ROLLOUT_BOUND_S:g}s")
+
+
+def delete_owned(api: KubeApi, env_id: str) -> list[str]:
+    """Delete every object and Chaos Mesh resource with this environment's owner label."""
+    selector = owner_selector(env_id)
+    deleted = chaos_run.sweep(api, selector)
+    for group, resource in OWNED:
+        deleted += api.delete_labelled(group, resource, selector)
+    return deleted
+
+
+def is_up(state: EnvState) -> bool:
+    api = KubeApi(Cluster.from_record(state.cluster))
+    try:
+        return bool(api.deployment_or_none("shop"))
+    except KubeError:
+        return False
+    finally:
+        api.close()
+
+
+def stop(state_dir: Path, done: Stopped, abandoned: str | None) -> None:
+    """Delete everything with the owner label (the faults are reverted already)."""
+    with lock(state_dir):
+        state = load_state(state_dir)
+        if state is None:
+            return
+        api = KubeApi(Cluster.from_record(state.cluster))
+        try:
+            done.stopped = delete_owned(api, state.cluster["env_id"])
+        finally:
+            api.close()
+        close_record(state, abandoned)
+
+
+def status_rows(state: EnvState) -> dict[str, dict[str, Any]]:
+    api = KubeApi(Cluster.from_record(state.cluster))
+    rows: dict[str, dict[str, Any]] = {}
+    try:
+        for name in ("shop", "payment-primary", "payment-backup"):
+            found = api.deployment_or_none(name)
+            ready = f"{found.status.ready_replicas or 0}/{found.spec.replicas}" if found else "-"
+            rows[name] = {
+                "pid": None,
+                "running": bool(found and found.status.available_replicas),
+                "url": None,
+                "health": ready,
+                "version": found.spec.template.spec.containers[0].image if found else None,
+            }
+    finally:
+        api.close()
+    return rows

@@ -1,0 +1,86 @@
+"""The Kubernetes platform: the shop's manifests in an allow-listed namespace, faults
+as Chaos Mesh resources, remediations by rollouts (`simulator.kubernetes`).
+
+It also renders: `env up --dry-run` and `fault inject --dry-run` print the objects
+that `up` and `inject` would apply, for people who apply manifests themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from simulator.env.lifecycle import EnvOptions
+from simulator.env.state import EnvState
+from simulator.env.teardown import Stopped
+from simulator.faults.backend import FaultBackend
+from simulator.faults.base import FaultKind, FaultParams
+from simulator.faults.errors import NotApplicable
+from simulator.kubernetes import env as kube_env
+from simulator.kubernetes import manifests, remediation
+from simulator.kubernetes.backend import KubernetesBackend
+from simulator.kubernetes.chaos import Scope
+from simulator.kubernetes.kinds import KubernetesKind, NoKubernetesForm, kubernetes_kinds
+from simulator.remediation.actions import Action
+
+
+class KubernetesPlatform:
+    name = "kubernetes"
+    own_database = True  # the StatefulSet's PostgreSQL
+
+    def __init__(self) -> None:
+        self._kinds = kubernetes_kinds()
+
+    def up(self, options: EnvOptions) -> EnvState:
+        return kube_env.up(options)
+
+    def is_up(self, state: EnvState) -> bool:
+        return kube_env.is_up(state)
+
+    def stop(self, state_dir: Path, done: Stopped, abandoned: str | None) -> None:
+        kube_env.stop(state_dir, done, abandoned)
+
+    def status_rows(self, state: EnvState) -> dict[str, dict[str, Any]]:
+        return kube_env.status_rows(state)
+
+    def backend(self, state: EnvState) -> FaultBackend:
+        return KubernetesBackend(state)
+
+    def kinds(self) -> dict[str, FaultKind]:
+        return dict(self._kinds)
+
+    def refusal(self, kind_name: str) -> str | None:
+        kind = self._kinds.get(kind_name)
+        if isinstance(kind, NoKubernetesForm):
+            return f"{kind_name} has no Kubernetes form: {kind.reason}"
+        return None
+
+    def actions(self) -> dict[str, Action]:
+        return remediation.KUBE_ACTIONS
+
+    def ends(
+        self, action: str, arg: str | None, kind: str, params: dict[str, Any], target: str
+    ) -> bool:
+        return remediation.ends_kubernetes(action, arg, kind, params, target)
+
+    def unavailable(self, state: EnvState, action: str) -> str | None:
+        return remediation.unavailable(action)
+
+    def process_view(self, state: EnvState) -> dict[str, Any] | None:
+        return {"kind": "pods", "note": "the shop runs as pods; see `kubectl get pods`"}
+
+    # -- dry run (simulator.platform.base.Renders) ----------------------------------------
+    def render_env(self, options: EnvOptions) -> list[dict[str, Any]]:
+        return kube_env.plan(options, "dry-run", manifests.new_secrets())
+
+    def render_fault(
+        self, kind_name: str, params: FaultParams, ttl_s: float, options: EnvOptions
+    ) -> list[dict[str, Any]]:
+        kind = self._kinds[kind_name]
+        if not isinstance(kind, KubernetesKind):
+            raise NotApplicable(f"{kind_name} has no Kubernetes form")
+        cluster = kube_env.cluster_of(options)
+        kube_env.check_allowed(
+            cluster.namespace, options.allowed_namespaces or kube_env.DEFAULT_ALLOWED
+        )
+        return kind.manifests(params, ttl_s, "f-dryrun", Scope(cluster.namespace, "dry-run"))
