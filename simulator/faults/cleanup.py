@@ -99,7 +99,7 @@ def _revert(found: FoundEnv, label: str, confirm_healthy: bool) -> list[str]:
     except FaultError:
         notes.append("the shop did not answer its chaos control")
     lines.append(f"{label}: " + "; ".join(notes))
-    if confirm_healthy:
+    if confirm_healthy and state.shop.port:  # port 0: not reachable from this host (a cluster)
         took = healthy_again(state.shop.url)
         lines.append(
             f"{label}: the shop answered healthy again after {took:.1f}s"

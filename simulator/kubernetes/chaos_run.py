@@ -83,13 +83,17 @@ def inject(
 
 
 def _delete_quietly(api: KubeApi, resources: list[Resource]) -> None:
-    # Already failing: each deletion is tried even when another fails, and the first
-    # error stays the one the user reads (the owner label lets `cleanup` finish).
-    for plural, name in resources:
-        try:
-            api.delete_chaos(plural, name)
-        except KubeError:
-            continue
+    # Already failing: delete and wait for the recovery; if that fails too, each
+    # deletion is still tried, and the first error stays the one the user reads (the
+    # owner label lets `cleanup` finish, spec.duration ends it on the cluster).
+    try:
+        revert(api, resources)
+    except KubeError:
+        for plural, name in resources:
+            try:
+                api.delete_chaos(plural, name)
+            except KubeError:
+                continue
 
 
 def revert(api: KubeApi, resources: list[Resource], bound_s: float | None = None) -> None:

@@ -91,7 +91,8 @@ def up(options: EnvOptions) -> EnvState:
         database_url=values["database-url"],
         chaos_token=values["chaos-token"],
         services={
-            name: ServiceRecord(name=name, pid=0, port=8000, argv=[], log="", version=None)
+            # port 0: a Service inside the cluster, not reachable from this host as such
+            name: ServiceRecord(name=name, pid=0, port=0, argv=[], log="", version=None)
             for name in SERVICES
         },
         started_at=time.time(),

@@ -1,0 +1,188 @@
+"""The Kubernetes platform's calls against a fake of the Kubernetes API (tests/kube_fake.py,
+HTTP on 127.0.0.1): env up applies and waits, faults land (Selected, AllInjected) and
+leave (deleted, AllRecovered), a fault that never lands or an API error leaves nothing
+behind, cleanup after a kill deletes everything with the owner label, and remediations
+are rollouts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator.env.lifecycle import EnvOptions
+from simulator.env.state import EnvState, load_state
+from simulator.faults.cleanup import cleanup_environment
+from simulator.faults.errors import FaultError
+from simulator.faults.journal import load_journal
+from simulator.faults.manager import FaultManager
+from simulator.kubernetes import chaos_run, rollout
+from simulator.kubernetes.labels import MANAGED_BY, OWNER_LABEL, owner_labels
+from simulator.platform import environment
+from simulator.remediation.apply import apply
+from tests.kube_fake import FakeKube, FakeKubeServer
+
+NAMESPACE = "chaosdrill"
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
+    # The bounds shortened: the fake answers at once, or never.
+    monkeypatch.setattr(chaos_run, "POLL_S", 0.01)
+    monkeypatch.setattr(chaos_run, "INJECT_BOUND_S", 0.3)
+    monkeypatch.setattr(chaos_run, "RECOVER_BOUND_S", 0.3)
+    monkeypatch.setattr(rollout, "POLL_S", 0.01)
+    monkeypatch.setattr(rollout, "ROLLOUT_BOUND_S", 0.3)
+    kube = FakeKube()
+    server = FakeKubeServer(kube)
+    yield kube
+    server.close()
+
+
+@pytest.fixture
+def env(fake: FakeKube, tmp_path: Path) -> EnvState:
+    options = EnvOptions(
+        state_dir=tmp_path / "env", backend="kubernetes", namespace=NAMESPACE, api_url=fake.url
+    )
+    return environment.up(options)
+
+
+def _owned(fake: FakeKube, state: EnvState) -> list[str]:
+    return fake.labelled(OWNER_LABEL, state.cluster["env_id"])
+
+
+def test_env_up_applies_every_object_and_env_down_removes_exactly_those(
+    fake: FakeKube, tmp_path: Path
+) -> None:
+    foreign = {"metadata": {"name": "team-api", "labels": {"app": "team-api"}}}
+    fake.store[("apps/v1", NAMESPACE, "deployments")] = {"team-api": foreign}
+    options = EnvOptions(
+        state_dir=tmp_path / "env", backend="kubernetes", namespace=NAMESPACE, api_url=fake.url
+    )
+    state = environment.up(options)
+    assert state.backend == "kubernetes" and state.cluster["namespace"] == NAMESPACE
+    created = _owned(fake, state)
+    assert "deployments/shop" in created and "statefulsets/postgres" in created
+    assert "roles/chaosdrill" in created and "secrets/chaosdrill-secrets" in created
+    # waited for the rollouts: each Deployment read back after creation
+    assert fake.calls("GET", "/deployments/shop")
+    stopped = environment.down(Path(state.state_dir))
+    assert _owned(fake, state) == []
+    assert len(stopped) == len(created)
+    assert "team-api" in fake.objects("deployments")  # not ours: left alone
+    assert load_state(Path(state.state_dir)) is None
+
+
+def test_env_up_that_fails_midway_deletes_what_it_created(fake: FakeKube, tmp_path: Path) -> None:
+    fake.fail("POST", "/deployments", skip=2)  # the third Deployment is refused
+    options = EnvOptions(
+        state_dir=tmp_path / "env", backend="kubernetes", namespace=NAMESPACE, api_url=fake.url
+    )
+    with pytest.raises(Exception, match="refused to create Deployment/") as info:
+        environment.up(options)
+    assert "everything created was deleted again" in str(info.value)
+    assert fake.labelled(MANAGED_BY, "chaosdrill") == []
+
+
+def test_inject_waits_for_all_injected_and_revert_for_all_recovered(
+    fake: FakeKube, env: EnvState
+) -> None:
+    manager = FaultManager(Path(env.state_dir))
+    entry = manager.inject("db.latency", {"ms": 300}, ttl_s=60)
+    resource = fake.objects("networkchaos")[f"chaosdrill-{entry.id}"]
+    assert resource["spec"]["duration"] == "60s"  # the cluster's own TTL
+    assert resource["metadata"]["labels"][OWNER_LABEL] == env.cluster["env_id"]
+    # looked for a stale one (none), created, read back Selected + AllInjected
+    assert [r.method for r in fake.requests if "networkchaos" in r.path] == ["GET", "POST", "GET"]
+    assert manager.is_active(entry)
+
+    manager.revert(entry.id, "manual")
+    chaos_calls = [r.method for r in fake.requests if "networkchaos" in r.path]
+    assert chaos_calls[-2:] == ["DELETE", "GET"]  # deleted, then AllRecovered read back
+    assert fake.objects("networkchaos") == {}
+    ended = load_journal(Path(env.state_dir)).get(entry.id)
+    assert ended is not None and not ended.open
+
+
+def test_a_fault_that_never_lands_fails_in_one_sentence_and_is_deleted(
+    fake: FakeKube, env: EnvState
+) -> None:
+    fake.chaos_policy = "never"
+    with pytest.raises(FaultError) as info:
+        FaultManager(Path(env.state_dir)).inject("app.hang", {}, ttl_s=60)
+    message = str(info.value)
+    assert "did not inject podchaos/" in message and "AllInjected=False" in message
+    assert "\n" not in message
+    assert fake.calls("DELETE", "/podchaos/")
+    assert fake.objects("podchaos") == {}
+    assert FaultManager(Path(env.state_dir)).active() == []
+
+
+@pytest.mark.parametrize(("method", "skip"), [("POST", 1), ("GET", 0)])
+def test_an_api_error_mid_inject_leaves_nothing_behind(
+    fake: FakeKube, env: EnvState, method: str, skip: int
+) -> None:
+    # Two routes: two HTTPChaos; the second creation, or the first status read, fails.
+    fake.fail(method, "/httpchaos", skip=skip)
+    with pytest.raises(FaultError, match="500"):
+        FaultManager(Path(env.state_dir)).inject(
+            "app.error_rate", {"routes": ["/a", "/b"]}, ttl_s=60
+        )
+    assert fake.objects("httpchaos") == {}
+    assert FaultManager(Path(env.state_dir)).active() == []
+
+
+def test_cleanup_after_a_kill_deletes_everything_with_the_owner_label(
+    fake: FakeKube, env: EnvState
+) -> None:
+    state_dir = Path(env.state_dir)
+    FaultManager(state_dir).inject("app.cpu_burn", {}, ttl_s=60)
+    FaultManager(state_dir).inject("dependency.down", {}, ttl_s=60)
+    # Killed between creating a resource and journalling it as active: only the
+    # owner label knows about this one.
+    stray = {
+        "metadata": {"name": "chaosdrill-f-killed", "labels": owner_labels(env.cluster["env_id"])}
+    }
+    fake.store[("chaos-mesh.org/v1alpha1", NAMESPACE, "iochaos")] = {"chaosdrill-f-killed": stray}
+    assert len(_owned(fake, env)) > 3
+
+    lines = cleanup_environment(state_dir)
+    assert any("reverted 2 fault(s)" in line for line in lines), lines
+    assert _owned(fake, env) == []
+    assert fake.labelled(MANAGED_BY, "chaosdrill") == []
+    assert load_state(state_dir) is None
+
+
+def test_restart_rollback_scale_and_failover_are_rollouts(fake: FakeKube, env: EnvState) -> None:
+    state_dir = Path(env.state_dir)
+    shop = fake.objects("deployments")["shop"]
+    image = shop["spec"]["template"]["spec"]["containers"][0]["image"]
+
+    release = FaultManager(state_dir).inject("deploy.bad_release", {"version": "1.1.0"}, 300)
+    assert shop["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":1.1.0")
+    result = apply(state_dir, "deploy.rollback", action_id="a-1")
+    assert shop["spec"]["template"]["spec"]["containers"][0]["image"] == image
+    assert [e.id for e in result.ended] == [release.id]
+
+    hang = FaultManager(state_dir).inject("app.hang", {}, ttl_s=60)
+    result = apply(state_dir, "service.restart", action_id="a-2")
+    annotations = shop["spec"]["template"]["metadata"]["annotations"]
+    assert rollout.RESTARTED_AT in annotations
+    assert [e.id for e in result.ended] == [hang.id] and fake.objects("podchaos") == {}
+
+    apply(state_dir, "service.scale_up", action_id="a-3")
+    assert shop["spec"]["replicas"] == 4
+
+    down = FaultManager(state_dir).inject("dependency.down", {}, ttl_s=60)
+    result = apply(state_dir, "dependency.switch_backup", action_id="a-4")
+    payment = fake.objects("services")["payment"]
+    assert payment["spec"]["selector"] == {"app.kubernetes.io/name": "payment-backup"}
+    assert [e.id for e in result.ended] == [down.id]
+
+
+def test_an_action_with_no_cluster_form_is_unavailable_in_one_sentence(
+    fake: FakeKube, env: EnvState
+) -> None:
+    with pytest.raises(FaultError, match=r"^db\.kill_long_queries is not available on kubernetes"):
+        apply(Path(env.state_dir), "db.kill_long_queries", action_id="a-1")
