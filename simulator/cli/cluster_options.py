@@ -35,6 +35,8 @@ _OPTIONS = (
         envvar="CHAOSDRILL_K8S_NAMESPACES",
         help="kubernetes: namespaces (glob) a drill may act in (default chaosdrill, chaosdrill-*).",
     ),
+)
+_DRY_RUN = (
     click.option("--dry-run", is_flag=True, help="Print what would be applied; apply nothing."),
     click.option(
         "-o",
@@ -49,6 +51,12 @@ _OPTIONS = (
 
 def cluster_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_OPTIONS):
+        func = option(func)
+    return func
+
+
+def dry_run_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_DRY_RUN):
         func = option(func)
     return func
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from simulator.cli.cluster_options import (
     cluster_fields,
     cluster_options,
+    dry_run_options,
     print_manifests,
     renderer,
 )
@@ -67,6 +68,7 @@ def env() -> None:
     help="Keep Locust load of this many users on the shop until `env down`.",
 )
 @cluster_options
+@dry_run_options
 @json_option
 @user_errors
 def up(

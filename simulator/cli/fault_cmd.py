@@ -18,6 +18,7 @@ from simulator.cli.cluster_options import (
     cluster_fields,
     cluster_options,
     dry_options,
+    dry_run_options,
     print_manifests,
     renderer,
 )
@@ -27,7 +28,8 @@ from simulator.env.state import DEFAULT_STATE_ROOT
 from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
 from simulator.faults.registry import get_kind, parse_params, registry_for
 from simulator.faults.session import FaultSession, Interrupted
-from simulator.platform.registry import DEFAULT, NAMES
+from simulator.platform.base import Sweeps
+from simulator.platform.registry import DEFAULT, NAMES, platform_for
 
 
 @click.group()
@@ -100,6 +102,7 @@ def parse_param_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
     help="With --dry-run: the platform whose manifests to print (the environment's own otherwise).",
 )
 @cluster_options
+@dry_run_options
 @state_dir_option
 @json_option
 @user_errors
@@ -204,8 +207,16 @@ def revert(fault_id: str | None, revert_all: bool, state_dir: Path | None) -> No
 
 @click.command()
 @state_dir_option
+@click.option(
+    "--backend",
+    type=click.Choice(NAMES),
+    default=None,
+    help="kubernetes: also delete, by owner label, what chaosdrill created in --namespace "
+    "that no record here knows (drills still running are left alone).",
+)
+@cluster_options
 @user_errors
-def cleanup(state_dir: Path | None) -> None:
+def cleanup(state_dir: Path | None, backend: str | None, **cluster: object) -> None:
     """Leave nothing behind: every environment under ./.chaosdrill (or the one given).
 
     For each environment whose drill engine is not running (a manual `env up`,
@@ -213,7 +224,7 @@ def cleanup(state_dir: Path | None) -> None:
     processes or containers, unmount its data directory and remove its record.
     Drills still running are left alone. Safe to run any time.
     """
-    from simulator.faults.cleanup import cleanup_all, cleanup_environment
+    from simulator.faults.cleanup import cleanup_all, cleanup_environment, running_env_ids
 
     if state_dir is not None:
         lines = cleanup_environment(resolve_state_dir(state_dir))
@@ -221,3 +232,14 @@ def cleanup(state_dir: Path | None) -> None:
         lines = cleanup_all(DEFAULT_STATE_ROOT.resolve())
     for line in lines:
         click.echo(line)
+    if backend is not None:
+        platform = platform_for(backend)
+        if not isinstance(platform, Sweeps):
+            fail(f"the {backend} backend leaves nothing outside its records to sweep")
+        assert isinstance(platform, Sweeps)
+        options = dry_options(resolve_state_dir(state_dir), backend, cluster_fields(cluster))
+        swept = platform.sweep(options, running_env_ids(DEFAULT_STATE_ROOT.resolve()))
+        click.echo(
+            f"{backend}: deleted {len(swept)} object(s) by owner label"
+            + (f": {', '.join(swept)}" if swept else "")
+        )

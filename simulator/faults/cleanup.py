@@ -127,6 +127,15 @@ def cleanup_all(state_root: Path) -> list[str]:
     return lines or [f"no environment under {shown_path(state_root)}; nothing to clean up"]
 
 
+def running_env_ids(state_root: Path) -> set[str]:
+    """The cluster ids (owner label values) of environments whose drill still runs."""
+    return {
+        env.state.cluster["env_id"]
+        for env in find_environments(state_root)
+        if in_use(env) and "env_id" in env.state.cluster
+    }
+
+
 def cleanup_stale(state_root: Path) -> list[Path]:
     """At engine start: take down every drill environment whose engine is gone."""
     cleaned = []

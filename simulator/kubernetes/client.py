@@ -206,6 +206,17 @@ class KubeApi:
             self.namespace,
         )
 
+    def labels_of(self, group: str, resource: str, selector: str) -> list[dict[str, str]]:
+        """The labels of every `resource` that matches the selector."""
+        api = getattr(self, group)
+        found = self._call(
+            f"list {resource} ({selector})",
+            getattr(api, f"list_namespaced_{resource}"),
+            self.namespace,
+            label_selector=selector,
+        )
+        return [dict(item.metadata.labels or {}) for item in found.items]
+
     def delete_labelled(self, group: str, resource: str, selector: str) -> list[str]:
         """Delete every `resource` (the typed client's name: deployment, stateful_set...)
         that matches the label selector; what was deleted, as kind/name."""

@@ -21,7 +21,14 @@ from simulator.env.state import EnvState, ServiceRecord, load_state, lock, save_
 from simulator.env.teardown import Stopped, close_record
 from simulator.kubernetes import chaos_run, manifests, rollout
 from simulator.kubernetes.client import REQUEST_TIMEOUT_S, Cluster, KubeApi, KubeError
-from simulator.kubernetes.labels import owner_selector, valid_namespace
+from simulator.kubernetes.labels import (
+    CHAOS_PLURALS,
+    MANAGED_BY,
+    MANAGER,
+    OWNER_LABEL,
+    owner_selector,
+    valid_namespace,
+)
 
 # Namespaces a drill may use unless the facilitator names others: never kube-system.
 DEFAULT_ALLOWED = ("chaosdrill", "chaosdrill-*")
@@ -138,6 +145,30 @@ def delete_owned(api: KubeApi, env_id: str) -> list[str]:
     for group, resource in OWNED:
         deleted += api.delete_labelled(group, resource, selector)
     return deleted
+
+
+def sweep(options: EnvOptions, keep: set[str]) -> list[str]:
+    """`cleanup --backend kubernetes`: with no record to go by, delete everything that
+    chaosdrill's owner labels mark in the namespace, except the environments in `keep`
+    (drills still running); what was deleted."""
+    cluster = cluster_of(options)
+    check_allowed(cluster.namespace, options.allowed_namespaces or DEFAULT_ALLOWED)
+    api = KubeApi(cluster)
+    try:
+        mine = f"{MANAGED_BY}={MANAGER}"
+        envs = {item["metadata"]["labels"].get(OWNER_LABEL) for item in _chaos(api, mine)}
+        for group, resource in OWNED:
+            envs |= {labels.get(OWNER_LABEL) for labels in api.labels_of(group, resource, mine)}
+        deleted = []
+        for env_id in sorted(e for e in envs if e and e not in keep):
+            deleted += delete_owned(api, env_id)
+        return deleted
+    finally:
+        api.close()
+
+
+def _chaos(api: KubeApi, selector: str) -> list[dict[str, Any]]:
+    return [item for plural in CHAOS_PLURALS.values() for item in api.list_chaos(plural, selector)]
 
 
 def is_up(state: EnvState) -> bool:

@@ -87,3 +87,14 @@ class Renders(Protocol):
     ) -> list[dict[str, Any]]:
         """The objects injecting this fault would apply (NotApplicable if none)."""
         ...
+
+
+@runtime_checkable
+class Sweeps(Protocol):
+    """A platform whose objects carry owner labels, so `cleanup` can find them without
+    a record (a lost state directory, manifests applied by hand)."""
+
+    def sweep(self, options: EnvOptions, keep: set[str]) -> list[str]:
+        """Delete every environment's objects in the options' scope except those in
+        `keep` (ids of environments whose drill still runs); what was deleted."""
+        ...

@@ -69,6 +69,10 @@ class KubernetesPlatform:
     def process_view(self, state: EnvState) -> dict[str, Any] | None:
         return {"kind": "pods", "note": "the shop runs as pods; see `kubectl get pods`"}
 
+    # -- cleanup without a record (simulator.platform.base.Sweeps) ----------------------
+    def sweep(self, options: EnvOptions, keep: set[str]) -> list[str]:
+        return kube_env.sweep(options, keep)
+
     # -- dry run (simulator.platform.base.Renders) ----------------------------------------
     def render_env(self, options: EnvOptions) -> list[dict[str, Any]]:
         return kube_env.plan(options, "dry-run", manifests.new_secrets())

@@ -186,3 +186,40 @@ def test_an_action_with_no_cluster_form_is_unavailable_in_one_sentence(
 ) -> None:
     with pytest.raises(FaultError, match=r"^db\.kill_long_queries is not available on kubernetes"):
         apply(Path(env.state_dir), "db.kill_long_queries", action_id="a-1")
+
+
+def test_a_restart_recreates_faults_whose_cause_it_does_not_remove(
+    fake: FakeKube, env: EnvState
+) -> None:
+    # Chaos Mesh selects pods once: after a rollout, app.latency's HTTPChaos would miss
+    # the new pods, so it is deleted (recovered) and created again.
+    entry = FaultManager(Path(env.state_dir)).inject("app.latency", {"ms": 200}, ttl_s=60)
+    result = apply(Path(env.state_dir), "service.restart", action_id="a-1")
+    assert [e.id for e in result.reasserted] == [entry.id]
+    name = f"chaosdrill-{entry.id}"
+    assert [r.method for r in fake.requests if r.path.endswith(f"/httpchaos/{name}")][-3:] == [
+        "DELETE",
+        "GET",
+        "GET",
+    ]
+    assert len(fake.calls("POST", "/httpchaos")) == 2
+    assert name in fake.objects("httpchaos")
+
+
+def test_cleanup_by_label_with_no_record_deletes_only_what_chaosdrill_created(
+    fake: FakeKube, env: EnvState, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli.main import cli
+
+    (Path(env.state_dir) / "state.json").unlink()  # the record is lost
+    foreign = {"metadata": {"name": "team-api", "labels": {"app": "team-api"}}}
+    fake.store[("apps/v1", NAMESPACE, "deployments")]["team-api"] = foreign
+    where = ["--namespace", NAMESPACE, "--api-url", fake.url]
+    args = ["cleanup", "--state-dir", str(tmp_path / "none"), "--backend", "kubernetes", *where]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "kubernetes: deleted" in result.output
+    assert fake.labelled(MANAGED_BY, "chaosdrill") == []
+    assert "team-api" in fake.objects("deployments")
