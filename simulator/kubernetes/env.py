@@ -105,7 +105,7 @@ def up(options: EnvOptions) -> EnvState:
         started_at=time.time(),
     )
     state.services["shop"].version = options.version
-    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "data").mkdir(parents=True, exist_ok=True)  # diagnostics read its disk
     save_state(state)
     return state
 

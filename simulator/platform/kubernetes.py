@@ -20,6 +20,7 @@ from simulator.kubernetes import env as kube_env
 from simulator.kubernetes import manifests, remediation
 from simulator.kubernetes.backend import KubernetesBackend
 from simulator.kubernetes.chaos import Scope
+from simulator.kubernetes.diagnostics import pods_process
 from simulator.kubernetes.kinds import KubernetesKind, NoKubernetesForm, kubernetes_kinds
 from simulator.remediation.actions import Action
 
@@ -67,7 +68,7 @@ class KubernetesPlatform:
         return remediation.unavailable(action)
 
     def process_view(self, state: EnvState) -> dict[str, Any] | None:
-        return {"kind": "pods", "note": "the shop runs as pods; see `kubectl get pods`"}
+        return pods_process(state)
 
     # -- cleanup without a record (simulator.platform.base.Sweeps) ----------------------
     def sweep(self, options: EnvOptions, keep: set[str]) -> list[str]:

@@ -223,3 +223,26 @@ def test_cleanup_by_label_with_no_record_deletes_only_what_chaosdrill_created(
     assert "kubernetes: deleted" in result.output
     assert fake.labelled(MANAGED_BY, "chaosdrill") == []
     assert "team-api" in fake.objects("deployments")
+
+
+def test_the_responders_process_view_is_the_shops_pods(fake: FakeKube, env: EnvState) -> None:
+    from simulator.drill.diagnostics import host
+
+    def pod(name: str, ready: bool, restarts: int, waiting: str | None) -> dict[str, object]:
+        state = {"waiting": {"reason": waiting}} if waiting else {"running": {}}
+        status = {"name": "shop", "ready": ready, "restartCount": restarts, "image": "x"}
+        status.update(imageID="", containerID="", state=state)
+        return {
+            "metadata": {"name": name, "labels": {"chaosdrill.io/target": "shop"}},
+            "spec": {"containers": [{"name": "shop"}]},
+            "status": {"phase": "Running", "containerStatuses": [status]},
+        }
+
+    fake.store[("v1", NAMESPACE, "pods")] = {
+        "shop-a": pod("shop-a", False, 3, "CrashLoopBackOff"),
+        "shop-b": pod("shop-b", False, 1, None),
+    }
+    view = host(env)["process"]
+    assert view["state"] == "restarting" and view["ready"] == "0/2"
+    assert view["restart_count"] == 4
+    assert {p["name"] for p in view["pods"]} == {"shop-a", "shop-b"}
