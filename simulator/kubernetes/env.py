@@ -8,6 +8,7 @@ environment's owner label, Chaos Mesh resources included.
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from kubernetes.utils import FailToCreateError, create_from_dict
 
+from simulator.env import services
 from simulator.env.errors import EnvError
 from simulator.env.lifecycle import EnvOptions
 from simulator.env.state import EnvState, ServiceRecord, load_state, lock, save_state
@@ -45,6 +47,10 @@ OWNED = (
     ("rbac", "role"),
 )
 SERVICES = ("shop", "payment", "payment-backup")
+# The watchdog process on this host reverts journal entries past their deadline: the
+# TTL of what the cluster cannot expire itself (a bad release's rollout). Tests of the
+# API calls turn it off (module-level, like the bounds).
+START_WATCHDOG = True
 
 
 def cluster_of(options: EnvOptions) -> Cluster:
@@ -107,6 +113,15 @@ def up(options: EnvOptions) -> EnvState:
     state.services["shop"].version = options.version
     (state_dir / "data").mkdir(parents=True, exist_ok=True)  # diagnostics read its disk
     save_state(state)
+    if START_WATCHDOG:
+        argv = [sys.executable, "-m", "simulator.faults.watchdog", "--state-dir", str(state_dir)]
+        log = str(state_dir / "logs" / "watchdog.log")
+        state.services["watchdog"] = ServiceRecord(
+            name="watchdog", pid=0, port=0, argv=argv, log=log
+        )
+        save_state(state)  # the watchdog runs only while state.json exists
+        services.start(state, "watchdog", wait=False)
+        save_state(state)
     return state
 
 

@@ -18,6 +18,7 @@ from simulator.faults.errors import FaultError
 from simulator.faults.journal import load_journal
 from simulator.faults.manager import FaultManager
 from simulator.kubernetes import chaos_run, rollout
+from simulator.kubernetes import env as kube_env
 from simulator.kubernetes.labels import MANAGED_BY, OWNER_LABEL, owner_labels
 from simulator.platform import environment
 from simulator.remediation.apply import apply
@@ -34,6 +35,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
     monkeypatch.setattr(chaos_run, "RECOVER_BOUND_S", 0.3)
     monkeypatch.setattr(rollout, "POLL_S", 0.01)
     monkeypatch.setattr(rollout, "ROLLOUT_BOUND_S", 0.3)
+    monkeypatch.setattr(kube_env, "START_WATCHDOG", False)  # no process: the calls only
     kube = FakeKube()
     server = FakeKubeServer(kube)
     yield kube
