@@ -306,3 +306,17 @@ class FakeKubeServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+def fast_platform(monkeypatch: Any) -> None:
+    """Bounds shortened (the fake answers at once, or never) and no watchdog process:
+    tests of the platform's API calls need neither."""
+    from simulator.kubernetes import chaos_run, rollout
+    from simulator.kubernetes import env as kube_env
+
+    monkeypatch.setattr(chaos_run, "POLL_S", 0.01)
+    monkeypatch.setattr(chaos_run, "INJECT_BOUND_S", 0.3)
+    monkeypatch.setattr(chaos_run, "RECOVER_BOUND_S", 0.3)
+    monkeypatch.setattr(rollout, "POLL_S", 0.01)
+    monkeypatch.setattr(rollout, "ROLLOUT_BOUND_S", 0.3)
+    monkeypatch.setattr(kube_env, "START_WATCHDOG", False)

@@ -29,6 +29,11 @@ _OPTIONS = (
         "http://127.0.0.1:8001.",
     ),
     click.option(
+        "--own-deployment",
+        help="kubernetes: drill this Deployment of the team's own in --namespace instead of "
+        "deploying the shop (faults select its pods, remediations roll it out).",
+    ),
+    click.option(
         "--allow-namespace",
         "allowed",
         multiple=True,
@@ -71,6 +76,7 @@ def cluster_fields(kwargs: dict[str, Any]) -> dict[str, Any]:
         "kubeconfig": kwargs.pop("kubeconfig"),
         "context": kwargs.pop("context"),
         "api_url": kwargs.pop("api_url"),
+        "own_deployment": kwargs.pop("own_deployment"),
         "allowed_namespaces": tuple(allowed),
     }
 

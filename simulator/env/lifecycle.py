@@ -55,6 +55,7 @@ class EnvOptions:
     context: str | None = None
     api_url: str | None = None  # an API that needs no credentials (`kubectl proxy`)
     allowed_namespaces: tuple[str, ...] = ()  # empty: the platform's default allow-list
+    own_deployment: str | None = None  # a team's own Deployment to drill instead of the shop
 
 
 def _service(name: str, argv: list[str], state_dir: Path, port: int = 0) -> ServiceRecord:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.faults.base import FaultParams
@@ -26,10 +26,12 @@ Spec = dict[str, Any]
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a fault acts: the drill's namespace and the environment that owns it."""
+    """Where a fault acts: the drill's namespace and the environment that owns it; with
+    `service`, the pods of a team's own Deployment (its selector) stand for the shop."""
 
     namespace: str
     env_id: str
+    service: dict[str, str] | None = field(default=None)
 
 
 class NoChaosForm(ValueError):
@@ -41,6 +43,8 @@ def _ms(value: float) -> str:
 
 
 def _selector(scope: Scope, target: str) -> Spec:
+    if scope.service and target == "shop":
+        return {"namespaces": [scope.namespace], "labelSelectors": dict(scope.service)}
     return {"namespaces": [scope.namespace], "labelSelectors": {TARGET_LABEL: target}}
 
 

@@ -4,6 +4,7 @@ not running | restarting), so diagnostics read the same on every platform."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from simulator.env.state import EnvState
@@ -26,8 +27,10 @@ def _pod(pod: Any) -> dict[str, Any]:
 def pods_process(state: EnvState, target: str = "shop") -> dict[str, Any]:
     """The target's pods as the host view's `process` entry."""
     api = KubeApi(Cluster.from_record(state.cluster))
+    own = state.cluster.get("selector")
+    labels = json.loads(own) if own and target == "shop" else {TARGET_LABEL: target}
     try:
-        pods = [_pod(p) for p in api.pods(f"{TARGET_LABEL}={target}")]
+        pods = [_pod(p) for p in api.pods(",".join(f"{k}={v}" for k, v in labels.items()))]
     except KubeError as exc:
         return {"pid": 0, "state": "unknown", "pods": [], "error": str(exc)}
     finally:

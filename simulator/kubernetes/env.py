@@ -8,6 +8,7 @@ environment's owner label, Chaos Mesh resources included.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
@@ -74,16 +75,20 @@ def check_allowed(namespace: str, allowed: tuple[str, ...]) -> None:
 def plan(options: EnvOptions, env_id: str, values: dict[str, str]) -> list[dict[str, Any]]:
     cluster = cluster_of(options)
     check_allowed(cluster.namespace, options.allowed_namespaces or DEFAULT_ALLOWED)
+    if options.own_deployment:
+        return []  # a team's own service: nothing is applied, faults act on it
     return manifests.render(cluster.namespace, env_id, values, options.version)
 
 
 def up(options: EnvOptions) -> EnvState:
-    """Apply the manifests and wait for every rollout, or delete all that was created."""
-    state_dir = options.state_dir.resolve()
+    """Apply the manifests and wait for every rollout, or delete all that was created;
+    with `own_deployment`, apply nothing and record the team's Deployment instead."""
     env_id = "e-" + uuid.uuid4().hex[:8]
     values = manifests.new_secrets()
     objects = plan(options, env_id, values)
     cluster = cluster_of(options)
+    if options.own_deployment:
+        return _record(options, _own_service(cluster, options.own_deployment, env_id), None)
     api = KubeApi(cluster)
     try:
         for obj in objects:
@@ -95,22 +100,56 @@ def up(options: EnvOptions) -> EnvState:
         raise EnvError(f"{exc}; everything created was deleted again") from None
     finally:
         api.close()
+    return _record(options, {**cluster.as_record(), "env_id": env_id}, values)
+
+
+def _own_service(cluster: Cluster, name: str, env_id: str) -> dict[str, str]:
+    """How to reach a team's own Deployment: its selector and container, read back."""
+    api = KubeApi(cluster)
+    try:
+        found = api.deployment_or_none(name)
+    finally:
+        api.close()
+    if found is None:
+        raise EnvError(
+            f"there is no deployment/{name} in namespace {cluster.namespace}; "
+            f"see `kubectl -n {cluster.namespace} get deployments`"
+        )
+    labels = found.spec.selector.match_labels
+    if not labels or found.spec.selector.match_expressions:
+        raise EnvError(
+            f"deployment/{name} selects its pods with expressions; chaosdrill selects them "
+            "by matchLabels only"
+        )
+    return {
+        **cluster.as_record(),
+        "env_id": env_id,
+        "deployment": name,
+        "container": found.spec.template.spec.containers[0].name,
+        "selector": json.dumps(dict(labels), sort_keys=True),
+    }
+
+
+def _record(options: EnvOptions, where: dict[str, str], values: dict[str, str] | None) -> EnvState:
+    """Write the environment's record, and start the watchdog."""
+    state_dir = options.state_dir.resolve()
+    # port 0: a Service inside the cluster, not reachable from this host as such
+    names = SERVICES if values is not None else ("shop",)
     state = EnvState(
         state_dir=str(state_dir),
         data_dir=str(state_dir / "data"),
         backend="kubernetes",
-        cluster={**cluster.as_record(), "env_id": env_id},
-        database_kind="postgres",
-        database_url=values["database-url"],
-        chaos_token=values["chaos-token"],
+        cluster=where,
+        database_kind="postgres" if values is not None else "none",
+        database_url=values["database-url"] if values is not None else "",
+        chaos_token=values["chaos-token"] if values is not None else "",
         services={
-            # port 0: a Service inside the cluster, not reachable from this host as such
             name: ServiceRecord(name=name, pid=0, port=0, argv=[], log="", version=None)
-            for name in SERVICES
+            for name in names
         },
         started_at=time.time(),
     )
-    state.services["shop"].version = options.version
+    state.services["shop"].version = options.version if values is not None else None
     (state_dir / "data").mkdir(parents=True, exist_ok=True)  # diagnostics read its disk
     save_state(state)
     if START_WATCHDOG:
@@ -189,7 +228,7 @@ def _chaos(api: KubeApi, selector: str) -> list[dict[str, Any]]:
 def is_up(state: EnvState) -> bool:
     api = KubeApi(Cluster.from_record(state.cluster))
     try:
-        return bool(api.deployment_or_none("shop"))
+        return bool(api.deployment_or_none(state.cluster.get("deployment", "shop")))
     except KubeError:
         return False
     finally:
@@ -214,7 +253,8 @@ def status_rows(state: EnvState) -> dict[str, dict[str, Any]]:
     api = KubeApi(Cluster.from_record(state.cluster))
     rows: dict[str, dict[str, Any]] = {}
     try:
-        for name in ("shop", "payment-primary", "payment-backup"):
+        own = state.cluster.get("deployment")
+        for name in (own,) if own else ("shop", "payment-primary", "payment-backup"):
             found = api.deployment_or_none(name)
             ready = f"{found.status.ready_replicas or 0}/{found.spec.replicas}" if found else "-"
             rows[name] = {

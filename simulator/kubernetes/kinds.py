@@ -132,22 +132,25 @@ class BadRelease(KubernetesKind):
         self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
     ) -> dict[str, Any]:
         assert isinstance(params, ReleaseParams)
-        api = _kube(backend, self.name).api
-        before = rollout.image_of(api, "shop", "shop")
+        kube = _kube(backend, self.name)
+        api, name, container = kube.api, kube.deployment, kube.container
+        before = rollout.image_of(api, name, container)
         bad = f"{before.rsplit(':', 1)[0]}:{params.version}"
-        rollout.set_image(api, "shop", "shop", bad, f"release {params.version}")
-        rollout.wait_rolled_out(api, "shop")
+        rollout.set_image(api, name, container, bad, f"release {params.version}")
+        rollout.wait_rolled_out(api, name)
         return {"image": before, "bad": bad}
 
     def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
-        api = _kube(backend, self.name).api
-        if undo.get("bad") and rollout.image_of(api, "shop", "shop") == undo["bad"]:
-            rollout.set_image(api, "shop", "shop", undo["image"], "revert of a bad release")
-            rollout.wait_rolled_out(api, "shop")
+        kube = _kube(backend, self.name)
+        api, name, container = kube.api, kube.deployment, kube.container
+        if undo.get("bad") and rollout.image_of(api, name, container) == undo["bad"]:
+            rollout.set_image(api, name, container, undo["image"], "revert of a bad release")
+            rollout.wait_rolled_out(api, name)
 
     def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
-        api = _kube(backend, self.name).api
-        return bool(undo.get("bad")) and rollout.image_of(api, "shop", "shop") == undo["bad"]
+        kube = _kube(backend, self.name)
+        image = rollout.image_of(kube.api, kube.deployment, kube.container)
+        return bool(undo.get("bad")) and image == undo["bad"]
 
 
 class NoKubernetesForm(KubernetesKind):

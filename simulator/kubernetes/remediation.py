@@ -20,8 +20,6 @@ from simulator.kubernetes.backend import KubernetesBackend
 from simulator.remediation.actions import ACTIONS, Action
 from simulator.remediation.table import ends
 
-SHOP = "shop"
-
 
 def _kube(backend: FaultBackend) -> KubernetesBackend:
     if not isinstance(backend, KubernetesBackend):
@@ -30,24 +28,32 @@ def _kube(backend: FaultBackend) -> KubernetesBackend:
 
 
 def restart(backend: FaultBackend, _arg: str | None) -> str:
-    rollout.restart(_kube(backend).api, SHOP)
-    return "restarted the shop: a rollout of new pods, finished"
+    kube = _kube(backend)
+    rollout.restart(kube.api, kube.deployment)
+    return f"restarted deployment/{kube.deployment}: a rollout of new pods, finished"
 
 
 def rollback(backend: FaultBackend, _arg: str | None) -> str:
-    image = rollout.rollback(_kube(backend).api, SHOP)
-    return f"rolled the shop back to its previous revision ({image}), rollout finished"
+    kube = _kube(backend)
+    image = rollout.rollback(kube.api, kube.deployment)
+    return f"rolled deployment/{kube.deployment} back to its previous revision ({image})"
 
 
 def scale_up(backend: FaultBackend, _arg: str | None) -> str:
-    api = _kube(backend).api
-    replicas = rollout.replicas_of(api, SHOP) * 2
-    rollout.scale(api, SHOP, replicas)
-    return f"scaled the shop to {replicas} replicas, all available"
+    kube = _kube(backend)
+    replicas = rollout.replicas_of(kube.api, kube.deployment) * 2
+    rollout.scale(kube.api, kube.deployment, replicas)
+    return f"scaled deployment/{kube.deployment} to {replicas} replicas, all available"
 
 
 def switch_backup(backend: FaultBackend, _arg: str | None) -> str:
-    api = _kube(backend).api
+    kube = _kube(backend)
+    if kube.own_service is not None:
+        raise NotApplicable(
+            f"dependency.switch_backup is not available: deployment/{kube.deployment} is a "
+            "team's own service, whose dependencies chaosdrill does not know"
+        )
+    api = kube.api
     api.patch_service(
         "payment", {"spec": {"selector": {"app.kubernetes.io/name": "payment-backup"}}}
     )

@@ -17,25 +17,18 @@ from simulator.faults.cleanup import cleanup_environment
 from simulator.faults.errors import FaultError
 from simulator.faults.journal import load_journal
 from simulator.faults.manager import FaultManager
-from simulator.kubernetes import chaos_run, rollout
-from simulator.kubernetes import env as kube_env
+from simulator.kubernetes import rollout
 from simulator.kubernetes.labels import MANAGED_BY, OWNER_LABEL, owner_labels
 from simulator.platform import environment
 from simulator.remediation.apply import apply
-from tests.kube_fake import FakeKube, FakeKubeServer
+from tests.kube_fake import FakeKube, FakeKubeServer, fast_platform
 
 NAMESPACE = "chaosdrill"
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    # The bounds shortened: the fake answers at once, or never.
-    monkeypatch.setattr(chaos_run, "POLL_S", 0.01)
-    monkeypatch.setattr(chaos_run, "INJECT_BOUND_S", 0.3)
-    monkeypatch.setattr(chaos_run, "RECOVER_BOUND_S", 0.3)
-    monkeypatch.setattr(rollout, "POLL_S", 0.01)
-    monkeypatch.setattr(rollout, "ROLLOUT_BOUND_S", 0.3)
-    monkeypatch.setattr(kube_env, "START_WATCHDOG", False)  # no process: the calls only
+    fast_platform(monkeypatch)
     kube = FakeKube()
     server = FakeKubeServer(kube)
     yield kube
