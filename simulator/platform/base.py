@@ -75,6 +75,14 @@ class Platform(Protocol):
 
 
 @runtime_checkable
+class NoWholeDrills(Protocol):
+    """A platform whose environment, faults and remediations work, but on which the
+    engine cannot run a whole drill yet; `run` and `verify` refuse with this sentence."""
+
+    whole_drill_refused: str
+
+
+@runtime_checkable
 class Renders(Protocol):
     """A platform that applies manifests, and so can print them instead (`--dry-run`)."""
 

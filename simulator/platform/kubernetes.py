@@ -28,6 +28,12 @@ from simulator.remediation.actions import Action
 class KubernetesPlatform:
     name = "kubernetes"
     own_database = True  # the StatefulSet's PostgreSQL
+    # simulator.platform.base.NoWholeDrills
+    whole_drill_refused = (
+        "a whole drill cannot run on --backend kubernetes yet: the engine's load and "
+        "detector reach the shop on 127.0.0.1; use `env up`, `fault inject` and "
+        "`remediate` on the cluster (docs/kubernetes.md)"
+    )
 
     def __init__(self) -> None:
         self._kinds = kubernetes_kinds()
