@@ -70,7 +70,8 @@ class KubernetesBackend:
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.cluster.namespace, self.state.cluster["env_id"], self.own_service)
+        port = int(self.state.cluster.get("http_port", "8000"))
+        return Scope(self.cluster.namespace, self.state.cluster["env_id"], self.own_service, port)
 
     def check_target(self, target: str) -> None:
         if self.own_service is not None and target != "shop":

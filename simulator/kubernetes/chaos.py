@@ -32,6 +32,7 @@ class Scope:
     namespace: str
     env_id: str
     service: dict[str, str] | None = field(default=None)
+    http_port: int = 8000  # where HTTPChaos intercepts: the shop's, or the team's container port
 
 
 class NoChaosForm(ValueError):
@@ -88,7 +89,7 @@ def _http_abort(params: FaultParams, scope: Scope) -> list[tuple[str, Spec]]:
         "selector": _selector(scope, "shop"),
         **_share(params.fraction),
         "target": "Response",
-        "port": 8000,
+        "port": scope.http_port,
         "replace": {"code": params.status},
     }
     return [("HTTPChaos", {**base, **route}) for route in _routes(params.routes)]
@@ -102,7 +103,7 @@ def _http_delay(params: FaultParams, scope: Scope) -> list[tuple[str, Spec]]:
         "selector": _selector(scope, "shop"),
         "mode": "all",
         "target": "Request",
-        "port": 8000,
+        "port": scope.http_port,
         "delay": _ms(params.ms),
     }
     return [("HTTPChaos", {**base, **route}) for route in _routes(params.routes)]

@@ -121,11 +121,14 @@ def _own_service(cluster: Cluster, name: str, env_id: str) -> dict[str, str]:
             f"deployment/{name} selects its pods with expressions; chaosdrill selects them "
             "by matchLabels only"
         )
+    container = found.spec.template.spec.containers[0]
+    ports = [p.container_port for p in container.ports or []]
     return {
         **cluster.as_record(),
         "env_id": env_id,
         "deployment": name,
-        "container": found.spec.template.spec.containers[0].name,
+        "container": container.name,
+        "http_port": str(ports[0] if ports else 8000),  # where HTTPChaos intercepts
         "selector": json.dumps(dict(labels), sort_keys=True),
     }
 

@@ -27,7 +27,15 @@ SELECTOR = {"app": "checkout", "tier": "web"}
 def _checkout() -> dict[str, object]:
     template = {
         "metadata": {"labels": dict(SELECTOR)},
-        "spec": {"containers": [{"name": "api", "image": "registry.example/checkout:4.2.0"}]},
+        "spec": {
+            "containers": [
+                {
+                    "name": "api",
+                    "image": "registry.example/checkout:4.2.0",
+                    "ports": [{"containerPort": 9090}],
+                }
+            ]
+        },
     }
     return {
         "apiVersion": "apps/v1",
@@ -86,6 +94,7 @@ def test_faults_select_the_teams_pods_and_leave_with_env_down(
     entry = FaultManager(Path(env.state_dir)).inject("app.latency", {"ms": 400}, ttl_s=60)
     chaos = fake.objects("httpchaos")[f"chaosdrill-{entry.id}"]
     assert chaos["spec"]["selector"] == {"namespaces": [TEAM], "labelSelectors": SELECTOR}
+    assert chaos["spec"]["port"] == 9090  # the team's container port, not the shop's
     environment.down(Path(env.state_dir))
     assert fake.objects("httpchaos") == {}
     assert "checkout" in fake.objects("deployments")  # the team's own: never deleted
