@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.env.lifecycle import EnvOptions
-from simulator.env.state import EnvState
+from simulator.env.state import EnvState, load_state
 from simulator.env.teardown import Stopped
 from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
@@ -90,8 +90,11 @@ class KubernetesPlatform:
         kind = self._kinds[kind_name]
         if not isinstance(kind, KubernetesKind):
             raise NotApplicable(f"{kind_name} has no Kubernetes form")
+        state = load_state(options.state_dir)
+        if options.namespace is None and state is not None and "env_id" in state.cluster:
+            # The environment's own namespace, owner label and service: what `inject` uses.
+            return kind.manifests(params, ttl_s, "f-dryrun", KubernetesBackend(state).scope)
         cluster = kube_env.cluster_of(options)
-        kube_env.check_allowed(
-            cluster.namespace, options.allowed_namespaces or kube_env.DEFAULT_ALLOWED
-        )
+        allowed = options.allowed_namespaces or kube_env.DEFAULT_ALLOWED
+        kube_env.check_allowed(cluster.namespace, allowed)
         return kind.manifests(params, ttl_s, "f-dryrun", Scope(cluster.namespace, "dry-run"))

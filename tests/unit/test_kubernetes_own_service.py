@@ -118,3 +118,16 @@ def test_remediations_roll_out_the_teams_deployment(fake: FakeKube, env: EnvStat
     assert image == "registry.example/checkout:4.2.0"
     apply(state_dir, "service.scale_up", action_id="a-2")
     assert checkout["spec"]["replicas"] == 6
+
+
+def test_a_dry_run_on_the_environment_prints_what_inject_would_create(env: EnvState) -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli.main import cli
+
+    args = ["fault", "inject", "app.crash", "--state-dir", env.state_dir, "--dry-run"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "namespace: team-staging" in result.output
+    assert f"chaosdrill.io/env: {env.cluster['env_id']}" in result.output
+    assert "app: checkout" in result.output
