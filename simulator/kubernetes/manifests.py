@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from simulator.env.errors import EnvError
 from simulator.kubernetes.labels import owner_labels
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
@@ -27,6 +28,11 @@ Manifest = dict[str, Any]
 
 @cache
 def _base() -> tuple[Manifest, ...]:
+    if not (BASE / "kustomization.yaml").is_file():
+        raise EnvError(
+            f"the manifests of deploy/kubernetes are not at {BASE}; run chaosdrill from a "
+            "clone of its repository (an editable install, as `make` sets up)"
+        )
     kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
     common: dict[str, str] = {}
     for entry in kustomization.get("labels", []):
