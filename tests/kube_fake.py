@@ -32,6 +32,7 @@ class Request:
     path: str
     query: dict[str, str]
     body: Any
+    content_type: str = ""
 
 
 @dataclass
@@ -67,11 +68,16 @@ class FakeKube:
         self.failures.append([method, fragment, skip])
 
     # -- the API ---------------------------------------------------------------------
-    def handle(self, method: str, raw_path: str, body: Any) -> tuple[int, Any]:
+    def handle(
+        self, method: str, raw_path: str, body: Any, content_type: str = ""
+    ) -> tuple[int, Any]:
         parts = urlsplit(raw_path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         with self.lock:
-            self.requests.append(Request(method, parts.path, query, body))
+            self.requests.append(Request(method, parts.path, query, body, content_type))
+            if method == "PATCH" and "strategic" in content_type and "chaos-mesh" in parts.path:
+                # as the API server: custom resources take no strategic merge patch
+                return 415, _status(415, "UnsupportedMediaType", content_type)
             for failure in self.failures:
                 if failure[0] == method and failure[1] in parts.path:
                     if failure[2] > 0:
@@ -155,7 +161,15 @@ class FakeKube:
     def _patch(self, key: Key, items: dict[str, Any], name: str, body: Any) -> Any:
         obj = items[name]
         before = copy.deepcopy(obj.get("spec", {}).get("template"))
-        _merge(obj, body)
+        if isinstance(body, list):  # a JSON patch: the replace/add operations used
+            for operation in body:
+                *parents, last = operation["path"].strip("/").split("/")
+                holder = obj
+                for part in parents:
+                    holder = holder[part]
+                holder[last] = copy.deepcopy(operation["value"])
+        else:
+            _merge(obj, body)
         if obj.get("kind") == "Deployment":
             obj["metadata"]["generation"] += 1
             if obj["spec"].get("template") != before:
@@ -276,7 +290,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
-        code, answer = self.fake.handle(self.command, self.path, body)
+        kind = self.headers.get("Content-Type") or ""
+        code, answer = self.fake.handle(self.command, self.path, body, kind)
         data = json.dumps(answer).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")

@@ -235,7 +235,8 @@ class KubeApi:
                 deleted.append(f"{resource}/{name}")
         return deleted
 
-    def patch_deployment(self, name: str, body: dict[str, Any]) -> Any:
+    def patch_deployment(self, name: str, body: dict[str, Any] | list[dict[str, Any]]) -> Any:
+        """A strategic merge patch (a dict), or a JSON patch (a list of operations)."""
         return self._call(
             f"patch deployment/{name}",
             self.apps.patch_namespaced_deployment,

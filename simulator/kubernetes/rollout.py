@@ -79,7 +79,9 @@ def rollback(api: KubeApi, name: str) -> str:
     previous = revisions[-2][1]
     template = api.apps.api_client.sanitize_for_serialization(previous.spec.template)
     template.get("metadata", {}).get("labels", {}).pop("pod-template-hash", None)
-    api.patch_deployment(name, {"spec": {"template": template}})
+    # A JSON patch that replaces the template whole, as `kubectl rollout undo` does: a
+    # merge would keep what the newer template added (an annotation, a variable).
+    api.patch_deployment(name, [{"op": "replace", "path": "/spec/template", "value": template}])
     wait_rolled_out(api, name)
     return str(previous.spec.template.spec.containers[0].image)
 

@@ -241,3 +241,14 @@ def test_the_responders_process_view_is_the_shops_pods(fake: FakeKube, env: EnvS
     assert view["state"] == "restarting" and view["ready"] == "0/2"
     assert view["restart_count"] == 4
     assert {p["name"] for p in view["pods"]} == {"shop-a", "shop-b"}
+
+
+def test_extending_a_drill_moves_the_resources_spec_duration(fake: FakeKube, env: EnvState) -> None:
+    manager = FaultManager(Path(env.state_dir))
+    entry = manager.inject("network.loss", {"percent": 20}, ttl_s=60)
+    manager.extend(120)
+    patch = fake.calls("PATCH", f"/networkchaos/chaosdrill-{entry.id}")[-1]
+    assert patch.content_type == "application/merge-patch+json"
+    resource = fake.objects("networkchaos")[f"chaosdrill-{entry.id}"]
+    seconds = int(resource["spec"]["duration"].removesuffix("s"))
+    assert 179 <= seconds <= 182  # its age plus what is left: about 60 + 120
