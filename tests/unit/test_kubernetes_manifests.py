@@ -125,3 +125,16 @@ def test_a_whole_drill_on_kubernetes_is_refused_in_one_sentence(command: list[st
     assert result.exit_code == 2
     assert "a whole drill cannot run on --backend kubernetes yet" in result.output
     assert result.output.count("\n") == 1
+
+
+def test_the_kind_overlay_builds_on_the_base_and_names_every_secret_key() -> None:
+    from simulator.kubernetes.manifests import DEPLOY_DIR
+
+    overlay = DEPLOY_DIR / "overlays" / "kind"
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    for resource in kustomization["resources"]:
+        assert (overlay / resource / "kustomization.yaml").is_file()
+    pairs = kustomization["labels"][0]["pairs"]
+    assert pairs[MANAGED_BY] == "chaosdrill" and OWNER_LABEL in pairs
+    example = (overlay / "secrets.env.example").read_text().split()
+    assert {line.split("=", 1)[0] for line in example} == set(new_secrets())
