@@ -38,6 +38,7 @@ class Request:
 @dataclass
 class FakeKube:
     chaos_policy: str = "inject"
+    job_policy: str = "run"  # "never": a lock Job's pod never becomes ready
     store: dict[Key, dict[str, dict[str, Any]]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     failures: list[list[Any]] = field(default_factory=list)  # [method, fragment, skip]
@@ -128,6 +129,12 @@ class FakeKube:
         elif obj.get("kind") == "StatefulSet":
             replicas = obj["spec"].get("replicas", 1)
             obj["status"] = {"replicas": replicas, "readyReplicas": replicas}
+        elif obj.get("kind") == "Job":
+            if obj["spec"].get("activeDeadlineSeconds"):  # a lock holder: runs, ready
+                ready = 1 if self.job_policy == "run" else 0
+                obj["status"] = {"active": 1, "ready": ready}
+            else:  # a one-shot psql: done
+                obj["status"] = {"succeeded": 1}
         elif key[0].startswith("chaos-mesh.org"):
             injected = "True" if self.chaos_policy == "inject" else "False"
             obj["status"] = {

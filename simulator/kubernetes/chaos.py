@@ -182,13 +182,10 @@ MAPPINGS: dict[str, Mapping] = {
 # Done with the Kubernetes API, not Chaos Mesh: what the fault really is there.
 DIRECT: dict[str, str] = {
     "deploy.bad_release": "a rollout of the shop's Deployment to the bad image tag",
+    "db.lock": "a Job whose psql session holds the table lock inside the cluster",
 }
 
 REFUSED: dict[str, str] = {
-    "db.lock": (
-        "a real SQL lock needs a session held open on PostgreSQL for the whole drill, "
-        "which chaosdrill cannot keep from outside the cluster"
-    ),
     "db.pool_exhaustion": (
         "the connection pool lives inside each shop process, and Chaos Mesh has no "
         "form that fills it"

@@ -91,6 +91,7 @@ class KubeApi:
         self.apps = k8s.AppsV1Api(self._client)
         self.core = k8s.CoreV1Api(self._client)
         self.rbac = k8s.RbacAuthorizationV1Api(self._client)
+        self.batch = k8s.BatchV1Api(self._client)
 
     def close(self) -> None:
         self._client.close()  # type: ignore[no-untyped-call]
@@ -231,7 +232,15 @@ class KubeApi:
         for item in found.items:
             name = item.metadata.name
             delete = getattr(api, f"delete_namespaced_{resource}")
-            if self._or_none(f"delete {resource}/{name}", delete, name, self.namespace):
+            # Background: a Job's pods go too (the API's default for Jobs orphans them).
+            found_one = self._or_none(
+                f"delete {resource}/{name}",
+                delete,
+                name,
+                self.namespace,
+                propagation_policy="Background",
+            )
+            if found_one:
                 deleted.append(f"{resource}/{name}")
         return deleted
 
@@ -253,6 +262,26 @@ class KubeApi:
             label_selector=selector,
         )
         return list(found.items)
+
+    def create_job(self, body: dict[str, Any]) -> None:
+        name = body["metadata"]["name"]
+        self._call(f"create job/{name}", self.batch.create_namespaced_job, self.namespace, body)
+
+    def job(self, name: str) -> Any:
+        return self._or_none(
+            f"read job/{name}", self.batch.read_namespaced_job, name, self.namespace
+        )
+
+    def delete_job(self, name: str) -> bool:
+        """Delete the Job and, before it is gone, its pods (foreground)."""
+        done = self._or_none(
+            f"delete job/{name}",
+            self.batch.delete_namespaced_job,
+            name,
+            self.namespace,
+            propagation_policy="Foreground",
+        )
+        return done is not None
 
     def patch_service(self, name: str, body: dict[str, Any]) -> None:
         self._call(

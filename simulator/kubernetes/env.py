@@ -38,6 +38,7 @@ DEFAULT_ALLOWED = ("chaosdrill", "chaosdrill-*")
 # What `env down` deletes by owner label: (API attribute of KubeApi, resource) pairs,
 # the typed client's `list_namespaced_<resource>` / `delete_namespaced_<resource>`.
 OWNED = (
+    ("batch", "job"),
     ("apps", "deployment"),
     ("apps", "stateful_set"),
     ("core", "service"),

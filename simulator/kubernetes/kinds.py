@@ -14,8 +14,9 @@ from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.catalog import REGISTRY
 from simulator.faults.errors import NotApplicable
+from simulator.faults.kinds.database import LockParams
 from simulator.faults.kinds.process import ReleaseParams
-from simulator.kubernetes import chaos, chaos_run, rollout
+from simulator.kubernetes import chaos, chaos_run, rollout, sql_jobs
 from simulator.kubernetes.backend import KubernetesBackend
 from simulator.kubernetes.chaos import NoChaosForm, Scope, chaos_manifests
 
@@ -43,6 +44,9 @@ class KubernetesKind(FaultKind):
 
     def databases(self, params: FaultParams) -> frozenset[str]:
         return self.local.databases(params)
+
+    def exclusive(self, params: FaultParams, database: str) -> str | None:
+        return self.local.exclusive(params, database)
 
     def manifests(
         self, params: FaultParams, ttl_s: float, fault_id: str, scope: Scope
@@ -153,6 +157,34 @@ class BadRelease(KubernetesKind):
         return bool(undo.get("bad")) and image == undo["bad"]
 
 
+class SqlLock(KubernetesKind):
+    """db.lock as a Job in the cluster (`sql_jobs.lock_job`): landed when its readiness
+    probe sees the lock granted in pg_locks; `activeDeadlineSeconds` is its TTL."""
+
+    def manifests(
+        self, params: FaultParams, ttl_s: float, fault_id: str, scope: Scope
+    ) -> list[dict[str, Any]]:
+        assert isinstance(params, LockParams)
+        return [sql_jobs.lock_job(params.table, ttl_s, fault_id, scope)]
+
+    def inject(
+        self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
+    ) -> dict[str, Any]:
+        kube = _kube(backend, self.name)
+        (job,) = self.manifests(params, ttl_s, fault_id, kube.scope)
+        return {"job": sql_jobs.hold_lock(kube.api, job)}
+
+    def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
+        if undo.get("job"):
+            sql_jobs.release(_kube(backend, self.name).api, undo["job"])
+
+    def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
+        if not undo.get("job"):
+            return False
+        job = _kube(backend, self.name).api.job(undo["job"])
+        return job is not None and (job.status.ready or 0) >= 1
+
+
 class NoKubernetesForm(KubernetesKind):
     """A contract kind with no honest cluster form; refused with its reason."""
 
@@ -184,6 +216,12 @@ class NoKubernetesForm(KubernetesKind):
         return False
 
 
+DIRECT_KINDS: dict[str, type[KubernetesKind]] = {
+    "deploy.bad_release": BadRelease,
+    "db.lock": SqlLock,
+}
+
+
 def kubernetes_kinds() -> dict[str, FaultKind]:
     """Every contract kind by name, as the Kubernetes platform implements it."""
     found: dict[str, FaultKind] = {}
@@ -191,7 +229,7 @@ def kubernetes_kinds() -> dict[str, FaultKind]:
         if name in chaos.MAPPINGS:
             found[name] = ChaosMeshFault(local)
         elif name in chaos.DIRECT:
-            found[name] = BadRelease(local)
+            found[name] = DIRECT_KINDS[name](local)
         elif name in chaos.REFUSED:
             found[name] = NoKubernetesForm(local, chaos.REFUSED[name])
     return found

@@ -15,7 +15,7 @@ from typing import Any
 from scoring.names import REMEDIATIONS
 from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import NotApplicable
-from simulator.kubernetes import rollout
+from simulator.kubernetes import rollout, sql_jobs
 from simulator.kubernetes.backend import KubernetesBackend
 from simulator.remediation.actions import ACTIONS, Action
 from simulator.remediation.table import ends
@@ -60,15 +60,26 @@ def switch_backup(backend: FaultBackend, _arg: str | None) -> str:
     return "pointed the payment Service at the backup provider's pods"
 
 
+def kill_long_queries(backend: FaultBackend, _arg: str | None) -> str:
+    kube = _kube(backend)
+    if kube.own_service is not None:
+        raise NotApplicable(
+            "db.kill_long_queries is not available: chaosdrill does not know the database "
+            f"of deployment/{kube.deployment}"
+        )
+    name = sql_jobs.run_kill(kube.api, kube.scope)
+    return f"terminated the long-running database sessions (job/{name} finished)"
+
+
 OWN: dict[str, Any] = {
     "service.restart": restart,
     "deploy.rollback": rollback,
     "service.scale_up": scale_up,
     "dependency.switch_backup": switch_backup,
+    "db.kill_long_queries": kill_long_queries,
 }
 
 UNAVAILABLE: dict[str, str] = {
-    "db.kill_long_queries": "it needs an SQL session on the cluster's PostgreSQL",
     "db.restore": "the cluster's PostgreSQL has no backup set up by chaosdrill",
     "db.failover_to_replica": "the cluster's PostgreSQL has no replica",
     "cache.clear": "the shop's cache is inside each pod; restart the shop instead",

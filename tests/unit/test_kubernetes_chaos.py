@@ -187,7 +187,7 @@ def test_fault_inject_dry_run_prints_the_resources() -> None:
     assert [d["spec"]["path"] for d in docs] == ["/a*", "/b*"]
     assert all(d["spec"]["duration"] == "120s" and problems(d) == [] for d in docs)
     refused = CliRunner().invoke(
-        cli, ["fault", "inject", "db.lock", "--backend", "kubernetes", "--dry-run"]
+        cli, ["fault", "inject", "db.pool_exhaustion", "--backend", "kubernetes", "--dry-run"]
     )
     assert refused.exit_code == 2 and "has no Kubernetes form" in refused.output
 

@@ -138,3 +138,14 @@ def test_the_kind_overlay_builds_on_the_base_and_names_every_secret_key() -> Non
     assert pairs[MANAGED_BY] == "chaosdrill" and OWNER_LABEL in pairs
     example = (overlay / "secrets.env.example").read_text().split()
     assert {line.split("=", 1)[0] for line in example} == set(new_secrets())
+
+
+def test_the_sql_jobs_validate() -> None:
+    from simulator.kubernetes.chaos import Scope
+    from simulator.kubernetes.sql_jobs import kill_job, lock_job
+
+    scope = Scope("chaosdrill", "e-1")
+    lock = lock_job("products", 45.2, "f-1", scope)
+    _validate(lock)
+    assert lock["spec"]["activeDeadlineSeconds"] == 46
+    _validate(kill_job(scope, "1700000000"))

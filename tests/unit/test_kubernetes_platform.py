@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 
 from simulator.env.lifecycle import EnvOptions
@@ -17,8 +18,13 @@ from simulator.faults.cleanup import cleanup_environment
 from simulator.faults.errors import FaultError
 from simulator.faults.journal import load_journal
 from simulator.faults.manager import FaultManager
-from simulator.kubernetes import rollout
-from simulator.kubernetes.labels import MANAGED_BY, OWNER_LABEL, owner_labels
+from simulator.kubernetes import rollout, sql_jobs
+from simulator.kubernetes.labels import (
+    KUBERNETES_VERSION,
+    MANAGED_BY,
+    OWNER_LABEL,
+    owner_labels,
+)
 from simulator.platform import environment
 from simulator.remediation.apply import apply
 from tests.kube_fake import FakeKube, FakeKubeServer, fast_platform
@@ -179,8 +185,8 @@ def test_restart_rollback_scale_and_failover_are_rollouts(fake: FakeKube, env: E
 def test_an_action_with_no_cluster_form_is_unavailable_in_one_sentence(
     fake: FakeKube, env: EnvState
 ) -> None:
-    with pytest.raises(FaultError, match=r"^db\.kill_long_queries is not available on kubernetes"):
-        apply(Path(env.state_dir), "db.kill_long_queries", action_id="a-1")
+    with pytest.raises(FaultError, match=r"^db\.restore is not available on kubernetes"):
+        apply(Path(env.state_dir), "db.restore", action_id="a-1")
 
 
 def test_a_restart_recreates_faults_whose_cause_it_does_not_remove(
@@ -252,3 +258,36 @@ def test_extending_a_drill_moves_the_resources_spec_duration(fake: FakeKube, env
     resource = fake.objects("networkchaos")[f"chaosdrill-{entry.id}"]
     seconds = int(resource["spec"]["duration"].removesuffix("s"))
     assert 179 <= seconds <= 182  # its age plus what is left: about 60 + 120
+
+
+def test_db_lock_is_a_job_holding_the_lock_and_kill_long_queries_ends_it(
+    fake: FakeKube, env: EnvState
+) -> None:
+    state_dir = Path(env.state_dir)
+    entry = FaultManager(state_dir).inject("db.lock", {"table": "orders"}, ttl_s=90)
+    job = fake.objects("jobs")[f"chaosdrill-{entry.id}-lock"]
+    assert job["spec"]["activeDeadlineSeconds"] == 90  # its TTL on the cluster's side
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert 'LOCK TABLE "orders" IN SHARE MODE' in container["command"][-1]
+    assert "pg_locks" in container["readinessProbe"]["exec"]["command"][-1]
+    kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
+
+    result = apply(state_dir, "db.kill_long_queries", action_id="a-1")
+    assert "terminated the long-running database sessions" in result.detail
+    assert [e.id for e in result.ended] == [entry.id]
+    deletes = fake.calls("DELETE", f"/jobs/chaosdrill-{entry.id}-lock")
+    assert deletes and deletes[0].query.get("propagationPolicy") == "Foreground"
+    assert f"chaosdrill-{entry.id}-lock" not in fake.objects("jobs")
+    environment.down(state_dir)
+    assert fake.objects("jobs") == {}  # the kill Job too, by owner label
+
+
+def test_a_lock_that_is_never_held_fails_and_its_job_is_deleted(
+    fake: FakeKube, env: EnvState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql_jobs, "JOB_BOUND_S", 0.3)
+    monkeypatch.setattr(sql_jobs, "POLL_S", 0.01)
+    fake.job_policy = "never"
+    with pytest.raises(FaultError, match=r"did not hold its lock within 0\.3s"):
+        FaultManager(Path(env.state_dir)).inject("db.lock", {}, ttl_s=60)
+    assert fake.objects("jobs") == {}
