@@ -112,7 +112,9 @@ def up(
         )
         return
     _print_status(state.state_dir)
-    click.echo(f"\nThe shop is at {state.shop.url}   (state: {state.state_dir})")
+    # port 0: the shop is not reachable from this host as such (a Service in a cluster)
+    where = f"at {state.shop.url}" if state.shop.port else "inside the cluster, not on this host"
+    click.echo(f"\nThe shop is {where}   (state: {state.state_dir})")
 
 
 @env.command()
