@@ -8,17 +8,25 @@ reason; "not found" is an answer (None or nothing to delete), not an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes.client.exceptions import ApiException
-from urllib3.exceptions import HTTPError as Urllib3Error
+from typing import TYPE_CHECKING, Any
 
 from simulator.faults.errors import FaultError
 from simulator.kubernetes.labels import CHAOS_GROUP, CHAOS_VERSION
 
+if TYPE_CHECKING:
+    from kubernetes import client as k8s
+
 REQUEST_TIMEOUT_S = 10.0
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    """What a call can raise: the API's answer, or no answer at all. The `kubernetes`
+    client is imported only here and in `KubeApi` (its models cost seconds to load), so
+    listing platforms, or validating a scenario on every platform, does not load it."""
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    return ApiException, HTTPError, OSError
 
 
 class KubeError(FaultError):
@@ -55,6 +63,9 @@ class Cluster:
 
 
 def _api_client(cluster: Cluster) -> k8s.ApiClient:
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+
     if cluster.api_url:
         configuration = k8s.Configuration()
         configuration.host = cluster.api_url
@@ -75,8 +86,9 @@ def _api_client(cluster: Cluster) -> k8s.ApiClient:
 
 
 def _reason(exc: Exception) -> str:
-    if isinstance(exc, ApiException):
-        return f"{exc.status} {exc.reason}".strip()
+    status = getattr(exc, "status", None)
+    if status is not None:  # an ApiException: the server answered
+        return f"{status} {getattr(exc, 'reason', '') or ''}".strip()
     return type(exc).__name__
 
 
@@ -84,6 +96,8 @@ class KubeApi:
     """The calls on one namespace, each bounded and with one-sentence errors."""
 
     def __init__(self, cluster: Cluster) -> None:
+        from kubernetes import client as k8s
+
         self.cluster = cluster
         self.namespace = cluster.namespace
         self._client = _api_client(cluster)
@@ -97,7 +111,7 @@ class KubeApi:
         self._client.close()  # type: ignore[no-untyped-call]
 
     def _error(self, what: str, exc: Exception) -> KubeError:
-        if isinstance(exc, ApiException):
+        if getattr(exc, "status", None) is not None:
             return KubeError(
                 f"the Kubernetes API refused to {what} in namespace {self.namespace}: "
                 f"{_reason(exc)}"
@@ -110,18 +124,16 @@ class KubeApi:
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, _request_timeout=REQUEST_TIMEOUT_S, **kwargs)
-        except (ApiException, Urllib3Error, OSError) as exc:
+        except _errors() as exc:
             raise self._error(what, exc) from None
 
     def _or_none(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """The call's answer, or None when the object is not there (404)."""
         try:
             return fn(*args, _request_timeout=REQUEST_TIMEOUT_S, **kwargs)
-        except ApiException as exc:
-            if exc.status == 404:
+        except _errors() as exc:
+            if getattr(exc, "status", None) == 404:
                 return None
-            raise self._error(what, exc) from None
-        except (Urllib3Error, OSError) as exc:
             raise self._error(what, exc) from None
 
     # -- Chaos Mesh resources -----------------------------------------------------------

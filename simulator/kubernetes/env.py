@@ -15,8 +15,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from kubernetes.utils import FailToCreateError, create_from_dict
-
 from simulator.env import services
 from simulator.env.errors import EnvError
 from simulator.env.lifecycle import EnvOptions
@@ -169,6 +167,8 @@ def _record(options: EnvOptions, where: dict[str, str], values: dict[str, str] |
 
 
 def _create(api: KubeApi, obj: dict[str, Any]) -> None:
+    from kubernetes.utils import FailToCreateError, create_from_dict
+
     what = f"{obj['kind']}/{obj['metadata']['name']}"
     try:
         create_from_dict(  # type: ignore[no-untyped-call]

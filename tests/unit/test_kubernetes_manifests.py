@@ -149,3 +149,19 @@ def test_the_sql_jobs_validate() -> None:
     _validate(lock)
     assert lock["spec"]["activeDeadlineSeconds"] == 46
     _validate(kill_job(scope, "1700000000"))
+
+
+def test_choosing_among_platforms_does_not_load_the_kubernetes_client() -> None:
+    # Scenario validation asks every platform whether it has a form of a kind: that
+    # must not cost the seconds the `kubernetes` client's models take to load.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from simulator.faults.registry import has_form\n"
+        "assert has_form('app.latency', 'kubernetes')\n"
+        "print('kubernetes' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
