@@ -20,7 +20,8 @@ from simulator.faults.backend import check_target
 from simulator.faults.errors import FaultError, NotApplicable, TargetRefused
 from simulator.kubernetes import rollout
 from simulator.kubernetes.chaos import Scope
-from simulator.kubernetes.client import Cluster, KubeApi
+from simulator.kubernetes.client import KubeApi
+from simulator.kubernetes.cluster import Cluster
 from simulator.kubernetes.labels import TARGET_LABEL
 
 # Names of the contract -> the Deployment that runs them.

@@ -7,10 +7,10 @@ reason; "not found" is an answer (None or nothing to delete), not an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.faults.errors import FaultError
+from simulator.kubernetes.cluster import Cluster
 from simulator.kubernetes.labels import CHAOS_GROUP, CHAOS_VERSION
 
 if TYPE_CHECKING:
@@ -31,35 +31,6 @@ def _errors() -> tuple[type[Exception], ...]:
 
 class KubeError(FaultError):
     """An API call failed; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """How to reach the cluster: a kubeconfig (and context), or an API URL that needs no
-    credentials (`kubectl proxy` on 127.0.0.1, or a test's fake API)."""
-
-    namespace: str
-    kubeconfig: str | None = None
-    context: str | None = None
-    api_url: str | None = None
-
-    def as_record(self) -> dict[str, str]:
-        fields = {
-            "namespace": self.namespace,
-            "kubeconfig": self.kubeconfig,
-            "context": self.context,
-            "api_url": self.api_url,
-        }
-        return {k: v for k, v in fields.items() if v}
-
-    @classmethod
-    def from_record(cls, record: dict[str, str]) -> Cluster:
-        return cls(
-            namespace=record["namespace"],
-            kubeconfig=record.get("kubeconfig"),
-            context=record.get("context"),
-            api_url=record.get("api_url"),
-        )
 
 
 def _api_client(cluster: Cluster) -> k8s.ApiClient:

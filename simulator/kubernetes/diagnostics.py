@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 from simulator.env.state import EnvState
-from simulator.kubernetes.client import Cluster, KubeApi, KubeError
+from simulator.kubernetes.client import KubeApi, KubeError
+from simulator.kubernetes.cluster import Cluster
 from simulator.kubernetes.labels import TARGET_LABEL
 
 

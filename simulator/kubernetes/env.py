@@ -21,7 +21,8 @@ from simulator.env.lifecycle import EnvOptions
 from simulator.env.state import EnvState, ServiceRecord, load_state, lock, save_state
 from simulator.env.teardown import Stopped, close_record
 from simulator.kubernetes import chaos_run, manifests, rollout
-from simulator.kubernetes.client import REQUEST_TIMEOUT_S, Cluster, KubeApi, KubeError
+from simulator.kubernetes.client import REQUEST_TIMEOUT_S, KubeApi, KubeError
+from simulator.kubernetes.cluster import Cluster
 from simulator.kubernetes.labels import (
     CHAOS_PLURALS,
     MANAGED_BY,
