@@ -9,6 +9,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from simulator.cli.cluster_options import (
+    cluster_fields,
+    cluster_options,
+    dry_run_options,
+    print_manifests,
+    renderer,
+)
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
 from simulator.env import lifecycle
@@ -51,7 +58,8 @@ def env() -> None:
     show_default=True,
     envvar="CHAOSDRILL_BACKEND",
     help="local: processes on 127.0.0.1; docker: a compose project of docker-compose.yml "
-    "(--database-url with any value then means the stack's own PostgreSQL).",
+    "(--database-url with any value then means the stack's own PostgreSQL); kubernetes: "
+    "deploy/kubernetes in --namespace, faults through Chaos Mesh.",
 )
 @click.option(
     "--load-users",
@@ -59,6 +67,8 @@ def env() -> None:
     show_default=True,
     help="Keep Locust load of this many users on the shop until `env down`.",
 )
+@cluster_options
+@dry_run_options
 @json_option
 @user_errors
 def up(
@@ -70,6 +80,9 @@ def up(
     backend: str,
     load_users: int,
     as_json: bool,
+    dry_run: bool,
+    output: str,
+    **cluster: object,
 ) -> None:
     """Start the shop, payment providers, chaos proxy and watchdog."""
     options = lifecycle.EnvOptions(
@@ -80,7 +93,11 @@ def up(
         seed=seed,
         disk_limit_mb=disk_limit_mb,
         backend=backend,
+        **cluster_fields(cluster),
     )
+    if dry_run:
+        print_manifests(renderer(backend).render_env(options), output)
+        return
     state = environment.up(options)
     if as_json:
         click.echo(
@@ -95,7 +112,9 @@ def up(
         )
         return
     _print_status(state.state_dir)
-    click.echo(f"\nThe shop is at {state.shop.url}   (state: {state.state_dir})")
+    # port 0: the shop is not reachable from this host as such (a Service in a cluster)
+    where = f"at {state.shop.url}" if state.shop.port else "inside the cluster, not on this host"
+    click.echo(f"\nThe shop is {where}   (state: {state.state_dir})")
 
 
 @env.command()

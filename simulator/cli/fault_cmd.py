@@ -14,13 +14,22 @@ from rich.table import Table
 
 from scoring.durations import parse_duration
 from scoring.yaml_guard import YamlRefused, safe_load_text
+from simulator.cli.cluster_options import (
+    cluster_fields,
+    cluster_options,
+    dry_options,
+    dry_run_options,
+    print_manifests,
+    renderer,
+)
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import json_option, resolve_state_dir, state_dir_option
 from simulator.env.state import DEFAULT_STATE_ROOT
 from simulator.faults.manager import DEFAULT_TTL_S, FaultManager
-from simulator.faults.registry import registry_for
+from simulator.faults.registry import get_kind, parse_params, registry_for
 from simulator.faults.session import FaultSession, Interrupted
-from simulator.platform.registry import DEFAULT, NAMES
+from simulator.platform.base import Sweeps
+from simulator.platform.registry import DEFAULT, NAMES, platform_for
 
 
 @click.group()
@@ -86,15 +95,41 @@ def parse_param_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option(
     "--hold", is_flag=True, help="Stay in the foreground; revert on Ctrl-C, SIGTERM or at the TTL."
 )
+@click.option(
+    "--backend",
+    type=click.Choice(NAMES),
+    default=None,
+    help="With --dry-run: the platform whose manifests to print (the environment's own otherwise).",
+)
+@cluster_options
+@dry_run_options
 @state_dir_option
 @json_option
 @user_errors
 def inject(
-    kind: str, pairs: tuple[str, ...], ttl: str, hold: bool, state_dir: Path | None, as_json: bool
+    kind: str,
+    pairs: tuple[str, ...],
+    ttl: str,
+    hold: bool,
+    backend: str | None,
+    dry_run: bool,
+    output: str,
+    state_dir: Path | None,
+    as_json: bool,
+    **cluster: object,
 ) -> None:
     """Inject a fault of KIND into the running environment."""
     ttl_s = parse_duration(ttl)
     params = parse_param_pairs(pairs)
+    if dry_run:
+        name = backend or FaultManager(resolve_state_dir(state_dir)).backend_name()
+        found = get_kind(kind, name)
+        options = dry_options(resolve_state_dir(state_dir), name, cluster_fields(cluster))
+        objects = renderer(name).render_fault(
+            found.name, parse_params(found, params), ttl_s, options
+        )
+        print_manifests(objects, output)
+        return
     if hold:
         _hold(resolve_state_dir(state_dir), kind, params, ttl_s)
         return
@@ -172,8 +207,16 @@ def revert(fault_id: str | None, revert_all: bool, state_dir: Path | None) -> No
 
 @click.command()
 @state_dir_option
+@click.option(
+    "--backend",
+    type=click.Choice(NAMES),
+    default=None,
+    help="kubernetes: also delete, by owner label, what chaosdrill created in --namespace "
+    "that no record here knows (drills still running are left alone).",
+)
+@cluster_options
 @user_errors
-def cleanup(state_dir: Path | None) -> None:
+def cleanup(state_dir: Path | None, backend: str | None, **cluster: object) -> None:
     """Leave nothing behind: every environment under ./.chaosdrill (or the one given).
 
     For each environment whose drill engine is not running (a manual `env up`,
@@ -181,7 +224,7 @@ def cleanup(state_dir: Path | None) -> None:
     processes or containers, unmount its data directory and remove its record.
     Drills still running are left alone. Safe to run any time.
     """
-    from simulator.faults.cleanup import cleanup_all, cleanup_environment
+    from simulator.faults.cleanup import cleanup_all, cleanup_environment, running_env_ids
 
     if state_dir is not None:
         lines = cleanup_environment(resolve_state_dir(state_dir))
@@ -189,3 +232,14 @@ def cleanup(state_dir: Path | None) -> None:
         lines = cleanup_all(DEFAULT_STATE_ROOT.resolve())
     for line in lines:
         click.echo(line)
+    if backend is not None:
+        platform = platform_for(backend)
+        if not isinstance(platform, Sweeps):
+            fail(f"the {backend} backend leaves nothing outside its records to sweep")
+        assert isinstance(platform, Sweeps)
+        options = dry_options(resolve_state_dir(state_dir), backend, cluster_fields(cluster))
+        swept = platform.sweep(options, running_env_ids(DEFAULT_STATE_ROOT.resolve()))
+        click.echo(
+            f"{backend}: deleted {len(swept)} object(s) by owner label"
+            + (f": {', '.join(swept)}" if swept else "")
+        )

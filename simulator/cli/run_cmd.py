@@ -28,6 +28,7 @@ from simulator.env import own_cluster
 from simulator.env.lifecycle import OWN_CLUSTER
 from simulator.faults.registry import check_params
 from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
+from simulator.platform.base import NoWholeDrills
 from simulator.platform.registry import NAMES, platform_for
 from simulator.prometheus.select import detector_factory
 from simulator.scenario.loader import find_scenario
@@ -147,6 +148,8 @@ def run(
     or failed mid-drill, 2 bad input, 130 / 143 interrupted by SIGINT / SIGTERM
     (after teardown and results).
     """
+    if isinstance(platform := platform_for(backend), NoWholeDrills):
+        fail(platform.whole_drill_refused)
     factory = detector_factory(detector, rules_file, prometheus_url)
     people = [parse_trainee(spec) for spec in trainees]
     playbook = load_playbook(playbook_path)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from scoring.events import read_jsonl
 from scoring.playbook import load_playbook
-from simulator.cli.errors import user_errors
+from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import database_url_option
 from simulator.drill.progress import Progress
 from simulator.drill.run import run_drill
@@ -20,6 +20,7 @@ from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
 from simulator.env import own_cluster
 from simulator.env.lifecycle import OWN_CLUSTER
 from simulator.faults.registry import check_params
+from simulator.platform.base import NoWholeDrills
 from simulator.platform.registry import DEFAULT, NAMES, platform_for
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.select import detector_factory
@@ -114,6 +115,8 @@ def verify(
     Exit status: 0 every case passed, 1 a case failed, 2 bad input, 130 / 143
     interrupted by SIGINT / SIGTERM (after that drill's teardown and the JUnit file).
     """
+    if isinstance(platform := platform_for(backend), NoWholeDrills):
+        fail(platform.whole_drill_refused)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     playbook = load_playbook()
     chosen = _scenarios(scenarios)

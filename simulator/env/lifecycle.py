@@ -54,6 +54,13 @@ class EnvOptions:
     backend: str = DEFAULT
     load_users: int = 0  # > 0: keep Locust load on the shop until `env down`
     load_profile: str = "shop"
+    # kubernetes: where to apply (a namespace on the allow-list) and how to reach the API
+    namespace: str | None = None
+    kubeconfig: str | None = None
+    context: str | None = None
+    api_url: str | None = None  # an API that needs no credentials (`kubectl proxy`)
+    allowed_namespaces: tuple[str, ...] = ()  # empty: the platform's default allow-list
+    own_deployment: str | None = None  # a team's own Deployment to drill instead of the shop
 
 
 def _service(name: str, argv: list[str], state_dir: Path, port: int = 0) -> ServiceRecord:

@@ -70,6 +70,8 @@ class EnvState(BaseModel):
     backend: PlatformName = DEFAULT  # which platform brought it up (its registry name)
     compose_project: str | None = None  # docker: the compose project of the services
     compose_settings: dict[str, str] = Field(default_factory=dict)  # its variables
+    # kubernetes: the namespace, how to reach the API, the owner label's value (env_id)
+    cluster: dict[str, str] = Field(default_factory=dict)
     disk_limited: bool = False
     database_kind: str  # "sqlite" or "postgres"
     database_url: str  # what the shop uses (through the proxy for PostgreSQL)

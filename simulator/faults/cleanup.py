@@ -99,7 +99,7 @@ def _revert(found: FoundEnv, label: str, confirm_healthy: bool) -> list[str]:
     except FaultError:
         notes.append("the shop did not answer its chaos control")
     lines.append(f"{label}: " + "; ".join(notes))
-    if confirm_healthy:
+    if confirm_healthy and state.shop.port:  # port 0: not reachable from this host (a cluster)
         took = healthy_again(state.shop.url)
         lines.append(
             f"{label}: the shop answered healthy again after {took:.1f}s"
@@ -125,6 +125,15 @@ def cleanup_all(state_root: Path) -> list[str]:
     kept = [Path(env.state.data_dir) for env in found if in_use(env)]
     lines += _stray_mounts(state_root, keep=kept)
     return lines or [f"no environment under {shown_path(state_root)}; nothing to clean up"]
+
+
+def running_env_ids(state_root: Path) -> set[str]:
+    """The cluster ids (owner label values) of environments whose drill still runs."""
+    return {
+        env.state.cluster["env_id"]
+        for env in find_environments(state_root)
+        if in_use(env) and "env_id" in env.state.cluster
+    }
 
 
 def cleanup_stale(state_root: Path) -> list[Path]:

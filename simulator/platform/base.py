@@ -9,14 +9,14 @@ carries its own remediation table (which action ends which fault) and actions.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from simulator.env.lifecycle import EnvOptions
     from simulator.env.state import EnvState
     from simulator.env.teardown import Stopped
     from simulator.faults.backend import FaultBackend
-    from simulator.faults.base import FaultKind
+    from simulator.faults.base import FaultKind, FaultParams
     from simulator.remediation.actions import Action
 
 
@@ -71,4 +71,38 @@ class Platform(Protocol):
     def process_view(self, state: EnvState) -> dict[str, Any] | None:
         """The shop's process as a responder's host view shows it, when the platform has
         its own view (a container's state); None means the host's /proc view holds."""
+        ...
+
+
+@runtime_checkable
+class NoWholeDrills(Protocol):
+    """A platform whose environment, faults and remediations work, but on which the
+    engine cannot run a whole drill yet; `run` and `verify` refuse with this sentence."""
+
+    whole_drill_refused: str
+
+
+@runtime_checkable
+class Renders(Protocol):
+    """A platform that applies manifests, and so can print them instead (`--dry-run`)."""
+
+    def render_env(self, options: EnvOptions) -> list[dict[str, Any]]:
+        """Every object `up(options)` would apply, in order."""
+        ...
+
+    def render_fault(
+        self, kind_name: str, params: FaultParams, ttl_s: float, options: EnvOptions
+    ) -> list[dict[str, Any]]:
+        """The objects injecting this fault would apply (NotApplicable if none)."""
+        ...
+
+
+@runtime_checkable
+class Sweeps(Protocol):
+    """A platform whose objects carry owner labels, so `cleanup` can find them without
+    a record (a lost state directory, manifests applied by hand)."""
+
+    def sweep(self, options: EnvOptions, keep: set[str]) -> list[str]:
+        """Delete every environment's objects in the options' scope except those in
+        `keep` (ids of environments whose drill still runs); what was deleted."""
         ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 # A new platform adds its name here and its branch in registry.platform_for.
-PlatformName = Literal["local", "docker"]
+PlatformName = Literal["local", "docker", "kubernetes"]
 NAMES: tuple[PlatformName, ...] = get_args(PlatformName)  # the default first
 DEFAULT: PlatformName = NAMES[0]
 # The platforms that can run a drill's own PostgreSQL cluster (simulator.pgcluster:

@@ -17,7 +17,8 @@ class UnknownPlatform(EnvError):
 
 @cache
 def platform_for(name: str) -> Platform:
-    """The platform called `name`; the Docker one loads the Docker SDK only when asked."""
+    """The platform called `name`; the Docker and Kubernetes ones load
+    their clients only when asked."""
     if name == "local":
         from simulator.platform.local import LocalPlatform
 
@@ -26,4 +27,8 @@ def platform_for(name: str) -> Platform:
         from simulator.platform.docker import DockerPlatform
 
         return DockerPlatform()
+    if name == "kubernetes":
+        from simulator.platform.kubernetes import KubernetesPlatform
+
+        return KubernetesPlatform()
     raise UnknownPlatform(f"unknown backend '{name}'; choose {' or '.join(NAMES)}")

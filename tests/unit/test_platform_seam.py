@@ -1,4 +1,5 @@
-"""The platform seam holds: backends side by side, no name branches, docker behind its Platform.
+"""The platform seam holds: backends side by side, no name branches, docker and kubernetes
+behind their Platforms.
 
 Each check reads the source of `simulator/` (the AST, not a regex, so a docstring
 or a Locust process called "local" is not a hit) and fails on the first regression.
@@ -11,13 +12,15 @@ from pathlib import Path
 
 from simulator.docker.backend import DockerBackend
 from simulator.env.backend import LocalBackend
+from simulator.kubernetes.backend import KubernetesBackend
 from simulator.platform.names import NAMES
 
 SIMULATOR = Path(__file__).resolve().parents[2] / "simulator"
 # Where a platform's name may decide something: the registry that maps names to
-# platforms (and the names themselves), and the docker platform's own package.
-MAY_COMPARE = ("platform/", "docker/")
+# platforms (and the names themselves), and the docker and kubernetes platforms' packages.
+MAY_COMPARE = ("platform/", "docker/", "kubernetes/")
 MAY_IMPORT_DOCKER = ("docker/", "platform/docker.py")
+MAY_IMPORT_KUBERNETES = ("kubernetes/", "platform/kubernetes.py")
 
 
 def _is_name(node: ast.expr) -> bool:
@@ -56,7 +59,7 @@ def name_branches(source: str) -> list[int]:
     return sorted(set(lines))
 
 
-def docker_imports(source: str) -> list[int]:
+def docker_imports(source: str, package: str = "simulator.docker") -> list[int]:
     lines = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -65,7 +68,7 @@ def docker_imports(source: str) -> list[int]:
             names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
         else:
             continue
-        if any(n == "simulator.docker" or n.startswith("simulator.docker.") for n in names):
+        if any(n == package or n.startswith(f"{package}.") for n in names):
             lines.append(node.lineno)
     return lines
 
@@ -117,8 +120,22 @@ def test_only_the_docker_platform_imports_the_docker_package() -> None:
     assert found == [], f"reach docker through platform_for('docker'), not by import: {found}"
 
 
-def test_neither_backend_subclasses_the_other() -> None:
-    assert LocalBackend not in DockerBackend.__mro__
-    assert DockerBackend not in LocalBackend.__mro__
-    # Only `object` in common: shared code is functions, not a base class.
-    assert set(LocalBackend.__mro__) & set(DockerBackend.__mro__) == {object}
+def test_only_the_kubernetes_platform_imports_the_kubernetes_package() -> None:
+    found = [
+        f"simulator/{relative}:{line}"
+        for relative, source in _modules(MAY_IMPORT_KUBERNETES)
+        for line in docker_imports(source, "simulator.kubernetes")
+    ]
+    assert found == [], (
+        f"reach kubernetes through platform_for('kubernetes'), not by import: {found}"
+    )
+
+
+def test_no_backend_subclasses_another() -> None:
+    backends = (LocalBackend, DockerBackend, KubernetesBackend)
+    for one in backends:
+        for other in backends:
+            if one is not other:
+                assert other not in one.__mro__
+                # Only `object` in common: shared code is functions, not a base class.
+                assert set(one.__mro__) & set(other.__mro__) == {object}
