@@ -194,6 +194,22 @@ REFUSED: dict[str, str] = {
         "the attacker needs a source address of its own next to the shop, which a "
         "cluster's pod network does not give"
     ),
+    "security.credential_stuffing": (
+        "the stuffer needs a source address of its own next to the shop, which a "
+        "cluster's pod network does not give"
+    ),
+    "data.bad_migration": (
+        "it needs the drill's own PostgreSQL cluster (WAL archive, base backups), which "
+        "runs on the local platform only"
+    ),
+    "db.replica_lag": (
+        "it needs the drill's own PostgreSQL cluster and its streaming standby, which run "
+        "on the local platform only"
+    ),
+    "feature.enable": (
+        "the shop's feature switches are in-process controls that the cluster's shop "
+        "does not expose"
+    ),
 }
 
 

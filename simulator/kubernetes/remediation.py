@@ -89,6 +89,9 @@ UNAVAILABLE: dict[str, str] = {
     "keys.rotate": "the credential drills do not run on kubernetes",
     "client.block": "the credential drills do not run on kubernetes",
     "users.notify": "the credential drills do not run on kubernetes",
+    "accounts.lock": "the credential drills do not run on kubernetes",
+    "accounts.reset": "the credential drills do not run on kubernetes",
+    "db.replica_resume": "the cluster's PostgreSQL has no replica",
 }
 
 
