@@ -49,7 +49,9 @@ class AssembledDrill:
         finally:
             if responder is not None:
                 responder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                # A responder that already failed re-raises its error here: it is logged
+                # below, and the drill's own outcome stands.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await responder
                 if not responder.cancelled() and responder.exception() is not None:
                     error = str(responder.exception())

@@ -102,6 +102,10 @@ class Autopilot:
                 )
         if await self._wait_for("service.recovered") is None:
             return
+        if self.api.incident and self.api.incident.status != "MONITORING":
+            # Recovered without a fix of ours (the fault ended by itself): the playbook
+            # resolves only after monitoring, so say so first.
+            self.api.set_status(ACTOR, "MONITORING")
         self.api.set_status(ACTOR, "RESOLVED")
         self._update(
             "RESOLVED",
