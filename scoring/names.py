@@ -28,6 +28,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "security.leaked_key",
     "data.bad_migration",
     "db.replica_lag",
+    "data.rogue_job",
 )
 
 REMEDIATIONS: tuple[str, ...] = (
@@ -46,6 +47,11 @@ REMEDIATIONS: tuple[str, ...] = (
     "client.block",
     "users.notify",
     "db.replica_resume",
+    "writes.stop",
+    "writes.resume",
+    "backup.list",
+    "data.verify",
+    "job.stop",
 )
 
 # Who hears about an incident, loudest first (the playbook's notification rules map

@@ -16,6 +16,7 @@ from simulator.faults.kinds import (
     network,
     process,
     replication,
+    rogue,
     security,
 )
 
@@ -29,6 +30,7 @@ _BUILTIN: list[type[FaultKind]] = [
     *security.KINDS,
     *data.KINDS,
     *replication.KINDS,
+    *rogue.KINDS,
 ]
 
 

@@ -15,8 +15,10 @@ from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
+from simulator.faults.kinds.rogue import stop_job
 from simulator.pgcluster.standby import standby
 from simulator.remediation.credentials import block_client, notify_users, revoke_key, rotate_keys
+from simulator.remediation.integrity import backup_list, data_verify, writes_resume, writes_stop
 from simulator.remediation.pitr import point_in_time
 from simulator.remediation.promote import failover_to_standby, resume_replica
 from simulator.remediation.table import FEATURES
@@ -220,6 +222,21 @@ ACTIONS: dict[str, Action] = {
             "notify the customers whose records a key exported (from the audit log)",
             notify_users,
             arg="key",
+        ),
+        Action(
+            "job.stop",
+            "stop a batch job (by its application_name) that writes to the database",
+            stop_job,
+            arg="application",
+            default_arg="",
+        ),
+        Action("writes.stop", "refuse every write with 503, reads go on", writes_stop),
+        Action("writes.resume", "accept writes again", writes_resume),
+        Action("backup.list", "base backups and the WAL range a restore can reach", backup_list),
+        Action(
+            "data.verify",
+            "integrity report: counts, orders checksum, references, corrupt totals",
+            data_verify,
         ),
     ]
 }
