@@ -37,26 +37,38 @@ def _stop(_sig: int, _frame: FrameType | None) -> None:
 
 
 def one_round(
-    conn: psycopg.Connection[tuple[int, ...]], delete: int, corrupt: int
+    conn: psycopg.Connection[tuple[int, ...]], delete: int, corrupt: int, hold_s: float
 ) -> dict[str, list[int]]:
+    # Literal numbers, no bound parameters: plain statements, as the server logs them
+    # under log_statement = mod (what the responder's statement log shows).
     with conn.transaction():
-        victims = "SELECT id FROM orders ORDER BY id DESC LIMIT %s"
-        conn.execute(f"DELETE FROM payments WHERE order_id IN ({victims})", (delete,))
-        conn.execute(f"DELETE FROM order_items WHERE order_id IN ({victims})", (delete,))
+        if hold_s > 0:  # it "archives consistently": other writers wait, readers go on
+            conn.execute("LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE")
+        victims = f"SELECT id FROM orders ORDER BY id DESC LIMIT {int(delete)}"
+        conn.execute(f"DELETE FROM payments WHERE order_id IN ({victims})")
+        conn.execute(f"DELETE FROM order_items WHERE order_id IN ({victims})")
         deleted = conn.execute(
-            f"DELETE FROM orders WHERE id IN ({victims}) RETURNING id", (delete,)
+            f"DELETE FROM orders WHERE id IN ({victims}) RETURNING id"
         ).fetchall()
         # Totals in cents divided by 100 again: the currency-unit bug.
         corrupted = conn.execute(
             "UPDATE orders SET total_cents = total_cents / 100 WHERE id IN ("
-            "SELECT id FROM orders WHERE total_cents >= 100 ORDER BY random() LIMIT %s) "
-            "RETURNING id",
-            (corrupt,),
+            "SELECT id FROM orders WHERE total_cents >= 100 ORDER BY random() "
+            f"LIMIT {int(corrupt)}) RETURNING id"
         ).fetchall()
+        if hold_s > 0:  # the archive copy it makes meanwhile, with the lock held
+            conn.execute(f"SELECT pg_sleep({float(hold_s)})")
     return {"deleted": [int(r[0]) for r in deleted], "corrupted": [int(r[0]) for r in corrupted]}
 
 
-def run(url: str, every_s: float, delete: int, corrupt: int, deadline: Deadline, out: Path) -> None:
+def run(
+    url: str,
+    every_s: float,
+    counts: tuple[int, int],
+    hold_s: float,
+    deadline: Deadline,
+    out: Path,
+) -> None:
     conn: psycopg.Connection[tuple[int, ...]] | None = None
     print("started", flush=True)
     while not _stopping and deadline.left() > 0:
@@ -65,7 +77,7 @@ def run(url: str, every_s: float, delete: int, corrupt: int, deadline: Deadline,
                 conn = psycopg.connect(
                     url, application_name=APPLICATION, autocommit=True, connect_timeout=3
                 )
-            done = one_round(conn, delete, corrupt)
+            done = one_round(conn, *counts, hold_s)
             with out.open("a") as f:
                 f.write(json.dumps({"at": time.time(), **done}) + "\n")
         except psycopg.Error as exc:  # the database away or restored under us: retry
@@ -85,6 +97,7 @@ def main() -> None:
     parser.add_argument("--every-s", type=float, default=1.0)
     parser.add_argument("--delete", type=int, default=2)
     parser.add_argument("--corrupt", type=int, default=2)
+    parser.add_argument("--hold-s", type=float, default=0.0)
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--deadline-file", type=Path, default=None)
     parser.add_argument("--damage-file", type=Path, required=True)
@@ -94,8 +107,8 @@ def main() -> None:
     run(
         args.url,
         args.every_s,
-        args.delete,
-        args.corrupt,
+        (args.delete, args.corrupt),
+        args.hold_s,
         Deadline(args.seconds, args.deadline_file),
         args.damage_file,
     )

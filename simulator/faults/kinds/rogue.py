@@ -32,6 +32,9 @@ class RogueJobParams(FaultParams):
     every_s: float = Field(default=1.0, gt=0.05, le=60)  # one round of damage this often
     delete: int = Field(default=2, ge=0, le=1000)  # newest orders deleted per round
     corrupt: int = Field(default=2, ge=0, le=1000)  # order totals divided by 100 per round
+    # Seconds each round holds the orders table against other writers (the shop's
+    # lock_timeout is 2 s: longer holds make its order writes fail); 0: no lock.
+    hold_s: float = Field(default=0.0, ge=0, le=30)
 
 
 def _record(job: BatchJob) -> ServiceRecord:
@@ -166,6 +169,8 @@ class RogueJob(FaultKind):
             str(params.delete),
             "--corrupt",
             str(params.corrupt),
+            "--hold-s",
+            str(params.hold_s),
             "--seconds",
             str(ttl_s),
             "--deadline-file",
