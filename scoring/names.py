@@ -54,6 +54,17 @@ REMEDIATIONS: tuple[str, ...] = (
     "job.stop",
 )
 
+# A data incident's steps around the fix: they stop the damage from growing (job.stop),
+# hold or give back the writes, or look (backup.list, data.verify). None ends a fault
+# and none is judged by the SLIs after it (a write stop's 503s are its purpose).
+DATA_STEPS: tuple[str, ...] = (
+    "job.stop",
+    "writes.stop",
+    "writes.resume",
+    "backup.list",
+    "data.verify",
+)
+
 # Who hears about an incident, loudest first (the playbook's notification rules map
 # each severity to one of them).
 NOTIFY_CHANNELS: tuple[str, ...] = ("page_all", "page_primary", "slack", "ticket")

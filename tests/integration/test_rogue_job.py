@@ -85,9 +85,7 @@ def test_rogue_job_grows_until_stopped_and_restore_after_it(env_dir: Path) -> No
     target = datetime.now(UTC)  # before the job: what a restore must go back to
     time.sleep(0.5)
     manager = FaultManager(env_dir)
-    entry = manager.inject(
-        "data.rogue_job", {"every_s": 0.5, "delete": 2, "corrupt": 2}, ttl_s=120
-    )
+    entry = manager.inject("data.rogue_job", {"every_s": 0.5, "delete": 2, "corrupt": 2}, ttl_s=120)
 
     def damaged() -> int:
         now = orders(env_dir)

@@ -421,6 +421,7 @@ def test_rules_are_tried_in_order() -> None:
     assert [rule.__name__ for rule in RULES] == [
         "_leaked_key",
         "_process_down",
+        "rogue_job",
         "_data_loss",
         "_lock",
         "_process_hung",
