@@ -15,7 +15,13 @@ from simulator.env.processes import free_port
 from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.data import missing_rows
-from simulator.faults.kinds.rogue import corrupt_left, harm, running_jobs, sync_damage
+from simulator.faults.kinds.rogue import (
+    corrupt_left,
+    deleted_new,
+    harm,
+    running_jobs,
+    sync_damage,
+)
 from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.binaries import ClusterError
 from simulator.pgcluster.record import PgCluster, PgNode
@@ -72,6 +78,8 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
     proxy.set_enabled("database", True)
     after = orders(restored.node)
     lost = {i: t for i, t in before.items() if i not in after}
+    # Acknowledged orders a batch job deleted before anyone looked: lost too.
+    lost |= {i: t for i, t in deleted_new(cluster).items() if i not in after and i not in lost}
     back = [i for i in after if i not in before]
     sync_damage(cluster)  # a batch job's deletions so far, for the check below
     still_missing = missing_rows(cluster)

@@ -5,7 +5,8 @@ state.json) see: `writes.stop` make every write a 503 with a clear body while re
 go on, for a bounded time; `backup.list` and `data.verify` report what is really
 there; a `data.rogue_job` destroy more orders while nobody acts, nothing more after
 `job.stop`, a restore under a running job damaged again, and the restore after
-`job.stop` bring every destroyed order back as it was.
+`job.stop` bring every destroyed order back as it was, losing exactly the orders
+acknowledged after its target (those the job deleted itself included): the RPO.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def test_rogue_job_grows_until_stopped_and_restore_after_it(env_dir: Path) -> No
         apply(env_dir, "db.restore", target.isoformat())
     assert serving_port(env_dir) != port
     assert eventually(lambda: damaged() > 0, timeout_s=30), "damaged again after the restore"
+    late = place(url, 3)  # acknowledged after the target: the job or the restore loses them
     assert [e.id for e in manager.active()] == [entry.id]
 
     stopped = apply(env_dir, "job.stop", "order-archiver")
@@ -117,4 +119,6 @@ def test_rogue_job_grows_until_stopped_and_restore_after_it(env_dir: Path) -> No
     now = orders(env_dir)
     assert {i: now.get(i) for i in witness} == witness, "every order back as it was"
     assert [e.id for e in restored.ended] == [entry.id]
+    assert set(late).isdisjoint(now)
+    assert restored.measured["lost_orders"] == len(late), "the RPO counts every one of them"
     assert apply(env_dir, "data.verify").measured["integrity"]["passed"]

@@ -65,6 +65,19 @@ def harm(job: BatchJob) -> tuple[list[int], list[int]]:
     return sorted(deleted), sorted(corrupted - deleted)
 
 
+def deleted_new(cluster: PgCluster) -> dict[int, float]:
+    """Orders the jobs deleted that were created after they started (id -> when the
+    round deleted them): acknowledged, then lost, and no restore to before the job
+    can have them. A restore counts them in its RPO."""
+    found: dict[int, float] = {}
+    for job in cluster.jobs.values():
+        for r in rounds(job):
+            for i in r["deleted"]:
+                if i > job.last_id_before:
+                    found.setdefault(int(i), float(r["at"]))
+    return found
+
+
 def sync_damage(cluster: PgCluster) -> None:
     """Each job's deleted rows in the cluster's damage record (what a restore checks)."""
     for job in cluster.jobs.values():
