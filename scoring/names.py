@@ -29,6 +29,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "security.credential_stuffing",
     "data.bad_migration",
     "db.replica_lag",
+    "data.rogue_job",
 )
 
 REMEDIATIONS: tuple[str, ...] = (
@@ -49,6 +50,22 @@ REMEDIATIONS: tuple[str, ...] = (
     "accounts.lock",
     "accounts.reset",
     "db.replica_resume",
+    "writes.stop",
+    "writes.resume",
+    "backup.list",
+    "data.verify",
+    "job.stop",
+)
+
+# A data incident's steps around the fix: they stop the damage from growing (job.stop),
+# hold or give back the writes, or look (backup.list, data.verify). None ends a fault
+# and none is judged by the SLIs after it (a write stop's 503s are its purpose).
+DATA_STEPS: tuple[str, ...] = (
+    "job.stop",
+    "writes.stop",
+    "writes.resume",
+    "backup.list",
+    "data.verify",
 )
 
 # Who hears about an incident, loudest first (the playbook's notification rules map

@@ -41,6 +41,9 @@ class Flags:
     # New features behind flags, off until someone switches them on.
     storefront_v2_enabled: bool = False
     product_summaries_enabled: bool = False
+    # An operator's incident switch: off, every API write is refused with 503 while
+    # reads go on (the playbook's "stop all writes" for data loss or corruption).
+    writes_enabled: bool = True
 
 
 DEFAULT_FLAGS = Flags()

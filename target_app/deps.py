@@ -67,9 +67,19 @@ def get_session(shop: ShopDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def chaos_gate(request: Request, shop: ShopDep) -> None:
-    """Where injected latency and errors enter an API request."""
+    """Where injected latency and errors, and an operator's write stop, enter an API request."""
     path = request.url.path
+    if not shop.chaos.flags.writes_enabled and request.method not in READ_METHODS:
+        raise HTTPException(
+            503,
+            detail="writes are stopped by the operators during an incident; reads still "
+            "work, please retry later",
+            headers={"Retry-After": "60"},
+        )
     latency = shop.chaos.latency
     if latency is not None and latency.applies(path):
         await asyncio.sleep(latency.delay_s())

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoring.criteria.base import RuleInput, Verdict, rule
+from scoring.data_steps import SLIP_SHARE, order_slips
 from scoring.drill import Action
 from scoring.impact import Impact, measure_impact
+from scoring.names import DATA_STEPS
 from scoring.phrases import action_label, action_phrase, clock, first_sentence
 from scoring.recovery import fault_end_phrase
 
@@ -32,6 +34,7 @@ INEFFECTIVE_COST = 1 / 3
 UNAVAILABLE = "not available here"
 FAILED = "failed"
 UNFINISHED = "still running when the log ended"
+STEP = "a step of the data-loss response"
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,10 @@ def review_actions(inp: RuleInput) -> list[ActionReview]:
             verdict = FAILED
         elif not action.finished:
             verdict = UNFINISHED
+        elif action.name in DATA_STEPS and not any(
+            matches(h, action.name, action.args) for h in inp.expectations.harmful
+        ):
+            verdict = STEP  # their order is judged by the data-steps rule, not here
         elif (
             any(matches(h, action.name, action.args) for h in inp.expectations.harmful)
             or impact.worse
@@ -182,7 +189,12 @@ def remediation(inp: RuleInput) -> Verdict:
         text = (
             f"{inp.subject} {_did(good)} at {clock(good.t)} and that ended the fault{first_time}."
         )
-    return Verdict(fraction, not harmful and not wasted, text, details=details)
+    # A data incident's steps out of the playbook's order cost part of the points.
+    slips = order_slips(inp.view, inp.view.actions_by(inp.scope))[:2]
+    if slips:
+        fraction = max(0.0, fraction - SLIP_SHARE * len(slips))
+        text += " But " + "; and ".join(slips) + "."
+    return Verdict(fraction, not harmful and not wasted and not slips, text, details=details)
 
 
 def _did(review: ActionReview) -> str:

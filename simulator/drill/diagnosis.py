@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Collection
 from typing import Any
 
+from simulator.drill.data_rules import first_write, rogue_job
 from simulator.drill.finding import RECENT_DEPLOY_S, Diagnosis, Views
 from simulator.drill.symptoms import (
     errors_after_flag,
@@ -176,10 +177,12 @@ def _data_loss(v: Views) -> Diagnosis | None:
     for entry in audit:
         sql = entry["statement"].lstrip().upper()
         if sql.startswith(DESTRUCTIVE) and " ORDER" in sql:
+            # Its first statement, which the latest-20 audit may have scrolled past.
+            at = first_write(v, entry["application"]) or entry["at"]
             return Diagnosis(
                 "database",
                 "db.restore",
-                entry["at"],
+                at,
                 "P1",
                 f"{entry['application']} ran `{entry['statement'][:80]}` at {entry['at']} "
                 "and orders the shop acknowledged are gone: restore to just before it",
@@ -324,6 +327,7 @@ RULES: list[Callable[[Views], Diagnosis | None]] = [
     _leaked_key,
     _credential_stuffing,
     _process_down,
+    rogue_job,
     _data_loss,
     _lock,
     _process_hung,

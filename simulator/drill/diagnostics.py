@@ -169,6 +169,7 @@ def database(state: EnvState) -> dict[str, Any]:
         }
         if state.pg is not None:  # the drill's own cluster: its audit trail and backups
             found["audit"] = audit.statements(state.pg)
+            found["writers"] = audit.writers(state.pg)
             found["backups"] = audit.backups(state.pg)
             found["replication"] = standby.lag(state.pg)
         return found

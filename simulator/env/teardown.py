@@ -53,6 +53,13 @@ def stop_all(state: EnvState) -> list[str]:
             services.stop(record)
             stopped.append(name)
     if state.pg is not None:  # the drill's own cluster: its servers and every file of it
+        for job in state.pg.jobs.values():  # a batch job whose fault was never reverted
+            record = ServiceRecord(
+                name="batch-job", pid=job.pid, port=0, argv=job.argv, log=job.log
+            )
+            if services.is_running(record):
+                services.stop(record)
+                stopped.append(f"batch-job-{job.application}")
         stopped += [f"postgres-{name}" for name, n in state.pg.nodes.items() if n.pid]
         pgcluster.destroy(state.pg)
     return stopped

@@ -16,6 +16,7 @@ from simulator.faults.kinds import (
     network,
     process,
     replication,
+    rogue,
     security,
     stuffing,
 )
@@ -31,6 +32,7 @@ _BUILTIN: list[type[FaultKind]] = [
     *stuffing.KINDS,
     *data.KINDS,
     *replication.KINDS,
+    *rogue.KINDS,
 ]
 
 

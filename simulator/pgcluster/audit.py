@@ -22,6 +22,25 @@ SHOWN = 20
 
 def statements(cluster: PgCluster) -> list[dict[str, str]]:
     """The latest data-changing statements not sent by the shop, oldest first."""
+    return _all_statements(cluster)[-SHOWN:]
+
+
+def writers(cluster: PgCluster) -> list[dict[str, Any]]:
+    """Per application other than the shop: its first and last data-changing statement
+    and how many, so a long-running writer's start stays visible after the latest
+    statements have scrolled past it."""
+    by_app: dict[str, dict[str, Any]] = {}
+    for s in _all_statements(cluster):
+        seen = by_app.setdefault(
+            s["application"], {"application": s["application"], "first_at": s["at"], "count": 0}
+        )
+        seen["last_at"] = s["at"]
+        seen["count"] += 1
+        seen.setdefault("first_statement", s["statement"])
+    return sorted(by_app.values(), key=lambda w: str(w["first_at"]))
+
+
+def _all_statements(cluster: PgCluster) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     for log in sorted(Path(cluster.root, "logs").glob("*.log")):
         try:
@@ -41,7 +60,7 @@ def statements(cluster: PgCluster) -> list[dict[str, str]]:
                     }
                 )
     found.sort(key=lambda s: s["at"])
-    return found[-SHOWN:]
+    return found
 
 
 def backups(cluster: PgCluster) -> dict[str, Any]:

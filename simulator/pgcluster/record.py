@@ -54,6 +54,23 @@ class Damage(BaseModel):
     ids: list[int]
 
 
+class BatchJob(BaseModel):
+    """A batch job the drill started against the cluster (data.rogue_job): the process,
+    and the file where it lists, round by round, the rows it deleted and corrupted."""
+
+    application: str  # its application_name: what pg_stat_activity and the log show
+    fault_id: str
+    pid: int
+    argv: list[str]
+    log: str
+    damage_file: str
+    started_at: float
+    # The newest order when it started: rows after it did not exist at the job's start,
+    # so no restore to before the job can bring them back (they are the restore's RPO).
+    last_id_before: int = 0
+    stopped_at: float | None = None
+
+
 class PgCluster(BaseModel):
     """The cluster: where it lives, who runs it, its servers, archive and backups."""
 
@@ -67,6 +84,7 @@ class PgCluster(BaseModel):
     backups: list[BaseBackup] = Field(default_factory=list)
     restores: int = 0
     damage: list[Damage] = Field(default_factory=list)
+    jobs: dict[str, BatchJob] = Field(default_factory=dict)  # by application name
 
     @property
     def primary(self) -> PgNode:

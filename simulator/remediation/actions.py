@@ -15,6 +15,7 @@ from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.disk import SCRATCH
 from simulator.faults.kinds.process import rollback_to
+from simulator.faults.kinds.rogue import stop_job
 from simulator.pgcluster.standby import standby
 from simulator.remediation.credentials import (
     block_client,
@@ -24,6 +25,7 @@ from simulator.remediation.credentials import (
     revoke_key,
     rotate_keys,
 )
+from simulator.remediation.integrity import backup_list, data_verify, writes_resume, writes_stop
 from simulator.remediation.pitr import point_in_time
 from simulator.remediation.promote import failover_to_standby, resume_replica
 from simulator.remediation.table import FEATURES
@@ -239,6 +241,21 @@ ACTIONS: dict[str, Action] = {
             "force a password reset of customer accounts (EMAIL[,EMAIL...])",
             reset_accounts,
             arg="emails",
+        ),
+        Action(
+            "job.stop",
+            "stop a batch job (by its application_name) that writes to the database",
+            stop_job,
+            arg="application",
+            default_arg="",
+        ),
+        Action("writes.stop", "refuse every write with 503, reads go on", writes_stop),
+        Action("writes.resume", "accept writes again", writes_resume),
+        Action("backup.list", "base backups and the WAL range a restore can reach", backup_list),
+        Action(
+            "data.verify",
+            "integrity report: counts, orders checksum, references, corrupt totals",
+            data_verify,
         ),
     ]
 }

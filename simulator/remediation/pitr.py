@@ -15,6 +15,13 @@ from simulator.env.processes import free_port
 from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.data import missing_rows
+from simulator.faults.kinds.rogue import (
+    corrupt_left,
+    deleted_new,
+    harm,
+    running_jobs,
+    sync_damage,
+)
 from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.binaries import ClusterError
 from simulator.pgcluster.record import PgCluster, PgNode
@@ -71,8 +78,13 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
     proxy.set_enabled("database", True)
     after = orders(restored.node)
     lost = {i: t for i, t in before.items() if i not in after}
+    # Acknowledged orders a batch job deleted before anyone looked: lost too.
+    lost |= {i: t for i, t in deleted_new(cluster).items() if i not in after and i not in lost}
     back = [i for i in after if i not in before]
+    sync_damage(cluster)  # a batch job's deletions so far, for the check below
     still_missing = missing_rows(cluster)
+    corrupt = sum(corrupt_left(cluster, harm(job)[1]) for job in cluster.jobs.values())
+    still_running = running_jobs(cluster)
     backend.measured = measured(restored.target, restored.seconds, lost, back, still_missing)
     backend.measured["backup"] = backup.path.rsplit("/", 1)[-1]
     backend.measured["wal_bytes"] = restored.wal_bytes
@@ -82,10 +94,16 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
         f"{restored.node.name} (port {restored.node.port}), and repointed the shop: "
         f"{len(back)} order(s) back, {len(lost)} order(s) written after the target lost"
     )
-    if still_missing:
+    if still_running:
         raise FaultError(
-            f"{sentence}; but {still_missing} deleted order(s) are still missing: the target "
-            "is after the damage, so the replay re-applied it"
+            f"{sentence}; but batch job {still_running[0]} is still running and damages the "
+            "restored database too: stop it first (job.stop), then restore again"
+        )
+    if still_missing or corrupt:
+        raise FaultError(
+            f"{sentence}; but {still_missing} deleted order(s) are still missing and "
+            f"{corrupt} still corrupt: the target is after the damage, so the replay "
+            "re-applied it"
         )
     return sentence
 

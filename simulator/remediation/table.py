@@ -29,7 +29,7 @@ ENDS: dict[str, frozenset[str]] = {
     ),
     "deploy.rollback": frozenset({"deploy.bad_release"}),
     "db.kill_long_queries": frozenset({"db.lock"}),
-    "db.restore": frozenset({"db.down", "data.bad_migration", "db.replica_lag"}),
+    "db.restore": frozenset({"db.down", "data.bad_migration", "data.rogue_job", "db.replica_lag"}),
     "db.failover_to_replica": frozenset({"db.down", "db.latency", "db.replica_lag"}),
     "db.replica_resume": frozenset({"db.replica_lag"}),
     "cache.clear": frozenset({"app.memory_leak"}),
@@ -46,6 +46,12 @@ ENDS: dict[str, frozenset[str]] = {
     # The follow-up of a stuffing: the attacker's other attempts go on until it is blocked.
     "accounts.lock": frozenset(),
     "accounts.reset": frozenset(),
+    # A data incident's steps around the fix: they contain or check, never repair.
+    "writes.stop": frozenset(),
+    "writes.resume": frozenset(),
+    "backup.list": frozenset(),
+    "data.verify": frozenset(),
+    "job.stop": frozenset(),  # stops the damage growing; the rows stay lost until a restore
 }
 
 
@@ -72,7 +78,7 @@ def ends(action: str, arg: str | None, kind: str, params: dict[str, Any], target
         prefixes = FEATURES.get(arg or "", ())
         routes = params.get("routes") or []
         return bool(routes) and all(r.startswith(prefixes) for r in routes) if prefixes else False
-    if kind == "data.bad_migration":  # only a restore to a point in time brings rows back
+    if kind in ("data.bad_migration", "data.rogue_job"):  # only a point-in-time restore
         return bool(arg)
     if action == "db.restore" and kind == "db.replica_lag":  # it reopens a cut stream
         return not arg and params.get("mode", "stream_cut") == "stream_cut"
@@ -106,6 +112,7 @@ def table_rows() -> list[tuple[str, str]]:
             note += " (the leaked key, its owner, the attacker's address)"
         if action == "db.restore":
             note = note.replace("data.bad_migration", "data.bad_migration (with --to TIME)")
+            note = note.replace("data.rogue_job", "data.rogue_job (with TIME, the job stopped)")
             note = note.replace("db.replica_lag", "db.replica_lag (stream_cut, without TIME)")
         if action == "service.scale_up":
             note = note.replace("app.latency", "app.latency (a site-wide factor)")

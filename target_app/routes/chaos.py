@@ -67,6 +67,7 @@ class FlagsIn(_Strict):
     search_ranking_enabled: bool | None = None
     storefront_v2_enabled: bool | None = None
     product_summaries_enabled: bool | None = None
+    writes_enabled: bool | None = None
     ttl_s: Ttl | None = None
 
 

@@ -80,3 +80,40 @@ def test_sigkill_of_the_engine_then_cleanup_leaves_no_cluster(
     cleaned = chaosdrill(tmp_path, "cleanup", timeout=120)
     assert cleaned.returncode == 0, cleaned.stderr[-2000:]
     assert clusters(private_tmp) == set()
+
+
+def batch_jobs() -> list[str]:
+    """Command lines of every rogue batch job process running on this machine."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "simulator.faults.batch_job" in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def test_autopilot_stops_the_rogue_job_before_restoring(tmp_path: Path, private_tmp: Path) -> None:
+    done = chaosdrill(
+        tmp_path, "run", "data-corruption-rogue-job", "--autopilot", "--report-dir", "r", "--json"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = json.loads((tmp_path / "r" / "scorecard.json").read_text())["scorecard"]
+    loss = card["data_loss"]
+    assert loss["restored"] and loss["still_missing"] == 0
+    assert loss["rto_end"] == "writes resumed after a passing data.verify"
+    assert 0 < loss["damage_window_s"] <= loss["rto_s"]
+    executed = {
+        e.data["action"]: e
+        for e in read_jsonl(tmp_path / "r" / "events.jsonl")
+        if e.type == "action.executed"
+    }
+    order = list(executed)
+    assert order.index("job.stop") < order.index("db.restore") < order.index("writes.resume")
+    assert executed["job.stop"].data["measured"]["deleted_orders"] > 0
+    assert executed["data.verify"].data["measured"]["integrity"]["passed"]
+    remediation = next(c for c in card["team"]["criteria"] if c["key"] == "remediation")
+    assert remediation["points"] == remediation["max_points"], remediation["feedback"]
+    assert clusters(private_tmp) == set() and not batch_jobs()

@@ -62,3 +62,37 @@ def test_a_restore_that_left_rows_missing_has_no_rto() -> None:
 def test_a_drill_without_a_point_in_time_restore_has_no_data_loss_figures() -> None:
     plain = (20.0, "action.executed", {"action": "db.restore", "result": "ok"})
     assert measure(log(INJECTED, plain), TARGETS) is None
+
+
+def executed(t: float, action: str, **measured: Any) -> tuple[float, str, dict[str, Any]]:
+    return (t, "action.executed", {"action": action, "result": "ok", "measured": measured})
+
+
+def test_with_writes_stopped_rto_ends_when_they_resume_after_a_passing_verify() -> None:
+    steps = [
+        INJECTED,
+        executed(20.0, "job.stop"),
+        executed(22.0, "writes.stop"),
+        restored(70.0),
+        executed(75.0, "data.verify", integrity={"passed": False}),
+        executed(80.0, "data.verify", integrity={"passed": True}),
+        executed(90.0, "writes.resume"),
+    ]
+    loss = measure(log(*steps), TARGETS)
+    assert loss is not None
+    assert loss.rto_s == 80.0 and loss.rto_end == "writes resumed after a passing data.verify"
+    assert loss.damage_window_s == 10.0
+    assert "Damage window: 10.0s" in loss.summary
+
+
+def test_writes_never_resumed_after_a_passing_verify_leave_no_rto() -> None:
+    steps = [
+        INJECTED,
+        executed(22.0, "writes.stop"),
+        restored(70.0),
+        executed(90.0, "writes.resume"),
+    ]
+    loss = measure(log(*steps), TARGETS)
+    assert loss is not None
+    assert loss.rto_s is None and not loss.rto_passed
+    assert "never resumed after a passing data.verify" in loss.summary

@@ -422,6 +422,7 @@ def test_rules_are_tried_in_order() -> None:
         "_leaked_key",
         "_credential_stuffing",
         "_process_down",
+        "rogue_job",
         "_data_loss",
         "_lock",
         "_process_hung",

@@ -205,3 +205,16 @@ def test_cache_clear_drops_entries_and_leaked_memory(chaos_shop: ShopApp) -> Non
     assert _wait_until(lambda: client.get("/admin/cache", headers=headers).json()["bytes"] > 0)
     assert client.post("/admin/cache/clear", headers=headers).json()["dropped"] >= 3
     assert client.get("/recommendations/1").json()["cached"] is False
+
+
+def test_a_write_stop_refuses_writes_keeps_reads_and_expires(chaos_shop: ShopApp) -> None:
+    client, headers = chaos_shop.client, chaos_shop.chaos_headers
+    order = {"customer_id": 1, "items": [{"product_id": 1, "quantity": 1}]}
+    client.put("/chaos/flags", json={"writes_enabled": False, "ttl_s": 2.0}, headers=headers)
+    refused = client.post("/orders", json=order)
+    assert refused.status_code == 503 and "writes are stopped" in refused.json()["detail"]
+    assert refused.headers["retry-after"] == "60"
+    assert client.get("/products/1").status_code == 200, "reads go on"
+    assert client.get("/chaos", headers=headers).status_code == 200, "operators' API too"
+    # Its TTL gives the shop its writes back even if nobody resumes them.
+    assert _wait_until(lambda: client.post("/orders", json=order).status_code == 201, 10.0)
