@@ -202,6 +202,10 @@ REFUSED: dict[str, str] = {
         "it needs the drill's own PostgreSQL cluster (WAL archive, base backups), which "
         "runs on the local platform only"
     ),
+    "data.rogue_job": (
+        "it needs the drill's own PostgreSQL cluster (WAL archive, base backups), which "
+        "runs on the local platform only"
+    ),
     "db.replica_lag": (
         "it needs the drill's own PostgreSQL cluster and its streaming standby, which run "
         "on the local platform only"

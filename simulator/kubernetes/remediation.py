@@ -92,6 +92,11 @@ UNAVAILABLE: dict[str, str] = {
     "accounts.lock": "the credential drills do not run on kubernetes",
     "accounts.reset": "the credential drills do not run on kubernetes",
     "db.replica_resume": "the cluster's PostgreSQL has no replica",
+    "job.stop": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
+    "writes.stop": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
+    "writes.resume": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
+    "backup.list": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
+    "data.verify": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
 }
 
 
