@@ -79,6 +79,9 @@ OWN: dict[str, Any] = {
     "db.kill_long_queries": kill_long_queries,
 }
 
+OWN_CLUSTER_ONLY = (
+    "the data drills run on the drill's own PostgreSQL cluster, on the local platform"
+)
 UNAVAILABLE: dict[str, str] = {
     "db.restore": "the cluster's PostgreSQL has no backup set up by chaosdrill",
     "db.failover_to_replica": "the cluster's PostgreSQL has no replica",
@@ -92,11 +95,11 @@ UNAVAILABLE: dict[str, str] = {
     "accounts.lock": "the credential drills do not run on kubernetes",
     "accounts.reset": "the credential drills do not run on kubernetes",
     "db.replica_resume": "the cluster's PostgreSQL has no replica",
-    "job.stop": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
-    "writes.stop": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
-    "writes.resume": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
-    "backup.list": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
-    "data.verify": "the data drills run on the drill's own PostgreSQL cluster, on the local platform",
+    "job.stop": OWN_CLUSTER_ONLY,
+    "writes.stop": OWN_CLUSTER_ONLY,
+    "writes.resume": OWN_CLUSTER_ONLY,
+    "backup.list": OWN_CLUSTER_ONLY,
+    "data.verify": OWN_CLUSTER_ONLY,
 }
 
 
