@@ -245,9 +245,9 @@ def compare(drill: WitnessedDrill) -> Fidelity:
 
 
 # A failure the witness calls the start of the outage is the first of this many failed
-# probes in a row (0.75 s at the 250 ms cadence): a plain client on a loaded machine sees
-# a lone slow answer now and then before any fault, an outage is failures in a row.
-RUN = 3
+# probes in a row (1.25 s at the 250 ms cadence): a plain client on a loaded machine sees
+# a few slow answers now and then before any fault, an outage is failures in a row.
+RUN = 5
 
 
 def _first_run(seen: list[Probe], t0_wall: float) -> float | None:

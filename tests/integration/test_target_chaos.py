@@ -123,7 +123,8 @@ def test_pool_leak_fails_readiness_until_its_ttl(running: RunningShop) -> None:
         blocked = client.get("/products/3")
         assert blocked.status_code == 503 and blocked.json()["error"] == "TimeoutError"
         assert _eventually(lambda: client.get("/readyz").status_code == 200, 6 + 3)
-        assert _metric(client, "db_pool_checked_out") == 0
+        # A connection still on its way back (the probe's own) is returned a moment later.
+        assert _eventually(lambda: _metric(client, "db_pool_checked_out") == 0, 5)
 
 
 def test_cpu_burn_raises_the_process_cpu_time(running: RunningShop) -> None:
