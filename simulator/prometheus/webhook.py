@@ -11,7 +11,6 @@ bounded in size and time; anything else is answered 404/400/413.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import socket
@@ -20,10 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from simulator.prometheus.tiny_http import Request, serve_one
+
 PATH = "/alertmanager"
-MAX_HEADER_BYTES = 16 * 1024
-MAX_BODY_BYTES = 4 * 1024 * 1024
-READ_TIMEOUT_S = 5.0
 STOP_S = 2.0  # how long stop() waits for deliveries in progress
 
 log = logging.getLogger(__name__)
@@ -102,41 +100,11 @@ class WebhookReceiver:
             self.sock.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            status, text = await asyncio.wait_for(self._handle(reader), READ_TIMEOUT_S)
-        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            status, text = 400, "bad request"
-        except ConnectionError:
-            return
-        body = text.encode()
-        writer.write(
-            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
-            f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n".encode()
-            + body
-        )
-        with contextlib.suppress(ConnectionError):
-            await writer.drain()
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
+        await serve_one(reader, writer, self._handle)
 
-    async def _handle(self, reader: asyncio.StreamReader) -> tuple[int, str]:
-        head = await reader.readuntil(b"\r\n\r\n")
-        if len(head) > MAX_HEADER_BYTES:
-            return 413, "headers too large"
-        request_line, *header_lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = request_line.split(" ", 2)
-        headers = {
-            name.strip().lower(): value.strip()
-            for name, sep, value in (line.partition(":") for line in header_lines)
-            if sep
-        }
-        length = int(headers.get("content-length", "0"))
-        if length > MAX_BODY_BYTES:
-            return 413, "body too large"
-        body = await reader.readexactly(length)
-        if target.split("?", 1)[0] != PATH:
+    def _handle(self, request: Request) -> tuple[int, str]:
+        method, body = request.method, request.body
+        if request.path != PATH:
             return 404, "not found"
         if method != "POST":
             return 405, "POST only"

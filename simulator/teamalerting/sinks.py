@@ -20,12 +20,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from simulator.prometheus.tiny_http import Request, serve_one
 from simulator.teamalerting import protocols
 from simulator.teamalerting.protocols import Checked
 
-MAX_HEADER_BYTES = 16 * 1024
-MAX_BODY_BYTES = 4 * 1024 * 1024
-READ_TIMEOUT_S = 5.0
 STOP_S = 2.0
 
 log = logging.getLogger(__name__)
@@ -114,42 +112,11 @@ class HttpSinks:
         self._server = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            status, text = await asyncio.wait_for(self._handle(reader), READ_TIMEOUT_S)
-        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            status, text = 400, "bad request"
-        except ConnectionError:
-            return
-        body = text.encode()
-        kind = "application/json" if text.startswith("{") else "text/plain"
-        writer.write(
-            f"HTTP/1.1 {status} {'OK' if status < 300 else 'Error'}\r\n"
-            f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n".encode()
-            + body
-        )
-        with contextlib.suppress(ConnectionError):
-            await writer.drain()
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
+        await serve_one(reader, writer, self._handle, json_when_braced=True)
 
-    async def _handle(self, reader: asyncio.StreamReader) -> tuple[int, str]:
-        head = await reader.readuntil(b"\r\n\r\n")
-        if len(head) > MAX_HEADER_BYTES:
-            return 413, "headers too large"
-        request_line, *header_lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = request_line.split(" ", 2)
-        headers = {
-            name.strip().lower(): value.strip()
-            for name, sep, value in (line.partition(":") for line in header_lines)
-            if sep
-        }
-        length = int(headers.get("content-length", "0"))
-        if length > MAX_BODY_BYTES:
-            return 413, "body too large"
-        body = await reader.readexactly(length)
-        parts = target.split("?", 1)[0].lstrip("/").split("/", 3)
+    def _handle(self, request: Request) -> tuple[int, str]:
+        method, headers, body = request.method, request.headers, request.body
+        parts = request.path.lstrip("/").split("/", 3)
         if len(parts) < 3 or parts[0] not in ("webhook", "slack", "pagerduty", "opsgenie"):
             return 404, "not found"
         if method not in ("POST", "PUT"):
