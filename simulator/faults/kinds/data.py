@@ -37,10 +37,9 @@ class BadMigrationParams(FaultParams):
     lock_s: float = Field(default=20.0, ge=0, le=600)
 
 
-class BadMigration(FaultKind):
-    name = "data.bad_migration"
-    summary = "a release's migration deletes orders (with their items and payments)"
-    params_model = BadMigrationParams
+class OwnClusterKind(FaultKind):
+    """A fault on the drill's own PostgreSQL cluster (its target is the database)."""
+
     needs_own_cluster = True
 
     def target(self, params: FaultParams) -> str:
@@ -51,6 +50,12 @@ class BadMigration(FaultKind):
 
     def check(self, backend: FaultBackend, params: FaultParams) -> None:
         own_cluster(backend, self.name)
+
+
+class BadMigration(OwnClusterKind):
+    name = "data.bad_migration"
+    summary = "a release's migration deletes orders (with their items and payments)"
+    params_model = BadMigrationParams
 
     def inject(
         self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str

@@ -20,7 +20,7 @@ from simulator.faults.backend import FaultBackend
 from simulator.faults.base import FaultKind, FaultParams
 from simulator.faults.batch_job import APPLICATION
 from simulator.faults.errors import FaultError, NotApplicable
-from simulator.faults.kinds.data import own_cluster
+from simulator.faults.kinds.data import OwnClusterKind, own_cluster
 from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.binaries import ClusterError
 from simulator.pgcluster.record import BatchJob, Damage, PgCluster
@@ -143,20 +143,10 @@ def stop_job(backend: FaultBackend, name: str | None) -> str:
     )
 
 
-class RogueJob(FaultKind):
+class RogueJob(OwnClusterKind):
     name = "data.rogue_job"
     summary = "a batch job keeps deleting and corrupting orders until it is stopped"
     params_model = RogueJobParams
-    needs_own_cluster = True
-
-    def target(self, params: FaultParams) -> str:
-        return "database"
-
-    def databases(self, params: FaultParams) -> frozenset[str]:
-        return frozenset({"postgres"})
-
-    def check(self, backend: FaultBackend, params: FaultParams) -> None:
-        own_cluster(backend, self.name)
 
     def inject(
         self, backend: FaultBackend, params: FaultParams, ttl_s: float, fault_id: str
