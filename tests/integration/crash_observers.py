@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.faults_env import cpu_seconds, rss_mb
+from tests.integration.faults_env import rss_mb, spinning_thread
 
 ROOT = os.geteuid() == 0
 
@@ -67,10 +67,7 @@ def _payment_fails(shop: Shop) -> bool:
 
 def _burning(shop: Shop) -> bool:
     try:
-        before = cpu_seconds(shop.pid)
-        time.sleep(1.0)
-        # A spinning thread takes most of a core; the shop under 3 users far less.
-        return cpu_seconds(shop.pid) - before > 0.6
+        return spinning_thread(shop.pid)
     except OSError:
         return False
 

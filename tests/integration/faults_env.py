@@ -6,6 +6,7 @@ Observers never use the fault code: plain HTTP, sockets, /proc and files.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,6 +96,26 @@ def healthy(state_dir: Path) -> bool:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def spinning_thread(pid: int, window_s: float = 1.0, share: float = 0.8) -> bool:
+    """Whether one of `pid`'s threads is runnable (state R) in at least `share` of
+    the samples taken over `window_s`: a spinning thread is runnable all the time
+    however many processes share the cores, while a serving thread sleeps between
+    requests. CPU seconds per second would not do: on a loaded machine a spinner
+    gets a third of a core. Raises OSError when the process is gone."""
+    samples = 25
+    runnable: dict[str, int] = {}
+    for _ in range(samples):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+            except OSError:  # that thread ended between the listing and the read
+                continue
+            if stat.rsplit(")", 1)[1].split()[0] == "R":
+                runnable[tid] = runnable.get(tid, 0) + 1
+        time.sleep(window_s / samples)
+    return max(runnable.values(), default=0) >= share * samples
 
 
 def rss_mb(pid: int) -> float:

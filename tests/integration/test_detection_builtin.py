@@ -55,6 +55,10 @@ class BackgroundLoad:
         self.deadline = time.monotonic() + max_s
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
+        self.answered: list[float] = []  # when each request got its answer (monotonic)
+
+    def in_window(self, start: float, end: float) -> int:
+        return sum(1 for t in list(self.answered) if start <= t <= end)
 
     def _work(self, seed: int) -> None:
         rng = random.Random(seed)
@@ -65,6 +69,7 @@ class BackgroundLoad:
                 path = rng.choice(self.PATHS).format(id=rng.randint(1, 200))
                 with contextlib.suppress(httpx.HTTPError):  # down on purpose, at times
                     client.get(path)
+                    self.answered.append(time.monotonic())
                 self._stop.wait(self.pause)
 
     def __enter__(self) -> BackgroundLoad:
@@ -209,13 +214,19 @@ def test_healthy_load_fires_no_alert(shared: ShopEnv) -> None:
         await asyncio.wait_for(consumer, 5.0)
         assert streamed == rec.outputs
 
-    with BackgroundLoad(shared.shop.url):
+    with BackgroundLoad(shared.shop.url) as load:
         rec = detect(shared.shop.url, body)
     fired = [o for o in rec.outputs if isinstance(o, AlertFiring)]
     assert fired == [], f"alerts fired under healthy load: {fired}"
     steady = [s for s in rec.samples[2:] if s.rps is not None]
     assert len(steady) >= 8
-    assert all(s.rps is not None and s.rps > 40 for s in steady)
+    # The detector's request rate holds at least the rate at which the client got
+    # answers over the same stretch; how high that is depends on how busy the
+    # machine is, not on the detector.
+    start, end = steady[0].t - steady[0].window_s, steady[-1].t
+    client_rps = load.in_window(start, end) / (end - start)
+    detector_rps = sum(s.rps or 0.0 for s in steady) / len(steady)
+    assert client_rps > 0 and detector_rps >= 0.8 * client_rps, (detector_rps, client_rps)
     assert all(s.error_rate == 0.0 and s.availability == 1.0 for s in steady)
     assert all(s.p99_ms is not None and s.p99_ms < 500 for s in steady)
     checks = {c.name for s in rec.samples for c in s.checks}

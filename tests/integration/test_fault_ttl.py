@@ -14,20 +14,19 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.integration.faults_env import (
-    cpu_seconds,
     current,
     eventually,
     healthy,
     needs,
     new_order,
     paid,
+    spinning_thread,
     status_of,
     statuses,
 )
@@ -48,11 +47,7 @@ def _shop(d: Path) -> str:
 def _burning(d: Path) -> bool:
     pid = current(d).shop.pid
     try:
-        before = cpu_seconds(pid)
-        time.sleep(1.0)
-        # A spinning thread takes most of a core; an idle shop takes almost nothing.
-        # The bar is low because other work shares these two cores.
-        return cpu_seconds(pid) - before > 0.25
+        return spinning_thread(pid)
     except OSError:  # that shop process is gone (restarted): it burns nothing
         return False
 
