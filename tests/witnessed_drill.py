@@ -171,7 +171,7 @@ class Fidelity:
     fault_ended: float | None  # after T0: the first fault.reverted
     time_to_recover: float | None  # the scorecard's clock (T0 -> service.recovered)
     witness_first: float | None  # after T0: the first of RUN failed probes in a row
-    witness_last: float | None  # after T0: its last failure before the drill finished
+    witness_last: float | None  # after T0: the end of its last run of failures on one route
     failures: int
     probes: int
     before_t0: int  # failures the witness saw before T0 (noise, or a fault that began early)
@@ -235,7 +235,7 @@ def compare(drill: WitnessedDrill) -> Fidelity:
         fault_ended=None if reverted is None else _ended_wall(reverted) - t0_wall,
         time_to_recover=None if ttr is None else float(ttr),
         witness_first=outage if outage is not None else (min(failed) if failed else None),
-        witness_last=max(failed) if failed else None,
+        witness_last=_last_run(seen, t0_wall) if failed else None,
         failures=len(failed),
         probes=len(seen),
         before_t0=sum(1 for t in failed if t < 0),
@@ -257,6 +257,31 @@ def _first_run(seen: list[Probe], t0_wall: float) -> float | None:
         if all(p.failure is not None for p in ordered[i : i + RUN]):
             return ordered[i].wall - t0_wall
     return None
+
+
+# The witness's outage ends with the last failure of the last run of this many failed
+# probes in a row on one route: a lone slow answer on a loaded machine after the
+# recovery is noise, not the outage going on (a partial fault fails one route in a row).
+ROUTE_RUN = 3
+
+
+def _last_run(seen: list[Probe], t0_wall: float) -> float | None:
+    """Drill time of the last failure ending ROUTE_RUN failed probes in a row on one
+    route; the last failure of all when no route has such a run."""
+    by_route: dict[str, list[Probe]] = {}
+    for probe in sorted(seen, key=lambda p: p.wall):
+        by_route.setdefault(probe.route, []).append(probe)
+    ends: list[float] = []
+    for probes in by_route.values():
+        streak = 0
+        for probe in probes:
+            streak = streak + 1 if probe.failure is not None else 0
+            if streak >= ROUTE_RUN:
+                ends.append(probe.wall)
+    if ends:
+        return max(ends) - t0_wall
+    failed = [p.wall for p in seen if p.failure is not None]
+    return max(failed) - t0_wall if failed else None
 
 
 def failure_counts(probes: list[Probe]) -> dict[str, int]:
