@@ -28,6 +28,7 @@ from simulator.pgcluster.record import PgCluster, PgNode
 from simulator.pgcluster.restore import backup_for, parse_target, restore
 
 DB_PROXIES = ("database", "database-replica")
+LISTED = 50  # record ids listed at most in what an action measured
 
 
 def orders(node: PgNode) -> dict[int, float]:
@@ -35,6 +36,20 @@ def orders(node: PgNode) -> dict[int, float]:
     with pg.connect(node) as conn:
         rows = conn.execute("SELECT id, extract(epoch FROM created_at) FROM orders").fetchall()
     return {int(r[0]): float(r[1]) for r in rows}
+
+
+def customers(node: PgNode) -> dict[int, int]:
+    """Every order's customer on `node` (whom to tell if the order is lost)."""
+    with pg.connect(node) as conn:
+        rows = conn.execute("SELECT id, customer_id FROM orders").fetchall()
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def record_lost(cluster: PgCluster, lost: dict[int, float], owners: dict[int, int]) -> None:
+    """Keep the lost orders and their customers (0: unknown, the row was already gone)
+    on the cluster's record, for the integrity report and users.notify."""
+    for order_id in lost:
+        cluster.lost_orders[order_id] = owners.get(order_id, 0)
 
 
 def _repoint(backend: FaultBackend, node: PgNode) -> None:
@@ -65,6 +80,7 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
     proxy.set_enabled("database", False)  # hold writes: no order acknowledged and lost unseen
     try:
         before = orders(old)
+        owners = customers(old)
         restored = restore(cluster, target, free_port(), save=backend.save)
     except ClusterError as exc:
         if not pg.is_running(old):  # put the damaged primary back rather than nothing
@@ -81,6 +97,8 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
     # Acknowledged orders a batch job deleted before anyone looked: lost too.
     lost |= {i: t for i, t in deleted_new(cluster).items() if i not in after and i not in lost}
     back = [i for i in after if i not in before]
+    record_lost(cluster, lost, owners)
+    backend.save()
     sync_damage(cluster)  # a batch job's deletions so far, for the check below
     still_missing = missing_rows(cluster)
     corrupt = sum(corrupt_left(cluster, harm(job)[1]) for job in cluster.jobs.values())
@@ -120,4 +138,7 @@ def measured(
         "lost_span_s": round(max(span, 0.0), 3),
         "restored_orders": len(back),
         "still_missing": missing,
+        # The records themselves, for the review (the counts above are complete).
+        "lost_ids": sorted(lost)[:LISTED],
+        "restored_ids": sorted(back)[:LISTED],
     }
