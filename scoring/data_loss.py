@@ -142,7 +142,7 @@ def measure(view: DrillView, targets: DataLossTargets) -> DataLoss | None:
     recovered = last is not None and last.data.get("result") == "ok" and not m.get("still_missing")
     rto = last.t - view.t0 if last is not None and recovered and view.t0 is not None else None
     end = (last.data["action"] if last is not None else "db.restore") + " serving again"
-    if rto is not None and view.t0 is not None and _ok(view, "writes.stop"):
+    if rto is not None and last is not None and view.t0 is not None and _ok(view, "writes.stop"):
         resumed = _resumed_after_verify(view, last.t)
         rto = resumed.t - view.t0 if resumed is not None else None
         end = "writes resumed after a passing data.verify"

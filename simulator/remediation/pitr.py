@@ -25,7 +25,13 @@ from simulator.faults.kinds.rogue import (
 from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.binaries import ClusterError
 from simulator.pgcluster.record import PgCluster, PgNode
-from simulator.pgcluster.restore import backup_for, parse_target, restore
+from simulator.pgcluster.restore import (
+    backup_for,
+    backup_for_xid,
+    parse_target,
+    parse_xid,
+    restore,
+)
 
 DB_PROXIES = ("database", "database-replica")
 LISTED = 50  # record ids listed at most in what an action measured
@@ -36,6 +42,13 @@ def orders(node: PgNode) -> dict[int, float]:
     with pg.connect(node) as conn:
         rows = conn.execute("SELECT id, extract(epoch FROM created_at) FROM orders").fetchall()
     return {int(r[0]): float(r[1]) for r in rows}
+
+
+def next_xid(node: PgNode) -> int:
+    """The transaction id the server hands out next."""
+    with pg.connect(node) as conn:
+        row = conn.execute("SELECT txid_current_snapshot()::text").fetchone()
+    return int(str(row[0]).split(":")[1]) if row else 0
 
 
 def customers(node: PgNode) -> dict[int, int]:
@@ -70,9 +83,14 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
             "a restore to a point in time needs the drill's own PostgreSQL cluster "
             "(base backups and a WAL archive); this environment has none"
         )
+    xid = parse_xid(text)
     try:
-        target = parse_target(text)
-        backup = backup_for(cluster, target)  # refused here, nothing has changed
+        if xid is not None:  # just before that transaction: the damage's own, say
+            target = datetime.now(UTC)
+            backup = backup_for_xid(cluster, xid, next_xid(cluster.primary))
+        else:
+            target = parse_target(text)
+            backup = backup_for(cluster, target)  # refused here, nothing has changed
     except ClusterError as exc:
         raise FaultError(str(exc)) from None
     old = cluster.primary
@@ -81,7 +99,7 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
     try:
         before = orders(old)
         owners = customers(old)
-        restored = restore(cluster, target, free_port(), save=backend.save)
+        restored = restore(cluster, target, free_port(), save=backend.save, xid=xid, backup=backup)
     except ClusterError as exc:
         if not pg.is_running(old):  # put the damaged primary back rather than nothing
             pg.start(cluster, old)
@@ -104,11 +122,18 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
     corrupt = sum(corrupt_left(cluster, harm(job)[1]) for job in cluster.jobs.values())
     still_running = running_jobs(cluster)
     backend.measured = measured(restored.target, restored.seconds, lost, back, still_missing)
+    if xid is not None:  # the target is a transaction: the span is the lost writes' own
+        backend.measured["restore_target"] = f"before xid {xid}"
+        span = max(lost.values()) - min(lost.values()) if lost else 0.0
+        backend.measured["lost_span_s"] = round(span, 3)
     backend.measured["backup"] = backup.path.rsplit("/", 1)[-1]
     backend.measured["wal_bytes"] = restored.wal_bytes
+    reached = (
+        f"just before xid {xid}" if xid is not None else target.isoformat(timespec="milliseconds")
+    )
     sentence = (
         f"restored {backup.path.rsplit('/', 1)[-1]} and replayed WAL to "
-        f"{target.isoformat(timespec='milliseconds')} in {restored.seconds:.1f}s on "
+        f"{reached} in {restored.seconds:.1f}s on "
         f"{restored.node.name} (port {restored.node.port}), and repointed the shop: "
         f"{len(back)} order(s) back, {len(lost)} order(s) written after the target lost"
     )

@@ -118,3 +118,37 @@ def test_canaries_witness_the_restore_loss_and_notify_tells_their_customers(
     }
     assert set(notified.measured["notified_customers"]) == customers
     assert notified.measured["notified"] == len(customers)
+
+
+def serving_dsn(state_dir: Path) -> str:
+    pg = json.loads((state_dir / "state.json").read_text())["pg"]
+    port = pg["nodes"][pg["serving"]]["port"]
+    return f"host=127.0.0.1 port={port} user=chaosdrill dbname=chaosdrill"
+
+
+def test_restore_before_a_transaction_id_undoes_exactly_that_transaction(env_dir: Path) -> None:
+    state = current(env_dir)
+    assert state.pg is not None
+    journal = journal_of(state.pg.root)
+    write(state.shop.url, journal, 5)
+    with psycopg.connect(serving_dsn(env_dir), connect_timeout=3) as conn:
+        doomed = [r[0] for r in conn.execute("SELECT id FROM orders ORDER BY id LIMIT 4")]
+        row = conn.execute("SELECT pg_current_xact_id()::text").fetchone()
+        assert row is not None
+        xid = int(row[0])
+        conn.execute("DELETE FROM payments WHERE order_id = ANY(%s)", (doomed,))
+        conn.execute("DELETE FROM order_items WHERE order_id = ANY(%s)", (doomed,))
+        conn.execute("DELETE FROM orders WHERE id = ANY(%s)", (doomed,))
+    write(state.shop.url, journal, 3)  # after the damage: a restore before it loses these
+    port = serving_dsn(env_dir)
+    for wrong, says in ((xid + 10_000, "has not happened yet"), (3, "before any base backup")):
+        with pytest.raises(Exception, match=says):
+            apply(env_dir, "db.restore", f"--before-xid {wrong}")
+        assert serving_dsn(env_dir) == port, "a refused target changes nothing"
+
+    done = apply(env_dir, "db.restore", f"--before-xid {xid}")
+    with psycopg.connect(serving_dsn(env_dir), connect_timeout=3) as conn:
+        back = {r[0] for r in conn.execute("SELECT id FROM orders WHERE id = ANY(%s)", (doomed,))}
+    assert back == set(doomed), "the deleting transaction is undone"
+    assert done.measured["restore_target"] == f"before xid {xid}"
+    assert done.measured["lost_orders"] == 3 == len(witness_lost(env_dir, journal))
