@@ -23,6 +23,7 @@ from scoring.playbook import Playbook
 from simulator.detection.alerts import AlertFiring, AlertResolved
 from simulator.detection.detector import DetectorOutput
 from simulator.detection.samples import SliSample
+from simulator.drill.data_evidence import canary_evidence
 from simulator.drill.detectors import DetectorFactory, DetectorLike, builtin_detector
 from simulator.drill.eventlog import EventLog
 from simulator.drill.incident import new_incident_id
@@ -37,6 +38,7 @@ from simulator.faults.journal import JournalEntry
 from simulator.faults.manager import FaultManager
 from simulator.load.config import LoadConfig
 from simulator.load.runner import LoadRunner
+from simulator.pgcluster.canary import journal_of
 from simulator.platform import environment
 from simulator.scenario.model import Scenario
 from simulator.security.evidence import security_evidence
@@ -273,6 +275,8 @@ class Drill:
                 profile=load.profile,
                 log_dir=self.dir / "locust",
                 api_key=secret_of(state, PARTNER_KEY),  # the partner's sync (profile partner)
+                # A data-loss drill's witness: one known order a second, journalled.
+                canary_file=journal_of(state.pg.root) if state.pg is not None else None,
             )
         )
         await asyncio.to_thread(self.load.start)
@@ -372,6 +376,12 @@ class Drill:
             await self.detector.stop()
         if self.load is not None:
             await asyncio.to_thread(self.load.stop)
+        try:  # after the last canary, before the cluster goes
+            counted = await asyncio.to_thread(canary_evidence, self.state_dir, self.dir)
+            if counted is not None:
+                self.log.append("canary.checked", counted)
+        except Exception as exc:
+            self.log.append("teardown.error", {"step": "canary check", "error": str(exc)})
         try:
             await asyncio.to_thread(environment.down, self.state_dir)
         except Exception as exc:  # the results are still written; `cleanup` finds the rest

@@ -39,6 +39,9 @@ class LoadConfig:
     start_timeout_s: float = 30.0
     # The partner integration's API key (the `partner_export` task needs one).
     api_key: str | None = None
+    # Canary orders (one a second, journalled here when acknowledged): the witness of
+    # lost data in a data-loss drill (`simulator.load.canary`).
+    canary_file: Path | None = None
 
     def task_weights(self) -> dict[str, int]:
         """The checked task weights of this run."""

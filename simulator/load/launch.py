@@ -69,6 +69,7 @@ def user_settings(
         report_fd=report_fd,
         duration_s=config.duration_s,
         api_key=config.api_key,
+        canary_file=None if config.canary_file is None else str(config.canary_file),
     )
 
 

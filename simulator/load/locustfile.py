@@ -19,6 +19,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -27,6 +28,7 @@ from locust import FastHttpUser, events, task
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
+from simulator.load.canary import write_canaries
 from simulator.load.profiles import UserSettings
 from simulator.load.protocol import EndMessage, Message, StartedMessage, encode
 from simulator.load.reporter import StatsDeltas
@@ -238,3 +240,37 @@ def _report_to_parent(environment: Environment, **_kwargs: Any) -> None:
     if SETTINGS.report_fd is None or isinstance(environment.runner, WorkerRunner):
         return
     PipeReporter(environment, SETTINGS.report_fd, SETTINGS.duration_s).install()
+
+
+class CanaryWriter:
+    """One canary order a second in a greenlet of the master (or local) process, journalled
+    for the outside integrity check; it stops when the run quits."""
+
+    def __init__(self, environment: Environment, journal: str) -> None:
+        self.environment = environment
+        self.journal = journal
+        self.quitting = False
+        self.loop: gevent.Greenlet | None = None
+
+    def install(self) -> None:
+        events_ = self.environment.events
+        events_.test_start.add_listener(self.on_test_start)  # type: ignore[no-untyped-call]
+        events_.quit.add_listener(self.on_quit)  # type: ignore[no-untyped-call]
+
+    def on_test_start(self, **_kwargs: Any) -> None:
+        if self.loop is None and self.environment.host:
+            self.loop = gevent.spawn(
+                write_canaries, self.environment.host, Path(self.journal), lambda: self.quitting
+            )
+
+    def on_quit(self, **_kwargs: Any) -> None:
+        self.quitting = True
+        if self.loop is not None:
+            self.loop.join(timeout=6.0)  # let an answer in flight reach the journal
+
+
+@events.init.add_listener  # type: ignore[untyped-decorator]
+def _write_canaries(environment: Environment, **_kwargs: Any) -> None:
+    if SETTINGS.canary_file is None or isinstance(environment.runner, WorkerRunner):
+        return
+    CanaryWriter(environment, SETTINGS.canary_file).install()

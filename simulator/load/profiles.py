@@ -113,6 +113,8 @@ class UserSettings:
     duration_s: float | None = None
     # The partner integration's API key, sent by the partner_export task.
     api_key: str | None = None
+    # Where the canary writer journals its acknowledged orders; None: no canaries.
+    canary_file: str | None = None
 
     def to_env(self) -> dict[str, str]:
         """Environment variables that `from_env` reads back."""
@@ -130,6 +132,8 @@ class UserSettings:
             env[f"{ENV_PREFIX}DURATION_S"] = repr(self.duration_s)
         if self.api_key is not None:
             env[f"{ENV_PREFIX}API_KEY"] = self.api_key
+        if self.canary_file is not None:
+            env[f"{ENV_PREFIX}CANARY_FILE"] = self.canary_file
         return env
 
     @classmethod
@@ -163,6 +167,7 @@ class UserSettings:
                 report_fd=None if fd is None else int(fd),
                 duration_s=None if duration is None else float(duration),
                 api_key=get("API_KEY"),
+                canary_file=get("CANARY_FILE"),
             )
         except ProfileError:
             raise

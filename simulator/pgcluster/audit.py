@@ -12,10 +12,11 @@ from simulator.pgcluster.backup import archived
 from simulator.pgcluster.record import PgCluster
 
 SHOP_APPLICATION = "chaosdrill-shop"
-# 2026-12-03 12:29:31.123 UTC [4242] app=migrate-x chaosdrill@chaosdrill LOG:  statement: ...
+# 2026-12-03 12:29:31.123 UTC [4242] app=migrate-x chaosdrill@chaosdrill xid=751 LOG:  statement:
+# (xid=0 until the transaction's first write: a restore --before-xid takes a nonzero one)
 LINE = re.compile(
     r"^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) UTC \[\d+\] app=(?P<app>\S*) "
-    r"\S+ LOG:  statement: (?P<sql>.*)$"
+    r"\S+ (?:xid=(?P<xid>\d+) )?LOG:  statement: (?P<sql>.*)$"
 )
 SHOWN = 20
 
@@ -57,6 +58,7 @@ def _all_statements(cluster: PgCluster) -> list[dict[str, str]]:
                         "application": match["app"] or "-",
                         "server": log.stem,
                         "statement": match["sql"][:200],
+                        "xid": match["xid"] or "0",
                     }
                 )
     found.sort(key=lambda s: s["at"])
@@ -79,5 +81,6 @@ def backups(cluster: PgCluster) -> dict[str, Any]:
             for b in cluster.backups
         ],
         "wal_archive": {"segments": segments, "mb": round(size / 1e6, 1)},
-        "restorable": "from the oldest base backup's finish up to now (db.restore --to TIME)",
+        "restorable": "from the oldest base backup's finish up to now (db.restore --to TIME, "
+        "or --before-xid XID: just before that transaction)",
     }

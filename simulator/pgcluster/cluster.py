@@ -40,7 +40,7 @@ wal_keep_size = '64MB'
 hot_standby = on
 fsync = off
 log_statement = 'mod'
-log_line_prefix = '%m [%p] app=%a %u@%d '
+log_line_prefix = '%m [%p] app=%a %u@%d xid=%x '
 log_min_messages = warning
 log_checkpoints = off
 """

@@ -85,6 +85,9 @@ class PgCluster(BaseModel):
     restores: int = 0
     damage: list[Damage] = Field(default_factory=list)
     jobs: dict[str, BatchJob] = Field(default_factory=dict)  # by application name
+    # Acknowledged orders a restore or a promotion lost for good: id -> its customer
+    # (the integrity report's affected customers, whom users.notify tells).
+    lost_orders: dict[int, int] = Field(default_factory=dict)
 
     @property
     def primary(self) -> PgNode:

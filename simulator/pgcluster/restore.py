@@ -7,6 +7,7 @@ the caller repoints the shop at the new node.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,42 @@ def parse_target(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+XID = re.compile(r"^\s*(?:--)?(?:before-xid|xid)[\s=:]+(\d+)\s*$")
+
+
+def parse_xid(text: str) -> int | None:
+    """The transaction id of `--before-xid N` (also `xid:N`); None for anything else."""
+    match = XID.match(text)
+    return int(match.group(1)) if match else None
+
+
+def _next_xid(cluster: PgCluster, data_dir: str) -> int:
+    """The next transaction id at the latest checkpoint of a data directory (a base
+    backup's: a restore from it cannot stop before this transaction)."""
+    out = run(cluster.user, [str(Path(cluster.bindir) / "pg_controldata"), data_dir]).stdout
+    match = re.search(r"Latest checkpoint's NextXID:\s+\d+:(\d+)", out)
+    if not match:
+        raise ClusterError(f"pg_controldata shows no NextXID for {data_dir}")
+    return int(match.group(1))
+
+
+def backup_for_xid(cluster: PgCluster, xid: int, current: int) -> BaseBackup:
+    """The newest base backup a replay can stop in before transaction `xid`; refuses a
+    transaction not begun yet (`current`: the primary's next one) or before every backup."""
+    if xid >= current:
+        raise ClusterError(
+            f"transaction {xid} has not happened yet (the next is {current}); nothing changed"
+        )
+    usable = [b for b in cluster.backups if _next_xid(cluster, b.path) <= xid]
+    if not usable:
+        raise ClusterError(
+            f"transaction {xid} is before any base backup (the oldest begins at "
+            f"{min((_next_xid(cluster, b.path) for b in cluster.backups), default=0)}); "
+            "nothing changed"
+        )
+    return max(usable, key=lambda b: b.finished_at)
+
+
 def backup_for(cluster: PgCluster, target: datetime) -> BaseBackup:
     """The newest base backup that finished before `target`; refuses impossible targets."""
     stamp = target.timestamp()
@@ -64,12 +101,20 @@ def backup_for(cluster: PgCluster, target: datetime) -> BaseBackup:
 
 
 def restore(
-    cluster: PgCluster, target: datetime, port: int, save: Callable[[], None] = lambda: None
+    cluster: PgCluster,
+    target: datetime,
+    port: int,
+    save: Callable[[], None] = lambda: None,
+    *,
+    xid: int | None = None,
+    backup: BaseBackup | None = None,
 ) -> Restored:
-    """Restore to just before `target` into a new node on `port` and promote it.
-    The caller holds writes off the old primary and repoints the shop afterwards;
-    `save` records the cluster before each server starts or stops."""
-    backup = backup_for(cluster, target)  # refuse before anything changes
+    """Restore to just before `target` (or, given `xid`, just before that transaction
+    commits) into a new node on `port` and promote it. The caller holds writes off the
+    old primary and repoints the shop afterwards; `save` records the cluster before
+    each server starts or stops."""
+    if backup is None:
+        backup = backup_for(cluster, target)  # refuse before anything changes
     old = cluster.primary
     archive_now(cluster)  # the WAL up to now must be in the archive to be replayed
     segments, wal_bytes = archived(cluster)
@@ -91,8 +136,12 @@ def restore(
     with (data / "postgresql.conf").open("a") as handle:
         handle.write(
             f"restore_command = 'cp {cluster.archive_dir}/%f %p'\n"
-            f"recovery_target_time = '{target.isoformat()}'\n"
-            "recovery_target_inclusive = off\n"
+            + (
+                f"recovery_target_xid = '{xid}'\n"
+                if xid is not None
+                else f"recovery_target_time = '{target.isoformat()}'\n"
+            )
+            + "recovery_target_inclusive = off\n"
             "recovery_target_action = 'promote'\n"
         )
     (data / "recovery.signal").touch()

@@ -25,7 +25,13 @@ from simulator.remediation.credentials import (
     revoke_key,
     rotate_keys,
 )
-from simulator.remediation.integrity import backup_list, data_verify, writes_resume, writes_stop
+from simulator.remediation.integrity import (
+    backup_list,
+    data_verify,
+    users_notify,
+    writes_resume,
+    writes_stop,
+)
 from simulator.remediation.pitr import point_in_time
 from simulator.remediation.promote import failover_to_standby, resume_replica
 from simulator.remediation.table import FEATURES
@@ -142,6 +148,12 @@ def failover(backend: FaultBackend, _arg: str | None) -> str:
     return "pointed the shop at the replica and restarted it"
 
 
+def notify(backend: FaultBackend, arg: str | None) -> str:
+    if not arg and backend.state.pg is not None:  # a data incident: from the integrity report
+        return users_notify(backend, arg)
+    return notify_users(backend, arg)
+
+
 def clear_cache(backend: FaultBackend, _arg: str | None) -> str:
     dropped = backend.shop_chaos("POST", "/admin/cache/clear")["dropped"]
     return f"cleared the recommendations cache ({dropped} entries)"
@@ -226,9 +238,11 @@ ACTIONS: dict[str, Action] = {
         Action("client.block", "refuse a client address (403)", block_client, arg="address"),
         Action(
             "users.notify",
-            "notify the customers whose records a key exported (from the audit log)",
-            notify_users,
+            "notify the affected customers: those whose records a key exported (the "
+            "audit log), or, without a key, those the integrity report finds affected",
+            notify,
             arg="key",
+            default_arg="",
         ),
         Action(
             "accounts.lock",

@@ -9,14 +9,20 @@ its report goes into the action's `measured` (the event log keeps it).
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
 from typing import Any
 
 from simulator.faults.backend import FaultBackend
 from simulator.faults.errors import FaultError, NotApplicable
 from simulator.faults.kinds.data import missing_rows
+from simulator.load.canary import acknowledged
 from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.audit import backups
 from simulator.pgcluster.binaries import ClusterError
+from simulator.pgcluster.canary import check as check_canaries
+from simulator.pgcluster.canary import journal_of
 from simulator.pgcluster.record import PgCluster
 
 # Long enough for any drill's restore; short enough that an abandoned stop ends.
@@ -101,6 +107,11 @@ def report(cluster: PgCluster) -> dict[str, Any]:
     except ClusterError as exc:
         raise FaultError(f"cannot read the serving database: {exc}") from None
     missing = missing_rows(cluster)
+    canary = canary_coverage(cluster)
+    try:
+        who = affected(cluster, mismatched, canary)
+    except ClusterError as exc:
+        raise FaultError(f"cannot read the serving database: {exc}") from None
     problems = [f"{n} {name}" for name, n in orphans.items() if n]
     if mismatched:
         problems.append(f"{len(mismatched)} order(s) whose total differs from their items")
@@ -114,10 +125,40 @@ def report(cluster: PgCluster) -> dict[str, Any]:
         "corrupt_orders": len(mismatched),
         "corrupt_order_ids": mismatched[:20],
         "missing_orders": missing,
-        "canary": "no canary orders in this drill",
+        "canary": canary,
+        "affected_customers": who,
         "passed": not problems,
         "problems": problems,
     }
+
+
+def canary_coverage(cluster: PgCluster) -> dict[str, Any] | None:
+    """The load's canaries on the serving database: acknowledged, intact, lost. Lost
+    canaries are the RPO a restore chose (written after its target), not a failed
+    check: the report shows them, the verdict does not hang on them."""
+    journal = journal_of(cluster.root)
+    if not journal.exists():
+        return None
+    try:
+        return check_canaries(cluster.primary, journal)
+    except ClusterError as exc:
+        raise FaultError(f"cannot read the serving database: {exc}") from None
+
+
+def affected(cluster: PgCluster, corrupt: list[int], canary: dict[str, Any] | None) -> list[int]:
+    """The customers whose orders were lost for good or are corrupt now (0 stands for
+    lost orders whose customer nobody can tell any more)."""
+    ids = set(cluster.lost_orders.values())
+    if corrupt:
+        marks = ",".join(str(int(i)) for i in corrupt)  # ints only: safe to inline
+        with pg.connect(cluster.primary) as conn:
+            rows = conn.execute(f"SELECT customer_id FROM orders WHERE id IN ({marks})")
+            ids |= {int(r[0]) for r in rows.fetchall()}
+    if canary and canary["lost"]:
+        lost = set(canary["lost_ids"])
+        # lost_ids lists at most 50; the journal names every lost canary's customer
+        ids |= {c.customer_id for c in acknowledged(journal_of(cluster.root)) if c.id in lost}
+    return sorted(ids)
 
 
 def data_verify(backend: FaultBackend, _arg: str | None) -> str:
@@ -130,7 +171,45 @@ def data_verify(backend: FaultBackend, _arg: str | None) -> str:
         f"{counts['payments']} payments on {found['server']} (orders md5 "
         f"{found['orders_md5'][:12]})"
     )
+    canary = found["canary"]
+    if canary is not None:
+        head += (
+            f"; canaries: {canary['intact']} of {canary['acknowledged']} acknowledged intact"
+            + (f", {canary['lost']} lost" if canary["lost"] else "")
+        )
+    if found["affected_customers"]:
+        head += f"; {len(found['affected_customers'])} customer(s) affected"
     if found["passed"]:
         return f"integrity passed: {head}; every reference holds, every total matches"
     # The check itself worked: its finding is the result, not an error of the action.
     return f"integrity FAILED: {head}; {'; '.join(found['problems'])}"
+
+
+def users_notify(backend: FaultBackend, _arg: str | None) -> str:
+    """Tell the customers the integrity report finds affected (lost or corrupt orders);
+    who was told is kept in the action's `measured` and the cluster's notified.jsonl."""
+    cluster = _cluster(backend, "users.notify without a key")
+    found = report(cluster)
+    who: list[int] = found["affected_customers"]
+    if not who:
+        raise FaultError(
+            "the integrity report finds no customer whose order was lost or corrupted; "
+            "nobody to notify (run data.verify to see it)"
+        )
+    canary = found["canary"] or {}
+    backend.measured = {
+        "notified_customers": who,
+        "notified": len(who),
+        "lost_orders": len(cluster.lost_orders),
+        "corrupt_orders": found["corrupt_orders"],
+        "canary_lost": canary.get("lost", 0),
+    }
+    with (Path(cluster.root) / "notified.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"at": round(time.time(), 3), "customers": who}) + "\n")
+    known = [c for c in who if c]
+    unknown = " (and the owners of orders gone before anyone read them)" if 0 in who else ""
+    return (
+        f"[DRILL] notified {len(known)} customer(s){unknown} whose orders were lost or "
+        f"corrupted: {len(cluster.lost_orders)} order(s) lost for good, "
+        f"{found['corrupt_orders']} corrupt, from the integrity report"
+    )

@@ -25,9 +25,16 @@ from simulator.faults.kinds.rogue import (
 from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.binaries import ClusterError
 from simulator.pgcluster.record import PgCluster, PgNode
-from simulator.pgcluster.restore import backup_for, parse_target, restore
+from simulator.pgcluster.restore import (
+    backup_for,
+    backup_for_xid,
+    parse_target,
+    parse_xid,
+    restore,
+)
 
 DB_PROXIES = ("database", "database-replica")
+LISTED = 50  # record ids listed at most in what an action measured
 
 
 def orders(node: PgNode) -> dict[int, float]:
@@ -35,6 +42,27 @@ def orders(node: PgNode) -> dict[int, float]:
     with pg.connect(node) as conn:
         rows = conn.execute("SELECT id, extract(epoch FROM created_at) FROM orders").fetchall()
     return {int(r[0]): float(r[1]) for r in rows}
+
+
+def next_xid(node: PgNode) -> int:
+    """The transaction id the server hands out next."""
+    with pg.connect(node) as conn:
+        row = conn.execute("SELECT txid_current_snapshot()::text").fetchone()
+    return int(str(row[0]).split(":")[1]) if row else 0
+
+
+def customers(node: PgNode) -> dict[int, int]:
+    """Every order's customer on `node` (whom to tell if the order is lost)."""
+    with pg.connect(node) as conn:
+        rows = conn.execute("SELECT id, customer_id FROM orders").fetchall()
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def record_lost(cluster: PgCluster, lost: dict[int, float], owners: dict[int, int]) -> None:
+    """Keep the lost orders and their customers (0: unknown, the row was already gone)
+    on the cluster's record, for the integrity report and users.notify."""
+    for order_id in lost:
+        cluster.lost_orders[order_id] = owners.get(order_id, 0)
 
 
 def _repoint(backend: FaultBackend, node: PgNode) -> None:
@@ -55,9 +83,14 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
             "a restore to a point in time needs the drill's own PostgreSQL cluster "
             "(base backups and a WAL archive); this environment has none"
         )
+    xid = parse_xid(text)
     try:
-        target = parse_target(text)
-        backup = backup_for(cluster, target)  # refused here, nothing has changed
+        if xid is not None:  # just before that transaction: the damage's own, say
+            target = datetime.now(UTC)
+            backup = backup_for_xid(cluster, xid, next_xid(cluster.primary))
+        else:
+            target = parse_target(text)
+            backup = backup_for(cluster, target)  # refused here, nothing has changed
     except ClusterError as exc:
         raise FaultError(str(exc)) from None
     old = cluster.primary
@@ -65,7 +98,8 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
     proxy.set_enabled("database", False)  # hold writes: no order acknowledged and lost unseen
     try:
         before = orders(old)
-        restored = restore(cluster, target, free_port(), save=backend.save)
+        owners = customers(old)
+        restored = restore(cluster, target, free_port(), save=backend.save, xid=xid, backup=backup)
     except ClusterError as exc:
         if not pg.is_running(old):  # put the damaged primary back rather than nothing
             pg.start(cluster, old)
@@ -81,16 +115,25 @@ def point_in_time(backend: FaultBackend, text: str) -> str:
     # Acknowledged orders a batch job deleted before anyone looked: lost too.
     lost |= {i: t for i, t in deleted_new(cluster).items() if i not in after and i not in lost}
     back = [i for i in after if i not in before]
+    record_lost(cluster, lost, owners)
+    backend.save()
     sync_damage(cluster)  # a batch job's deletions so far, for the check below
     still_missing = missing_rows(cluster)
     corrupt = sum(corrupt_left(cluster, harm(job)[1]) for job in cluster.jobs.values())
     still_running = running_jobs(cluster)
     backend.measured = measured(restored.target, restored.seconds, lost, back, still_missing)
+    if xid is not None:  # the target is a transaction: the span is the lost writes' own
+        backend.measured["restore_target"] = f"before xid {xid}"
+        span = max(lost.values()) - min(lost.values()) if lost else 0.0
+        backend.measured["lost_span_s"] = round(span, 3)
     backend.measured["backup"] = backup.path.rsplit("/", 1)[-1]
     backend.measured["wal_bytes"] = restored.wal_bytes
+    reached = (
+        f"just before xid {xid}" if xid is not None else target.isoformat(timespec="milliseconds")
+    )
     sentence = (
         f"restored {backup.path.rsplit('/', 1)[-1]} and replayed WAL to "
-        f"{target.isoformat(timespec='milliseconds')} in {restored.seconds:.1f}s on "
+        f"{reached} in {restored.seconds:.1f}s on "
         f"{restored.node.name} (port {restored.node.port}), and repointed the shop: "
         f"{len(back)} order(s) back, {len(lost)} order(s) written after the target lost"
     )
@@ -120,4 +163,7 @@ def measured(
         "lost_span_s": round(max(span, 0.0), 3),
         "restored_orders": len(back),
         "still_missing": missing,
+        # The records themselves, for the review (the counts above are complete).
+        "lost_ids": sorted(lost)[:LISTED],
+        "restored_ids": sorted(back)[:LISTED],
     }

@@ -13,7 +13,7 @@ from simulator.pgcluster import cluster as pg
 from simulator.pgcluster.binaries import ClusterError
 from simulator.pgcluster.record import PgCluster, PgNode
 from simulator.pgcluster.standby import promote, standby
-from simulator.remediation.pitr import orders
+from simulator.remediation.pitr import customers, orders, record_lost
 
 
 def resume_replica(backend: FaultBackend, _arg: str | None) -> str:
@@ -37,6 +37,7 @@ def failover_to_standby(backend: FaultBackend, cluster: PgCluster, node: PgNode)
     try:
         # The simulator's count, not the responder's: the old primary's committed orders.
         before = orders(old) if pg.is_running(old) else {}
+        owners = customers(old) if before else {}
         promote(cluster, node)
         if pg.is_running(old):  # fence it: two primaries would split the writes
             pg.stop(cluster, old)
@@ -46,10 +47,14 @@ def failover_to_standby(backend: FaultBackend, cluster: PgCluster, node: PgNode)
     except ClusterError as exc:
         raise FaultError(f"the failover failed: {exc}") from None
     lost = {i: t for i, t in before.items() if i not in after}
+    record_lost(cluster, lost, owners)
+    backend.save()
     backend.measured = {
         "lost_orders": len(lost),
         "lost_span_s": round(max(lost.values()) - min(lost.values()), 3) if lost else 0.0,
         "restored_orders": 0,
+        "lost_ids": sorted(lost)[:50],
+        "restored_ids": [],
         "still_missing": missing_rows(cluster),
         "promote_s": round(time.monotonic() - begun, 3),
     }

@@ -9,6 +9,7 @@ import shutil
 import signal
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,38 @@ def test_autopilot_restores_to_before_the_migration(tmp_path: Path, private_tmp:
     assert restores[0].data["measured"]["lost_orders"] == loss["lost_orders"]
     assert any("RPO:" in note for note in card["notes"])
     assert clusters(private_tmp) == set(), "teardown leaves no cluster, server or file behind"
+    canary_witness(tmp_path / "r", loss)
+
+
+def canary_witness(report: Path, loss: dict[str, object]) -> None:
+    """The load's canaries, recounted from the journal (plain JSON lines): the ones
+    acknowledged between the restore's target and the restore are the ones lost, and
+    the scorecard says so. One canary in flight at the target may fall either side."""
+    log = read_jsonl(report / "events.jsonl")
+    (checked,) = [e.data for e in log if e.type == "canary.checked"]
+    acked = [
+        json.loads(line)
+        for line in (report / "canary.jsonl").read_text().splitlines()
+        if json.loads(line)["status"] == 201
+    ]
+    assert len(acked) == checked["acknowledged"] == loss["canary_acknowledged"]
+    assert len(acked) >= 20, "one canary a second through the drill"
+    assert checked["lost"] == loss["canary_lost"] and checked["lost_ids"] == loss["canary_lost_ids"]
+    restore = next(
+        e for e in log if e.type == "action.executed" and e.data["action"] == "db.restore"
+    )
+    started = next(
+        e.wall.timestamp()
+        for e in log
+        if e.type == "action.started" and e.data.get("action_id") == restore.data["action_id"]
+    )
+    target = datetime.fromisoformat(restore.data["measured"]["restore_target"]).timestamp()
+    expected = [a["id"] for a in acked if target < a["at"] < started]
+    assert abs(checked["lost"] - len(expected)) <= 1, (checked, expected)
+    assert set(checked["lost_ids"]) <= set(expected) | {a["id"] for a in acked}
+    review = (report / "review.md").read_text()
+    assert "### Data lost and restored" in review
+    assert f"| {checked['lost']} of {checked['acknowledged']}" in review
 
 
 def test_sigkill_of_the_engine_then_cleanup_leaves_no_cluster(

@@ -96,3 +96,45 @@ def test_writes_never_resumed_after_a_passing_verify_leave_no_rto() -> None:
     assert loss is not None
     assert loss.rto_s is None and not loss.rto_passed
     assert "never resumed after a passing data.verify" in loss.summary
+
+
+def test_two_restores_count_both_losses_and_the_longest_span() -> None:
+    first = restored(60.0, lost_orders=4, lost_span_s=8.0, lost_ids=[101, 102, 103, 104])
+    second = restored(90.0, lost_orders=2, lost_span_s=30.0, lost_ids=[101, 102])
+    loss = measure(log(INJECTED, first, second), TARGETS)
+    assert loss is not None
+    assert (loss.restores, loss.lost_orders, loss.lost_span_s) == (2, 6, 30.0)
+    assert loss.lost_ids == [101, 102, 103, 104, 101, 102]  # an id the sequence gave twice
+    assert loss.rto_s == 80.0
+
+
+def canary(**data: Any) -> tuple[float, str, dict[str, Any]]:
+    base = {"acknowledged": 50, "lost": 3, "lost_span_s": 3.0, "lost_ids": [7, 8, 9]}
+    return (200.0, "canary.checked", base | data)
+
+
+def test_the_canary_witness_stands_beside_the_restores_count() -> None:
+    loss = measure(log(INJECTED, restored(70.0), canary()), TARGETS)
+    assert loss is not None
+    assert (loss.canary_acknowledged, loss.canary_lost, loss.canary_lost_ids) == (50, 3, [7, 8, 9])
+    assert "Canary witness: 3 of 50" in loss.summary
+    assert "the restores counted 3 order(s) lost in all" in loss.summary
+    late = measure(log(INJECTED, restored(70.0), canary(lost_span_s=600.0)), TARGETS)
+    assert late is not None and not late.rpo_passed, "the witness's span counts for the RPO"
+
+
+def test_canaries_lost_without_any_restore_still_show() -> None:
+    loss = measure(log(INJECTED, canary(lost=5)), TARGETS)
+    assert loss is not None
+    assert loss.lost_orders is None and loss.canary_lost == 5 and not loss.restored
+
+
+def test_affected_customers_and_who_was_notified() -> None:
+    verify = executed(80.0, "data.verify", integrity={"passed": True, "affected_customers": [3, 4]})
+    told = executed(85.0, "users.notify", notified=2)
+    quiet = measure(log(INJECTED, restored(70.0), verify), TARGETS)
+    assert quiet is not None and quiet.affected_customers == 2 and quiet.notified_customers is None
+    assert "were not notified" in quiet.summary
+    loud = measure(log(INJECTED, restored(70.0), verify, told), TARGETS)
+    assert loud is not None and loud.notified_customers == 2
+    assert "notified: 2 of 2" in loud.summary

@@ -147,3 +147,9 @@ def test_cpu_ticks_from_proc_stat() -> None:
     assert parse_cpu_ticks(line) == 280
     seconds = cpu_seconds(os.getpid())
     assert seconds is not None and seconds > 0
+
+
+def test_the_canary_journal_travels_to_the_locust_process() -> None:
+    settings = UserSettings(canary_file="/tmp/x/canary.jsonl")
+    assert UserSettings.from_env(settings.to_env()).canary_file == "/tmp/x/canary.jsonl"
+    assert UserSettings.from_env(UserSettings().to_env()).canary_file is None
