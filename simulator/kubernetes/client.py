@@ -271,6 +271,25 @@ class KubeApi:
             f"patch service/{name}", self.core.patch_namespaced_service, name, self.namespace, body
         )
 
+    def config_map(self, name: str) -> Any:
+        return self._call(
+            f"read configmap/{name}", self.core.read_namespaced_config_map, name, self.namespace
+        )
+
+    def patch_config_map(self, name: str, body: dict[str, Any]) -> None:
+        self._call(
+            f"patch configmap/{name}",
+            self.core.patch_namespaced_config_map,
+            name,
+            self.namespace,
+            body,
+        )
+
+    def patch_job(self, name: str, body: dict[str, Any]) -> None:
+        self._call(
+            f"patch job/{name}", self.batch.patch_namespaced_job, name, self.namespace, body
+        )
+
     def pods(self, selector: str) -> list[Any]:
         found = self._call(
             f"list pods ({selector})",

@@ -291,3 +291,38 @@ def test_a_lock_that_is_never_held_fails_and_its_job_is_deleted(
     with pytest.raises(FaultError, match=r"did not hold its lock within 0\.3s"):
         FaultManager(Path(env.state_dir)).inject("db.lock", {}, ttl_s=60)
     assert fake.objects("jobs") == {}
+
+
+def test_feature_disable_patches_the_configmap_and_rolls_the_shop_out(
+    fake: FakeKube, env: EnvState
+) -> None:
+    state_dir = Path(env.state_dir)
+    shop = fake.objects("deployments")["shop"]
+    container = shop["spec"]["template"]["spec"]["containers"][0]
+    assert {"configMapRef": {"name": "shop-features"}} in container["envFrom"]
+    revisions = len(fake.objects("replicasets"))
+    latency = FaultManager(state_dir).inject(
+        "app.latency", {"ms": 300, "routes": ["/recommendations"]}, ttl_s=60
+    )
+    other = FaultManager(state_dir).inject(
+        "app.error_rate", {"routes": ["/orders"], "fraction": 0.5}, ttl_s=60
+    )
+    result = apply(state_dir, "feature.disable", "recommendations", action_id="a-1")
+    assert "configmap/shop-features" in result.detail and "rollout finished" in result.detail
+    features = fake.objects("configmaps")["shop-features"]["data"]
+    assert features == {"TARGET_DISABLED_FEATURES": "recommendations"}
+    # The pods read their environment at start: a rollout of new pods, waited for.
+    assert rollout.RESTARTED_AT in shop["spec"]["template"]["metadata"]["annotations"]
+    assert len(fake.objects("replicasets")) == revisions + 1
+    assert [e.id for e in result.ended] == [latency.id]
+    # The fault outside the feature stays, re-created so that the new pods are selected.
+    assert [e.id for e in result.reasserted] == [other.id]
+    assert f"chaosdrill-{other.id}" in fake.objects("httpchaos")
+    assert len(fake.calls("POST", "/httpchaos")) == 3  # two faults, one re-created
+    apply(state_dir, "feature.disable", "search_ranking", action_id="a-2")
+    features = fake.objects("configmaps")["shop-features"]["data"]
+    assert features == {"TARGET_DISABLED_FEATURES": "recommendations,search_ranking"}
+    with pytest.raises(FaultError, match="takes a feature name"):
+        apply(state_dir, "feature.disable", "nope", action_id="a-3")
+    environment.down(state_dir)
+    assert fake.objects("configmaps") == {}  # ours, by owner label
