@@ -132,9 +132,9 @@ class FakeKube:
         elif obj.get("kind") == "Job":
             if obj["spec"].get("activeDeadlineSeconds"):  # a lock holder: runs, ready
                 ready = 1 if self.job_policy == "run" else 0
-                obj["status"] = {"active": 1, "ready": ready}
+                obj["status"] = {"active": 1, "ready": ready, "startTime": meta["creationTimestamp"]}
             else:  # a one-shot psql: done
-                obj["status"] = {"succeeded": 1}
+                obj["status"] = {"succeeded": 1, "startTime": meta["creationTimestamp"]}
         elif key[0].startswith("chaos-mesh.org"):
             injected = "True" if self.chaos_policy == "inject" else "False"
             obj["status"] = {

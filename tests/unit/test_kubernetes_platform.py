@@ -7,6 +7,7 @@ are rollouts."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import kubernetes_validate
@@ -280,6 +281,28 @@ def test_db_lock_is_a_job_holding_the_lock_and_kill_long_queries_ends_it(
     assert f"chaosdrill-{entry.id}-lock" not in fake.objects("jobs")
     environment.down(state_dir)
     assert fake.objects("jobs") == {}  # the kill Job too, by owner label
+
+
+def test_extending_a_drill_moves_the_lock_jobs_deadline_and_the_session_waits_for_it(
+    fake: FakeKube, env: EnvState
+) -> None:
+    manager = FaultManager(Path(env.state_dir))
+    entry = manager.inject("db.lock", {"table": "orders"}, ttl_s=90)
+    job = fake.objects("jobs")[f"chaosdrill-{entry.id}-lock"]
+    # The session sleeps to the longest TTL: the Job's deadline alone ends it, so it can move.
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    assert "pg_sleep(86400)" in command
+    env_vars = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "PGOPTIONS", "value": "-c client_connection_check_interval=1000"} in env_vars
+    job["status"]["startTime"] = (datetime.now(UTC) - timedelta(seconds=30)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )  # the Job has run for 30 s
+    manager.extend(120)
+    assert fake.calls("PATCH", f"/jobs/chaosdrill-{entry.id}-lock")
+    deadline = fake.objects("jobs")[f"chaosdrill-{entry.id}-lock"]["spec"]["activeDeadlineSeconds"]
+    assert 238 <= deadline <= 242  # its age plus what is left: 30 + 90 + 120
+    manager.revert(entry.id, "manual")
+    assert fake.objects("jobs") == {}
 
 
 def test_a_lock_that_is_never_held_fails_and_its_job_is_deleted(
