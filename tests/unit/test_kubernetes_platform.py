@@ -244,10 +244,41 @@ def test_the_responders_process_view_is_the_shops_pods(fake: FakeKube, env: EnvS
         "shop-a": pod("shop-a", False, 3, "CrashLoopBackOff"),
         "shop-b": pod("shop-b", False, 1, None),
     }
+
+    def event(name: str, kind: str, about: str, reason: str, at: str) -> dict[str, object]:
+        return {
+            "metadata": {"name": name, "creationTimestamp": at},
+            "involvedObject": {"kind": kind, "name": about},
+            "type": "Warning" if reason == "BackOff" else "Normal",
+            "reason": reason,
+            "message": f"{reason} of {about}",
+            "lastTimestamp": at,
+            "count": 2,
+        }
+
+    fake.store[("v1", NAMESPACE, "events")] = {
+        "e1": event("e1", "Pod", "shop-a", "BackOff", "2024-05-01T10:00:02Z"),
+        "e2": event("e2", "Deployment", "shop", "ScalingReplicaSet", "2024-05-01T10:00:01Z"),
+        "e3": event("e3", "Pod", "payment-x", "Pulled", "2024-05-01T10:00:03Z"),
+    }
+    fake.logs["shop-a"] = "\n".join(f'{{"msg": "line {i}"}}' for i in range(30))
+    FaultManager(Path(env.state_dir)).inject("deploy.bad_release", {"version": "1.1.0"}, 300)
+
     view = host(env)["process"]
     assert view["state"] == "restarting" and view["ready"] == "0/2"
     assert view["restart_count"] == 4
     assert {p["name"] for p in view["pods"]} == {"shop-a", "shop-b"}
+    # kubectl describe: the Deployment's and its pods' events, oldest first; not payment's
+    assert [(e["object"], e["reason"]) for e in view["events"]] == [
+        ("Deployment/shop", "ScalingReplicaSet"),
+        ("Pod/shop-a", "BackOff"),
+    ]
+    # kubectl logs --tail: the first pod not ready, its last lines as text
+    assert view["logs"]["pod"] == "shop-a"
+    assert view["logs"]["lines"][-1] == '{"msg": "line 29"}' and len(view["logs"]["lines"]) == 20
+    # kubectl rollout history: the release, then the bad one
+    images = [r["image"].rsplit(":", 1)[1] for r in view["rollouts"]]
+    assert [r["revision"] for r in view["rollouts"]] == [1, 2] and images[-1] == "1.1.0"
 
 
 def test_extending_a_drill_moves_the_resources_spec_duration(fake: FakeKube, env: EnvState) -> None:
