@@ -59,7 +59,8 @@ SWITCHABLE = tuple(
 def flags_with_disabled(features: tuple[str, ...]) -> Flags:
     """The defaults with these features off: what the operators' configuration says
     (`TARGET_DISABLED_FEATURES`, a ConfigMap on Kubernetes), kept across restarts."""
-    return dataclasses.replace(DEFAULT_FLAGS, **{f"{name}_enabled": False for name in features})
+    off: dict[str, Any] = {f"{name}_enabled": False for name in features}
+    return dataclasses.replace(DEFAULT_FLAGS, **off)
 
 
 class ChaosControls:

@@ -8,6 +8,7 @@ the Deployment's revisions. Works the same for a team's own Deployment."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from simulator.env.state import EnvState
@@ -78,7 +79,7 @@ def _details(
     """Events, logs and revisions; each part that the API refuses says why, alone."""
     deployment = state.cluster.get("deployment", "shop")
     details: dict[str, Any] = {}
-    parts = {
+    parts: dict[str, Callable[[], Any]] = {
         "events": lambda: _events(api, [deployment, *(p["name"] for p in pods)]),
         "rollouts": lambda: _rollouts(api, deployment, selector),
     }

@@ -22,7 +22,6 @@ from collections.abc import Callable
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.detection.detector import BuiltinDetector
 from simulator.detection.security import AlertPlaybook
 from simulator.prometheus.detector import PrometheusDetector, SampleSource
 from simulator.prometheus.errors import PrometheusError

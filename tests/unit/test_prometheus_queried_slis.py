@@ -104,6 +104,4 @@ def test_the_remote_detector_takes_its_slis_from_the_query_api_when_asked(
     assert isinstance(getattr(detector, "samples", None), PrometheusSlis)
     plain = detector_factory("prometheus", None, url)
     assert plain is not None
-    assert not isinstance(
-        getattr(plain("x", load_playbook(None), lambda: 0.0), "samples"), PrometheusSlis
-    )
+    assert not isinstance(plain("x", load_playbook(None), lambda: 0.0).samples, PrometheusSlis)
