@@ -6,8 +6,9 @@ answers create, read, list by label selector (events also by involved object), d
 and patch, serves pod logs as text (`logs`), and records every request. Chaos Mesh's
 controller is played by `chaos_policy`: "inject" reports the conditions Selected and
 AllInjected on creation, "never" leaves AllInjected false. A deleted chaos resource
-is kept once with AllRecovered true (Chaos Mesh's finalizer) and gone on the next read. Deployments and StatefulSets roll out at once, and each
-new pod template makes a ReplicaSet revision, as the Deployment controller does.
+is kept once with AllRecovered true (Chaos Mesh's finalizer) and gone on the next read.
+Deployments and StatefulSets roll out at once, and each new pod template makes a
+ReplicaSet revision, as the Deployment controller does.
 `fail(method, fragment)` makes the next matching request answer 500.
 """
 
