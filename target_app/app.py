@@ -14,7 +14,7 @@ from sqlalchemy import exc as sa_exc
 from target_app.accounts import AccountStore
 from target_app.auth import DenyListMiddleware
 from target_app.cache import RecommendationCache
-from target_app.chaos import ChaosControls
+from target_app.chaos import ChaosControls, flags_with_disabled
 from target_app.config import Settings
 from target_app.db import check_database, make_engine, session_factory
 from target_app.deps import Shop, ShopProbes, chaos_gate
@@ -57,7 +57,7 @@ def build_shop(settings: Settings) -> Shop:
         sessions=session_factory(engine),
         metrics=ShopMetrics(settings.app_version, engine),
         cache=cache,
-        chaos=ChaosControls(engine, cache),
+        chaos=ChaosControls(engine, cache, flags_with_disabled(settings.disabled)),
         payments=payments,
         probes=probes,
         keys=KeyStore(engine, settings.chaos_token),

@@ -47,13 +47,31 @@ class Flags:
 
 
 DEFAULT_FLAGS = Flags()
+# Features an operator can switch off by name: `<name>_enabled` flags (writes are an
+# incident switch, not a feature).
+SWITCHABLE = tuple(
+    f.name.removesuffix("_enabled")
+    for f in dataclasses.fields(Flags)
+    if f.name.endswith("_enabled") and f.name != "writes_enabled"
+)
+
+
+def flags_with_disabled(features: tuple[str, ...]) -> Flags:
+    """The defaults with these features off: what the operators' configuration says
+    (`TARGET_DISABLED_FEATURES`, a ConfigMap on Kubernetes), kept across restarts."""
+    off: dict[str, Any] = {f"{name}_enabled": False for name in features}
+    return dataclasses.replace(DEFAULT_FLAGS, **off)
 
 
 class ChaosControls:
-    def __init__(self, engine: Engine, cache: RecommendationCache) -> None:
+    def __init__(
+        self, engine: Engine, cache: RecommendationCache, defaults: Flags = DEFAULT_FLAGS
+    ) -> None:
         self.engine = engine
         self.cache = cache
-        self.flags = DEFAULT_FLAGS
+        # Where flags fall back to (a TTL, a clear): the configured defaults.
+        self.defaults = defaults
+        self.flags = defaults
         self._active: dict[str, Setting] = {}
         self._flag_expiry: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -88,7 +106,7 @@ class ChaosControls:
             for name in expired_flags:
                 del self._flag_expiry[name]
             if expired_flags:
-                defaults = {n: getattr(DEFAULT_FLAGS, n) for n in expired_flags}
+                defaults = {n: getattr(self.defaults, n) for n in expired_flags}
                 self.flags = dataclasses.replace(self.flags, **defaults)
         for setting in ended:  # outside the lock: ending may take a moment
             setting.end()
@@ -160,8 +178,8 @@ class ChaosControls:
         """End one kind of chaos; returns whether it was active."""
         if kind == "flags":
             with self._lock:
-                was_set = self.flags != DEFAULT_FLAGS
-                self.flags = DEFAULT_FLAGS
+                was_set = self.flags != self.defaults
+                self.flags = self.defaults
                 self._flag_expiry.clear()
             return was_set
         with self._lock:
@@ -186,7 +204,7 @@ class ChaosControls:
         changed = {
             name: value
             for name, value in dataclasses.asdict(flags).items()
-            if value != getattr(DEFAULT_FLAGS, name)
+            if value != getattr(self.defaults, name)
         }
         state: dict[str, Any] = {
             "flags": dataclasses.asdict(flags),

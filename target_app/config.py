@@ -8,6 +8,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import make_url
 
 from target_app import DEFAULT_VERSION
+from target_app.chaos import SWITCHABLE
 
 
 class Settings(BaseSettings):
@@ -39,6 +40,24 @@ class Settings(BaseSettings):
     log_file: str | None = None
     log_stdout: bool = True
     reset_db: bool = False
+    # Features the operators switched off, comma-separated (TARGET_DISABLED_FEATURES):
+    # the flags' defaults, so they stay off across restarts and flag TTLs.
+    disabled_features: str = ""
+
+    @property
+    def disabled(self) -> tuple[str, ...]:
+        return tuple(n.strip() for n in self.disabled_features.split(",") if n.strip())
+
+    @field_validator("disabled_features")
+    @classmethod
+    def _known_features(cls, value: str) -> str:
+        unknown = [n.strip() for n in value.split(",") if n.strip() and n.strip() not in SWITCHABLE]
+        if unknown:
+            raise ValueError(
+                f"unknown feature(s) {', '.join(unknown)}; expected a comma-separated list "
+                f"of {', '.join(SWITCHABLE)}"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -2,12 +2,13 @@
 127.0.0.1 in the test's process (the one allowed mock: no API server can run here).
 
 It stores objects by (group/version, namespace, resource, name) as the real API does,
-answers create, read, list by label selector, delete and patch, and records every
-request. Chaos Mesh's controller is played by `chaos_policy`: "inject" reports the
-conditions Selected and AllInjected on creation, "never" leaves AllInjected false.
-A deleted chaos resource is kept once with AllRecovered true (Chaos Mesh's finalizer)
-and gone on the next read. Deployments and StatefulSets roll out at once, and each
-new pod template makes a ReplicaSet revision, as the Deployment controller does.
+answers create, read, list by label selector (events also by involved object), delete
+and patch, serves pod logs as text (`logs`), and records every request. Chaos Mesh's
+controller is played by `chaos_policy`: "inject" reports the conditions Selected and
+AllInjected on creation, "never" leaves AllInjected false. A deleted chaos resource
+is kept once with AllRecovered true (Chaos Mesh's finalizer) and gone on the next read.
+Deployments and StatefulSets roll out at once, and each new pod template makes a
+ReplicaSet revision, as the Deployment controller does.
 `fail(method, fragment)` makes the next matching request answer 500.
 """
 
@@ -44,6 +45,7 @@ class FakeKube:
     failures: list[list[Any]] = field(default_factory=list)  # [method, fragment, skip]
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    logs: dict[str, str] = field(default_factory=dict)  # pod name -> its log (text)
 
     # -- what tests read -------------------------------------------------------------
     def objects(self, resource: str) -> dict[str, dict[str, Any]]:
@@ -86,10 +88,20 @@ class FakeKube:
                         continue
                     self.failures.remove(failure)
                     return 500, _status(500, "InternalError", "injected by the test")
+            if parts.path.endswith("/log") and method == "GET":  # text, as the API serves it
+                lines = self.logs.get(parts.path.split("/")[-2], "").splitlines()
+                tail = int(query.get("tailLines", len(lines)))
+                return 200, "".join(f"{line}\n" for line in lines[-tail:])
             key, name = _route(parts.path)
             items = self.store.setdefault(key, {})
             if name is None and method == "GET":
-                return 200, self._list(key, items, query.get("labelSelector", ""))
+                listed = self._list(key, items, query.get("labelSelector", ""))
+                if query.get("fieldSelector", "").startswith("involvedObject.name="):
+                    wanted = query["fieldSelector"].split("=", 1)[1]
+                    listed["items"] = [
+                        i for i in listed["items"] if i["involvedObject"]["name"] == wanted
+                    ]
+                return 200, listed
             if name is None and method == "POST":
                 return self._create(key, items, body)
             if name is None or name not in items:
@@ -132,9 +144,13 @@ class FakeKube:
         elif obj.get("kind") == "Job":
             if obj["spec"].get("activeDeadlineSeconds"):  # a lock holder: runs, ready
                 ready = 1 if self.job_policy == "run" else 0
-                obj["status"] = {"active": 1, "ready": ready}
+                obj["status"] = {
+                    "active": 1,
+                    "ready": ready,
+                    "startTime": meta["creationTimestamp"],
+                }
             else:  # a one-shot psql: done
-                obj["status"] = {"succeeded": 1}
+                obj["status"] = {"succeeded": 1, "startTime": meta["creationTimestamp"]}
         elif key[0].startswith("chaos-mesh.org"):
             injected = "True" if self.chaos_policy == "inject" else "False"
             obj["status"] = {
@@ -299,9 +315,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else None
         kind = self.headers.get("Content-Type") or ""
         code, answer = self.fake.handle(self.command, self.path, body, kind)
-        data = json.dumps(answer).encode()
+        text = isinstance(answer, str)
+        data = answer.encode() if text else json.dumps(answer).encode()
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/plain" if text else "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

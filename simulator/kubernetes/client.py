@@ -271,6 +271,23 @@ class KubeApi:
             f"patch service/{name}", self.core.patch_namespaced_service, name, self.namespace, body
         )
 
+    def config_map(self, name: str) -> Any:
+        return self._call(
+            f"read configmap/{name}", self.core.read_namespaced_config_map, name, self.namespace
+        )
+
+    def patch_config_map(self, name: str, body: dict[str, Any]) -> None:
+        self._call(
+            f"patch configmap/{name}",
+            self.core.patch_namespaced_config_map,
+            name,
+            self.namespace,
+            body,
+        )
+
+    def patch_job(self, name: str, body: dict[str, Any]) -> None:
+        self._call(f"patch job/{name}", self.batch.patch_namespaced_job, name, self.namespace, body)
+
     def pods(self, selector: str) -> list[Any]:
         found = self._call(
             f"list pods ({selector})",
@@ -279,6 +296,29 @@ class KubeApi:
             label_selector=selector,
         )
         return list(found.items)
+
+    def events(self, involved: str) -> list[Any]:
+        """The events about one object (a pod, the Deployment), by its name."""
+        found = self._call(
+            f"list events of {involved}",
+            self.core.list_namespaced_event,
+            self.namespace,
+            field_selector=f"involvedObject.name={involved}",
+        )
+        return list(found.items)
+
+    def pod_log(self, name: str, lines: int) -> list[str]:
+        """The pod's last `lines` log lines. Read raw: the client would parse a log that
+        happens to be one JSON object (the shop logs JSON lines) into a dict."""
+        response = self._call(
+            f"read the log of pod/{name}",
+            self.core.read_namespaced_pod_log,
+            name,
+            self.namespace,
+            tail_lines=lines,
+            _preload_content=False,
+        )
+        return [line for line in response.data.decode(errors="replace").splitlines() if line]
 
     def delete_pod(self, name: str) -> None:
         self._or_none(f"delete pod/{name}", self.core.delete_namespaced_pod, name, self.namespace)

@@ -41,6 +41,7 @@ OWNED = (
     ("apps", "deployment"),
     ("apps", "stateful_set"),
     ("core", "service"),
+    ("core", "config_map"),
     ("core", "secret"),
     ("core", "persistent_volume_claim"),
     ("core", "service_account"),

@@ -159,7 +159,8 @@ class BadRelease(KubernetesKind):
 
 class SqlLock(KubernetesKind):
     """db.lock as a Job in the cluster (`sql_jobs.lock_job`): landed when its readiness
-    probe sees the lock granted in pg_locks; `activeDeadlineSeconds` is its TTL."""
+    probe sees the lock granted in pg_locks; `activeDeadlineSeconds` is its TTL, moved
+    when the drill is extended."""
 
     def manifests(
         self, params: FaultParams, ttl_s: float, fault_id: str, scope: Scope
@@ -177,6 +178,12 @@ class SqlLock(KubernetesKind):
     def revert(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> None:
         if undo.get("job"):
             sql_jobs.release(_kube(backend, self.name).api, undo["job"])
+
+    def extend(
+        self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any], ttl_s: float
+    ) -> None:
+        if undo.get("job"):
+            sql_jobs.extend_lock(_kube(backend, self.name).api, undo["job"], ttl_s)
 
     def is_active(self, backend: FaultBackend, params: FaultParams, undo: dict[str, Any]) -> bool:
         if not undo.get("job"):

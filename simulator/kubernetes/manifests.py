@@ -46,8 +46,8 @@ def _base() -> tuple[Manifest, ...]:
     return tuple(objects)
 
 
-def new_secrets() -> dict[str, str]:
-    password = secrets.token_urlsafe(18)
+def new_secrets(password: str | None = None) -> dict[str, str]:
+    password = password or secrets.token_urlsafe(18)
     return {
         "postgres-password": password,
         "database-url": f"postgresql+psycopg://chaosdrill:{password}@postgres:5432/shop",
@@ -56,14 +56,32 @@ def new_secrets() -> dict[str, str]:
     }
 
 
+# What a dry run prints instead of secret values: it is shown on terminals and kept in
+# CI logs, and a value generated for it would never be the one `env up` uses anyway.
+PLACEHOLDER = "generated-at-env-up"
+PLACEHOLDER_NOTE = (
+    "placeholders: env up generates every value of this Secret itself; to apply this "
+    "output by hand, replace them (or use overlays/kind with secrets.env)"
+)
+
+
+def placeholder_secrets() -> dict[str, str]:
+    """The Secret's keys with placeholders, in the shapes the shop parses (a URL)."""
+    values = new_secrets(PLACEHOLDER)
+    return {key: value if key == "database-url" else PLACEHOLDER for key, value in values.items()}
+
+
 def _secret(values: dict[str, str]) -> Manifest:
-    return {
+    secret: Manifest = {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": {"name": SECRET, "labels": {"app.kubernetes.io/part-of": "chaosdrill"}},
         "type": "Opaque",
         "stringData": dict(values),
     }
+    if PLACEHOLDER in values.values():
+        secret["metadata"]["annotations"] = {"chaosdrill.io/values": PLACEHOLDER_NOTE}
+    return secret
 
 
 def render(namespace: str, env_id: str, values: dict[str, str], version: str) -> list[Manifest]:

@@ -1,5 +1,6 @@
-"""Remediations on the Kubernetes platform: rollouts of the shop's Deployment and a
-failover of the payment Service, each waiting until the rollout is really done.
+"""Remediations on the Kubernetes platform: rollouts of the shop's Deployment, a
+failover of the payment Service and a feature switched off in the shop's ConfigMap,
+each waiting until the rollout is really done.
 
 Which action ends which fault is the local table (`ENDS`): the answer key of a
 scenario does not change with the platform. Actions with no cluster form here are
@@ -14,11 +15,14 @@ from typing import Any
 
 from scoring.names import REMEDIATIONS
 from simulator.faults.backend import FaultBackend
-from simulator.faults.errors import NotApplicable
+from simulator.faults.errors import FaultError, NotApplicable
 from simulator.kubernetes import rollout, sql_jobs
 from simulator.kubernetes.backend import KubernetesBackend
 from simulator.remediation.actions import ACTIONS, Action
-from simulator.remediation.table import ends
+from simulator.remediation.table import FEATURES, ends
+
+FEATURES_MAP = "shop-features"  # deploy/kubernetes/base/shop.yaml
+FEATURES_KEY = "TARGET_DISABLED_FEATURES"  # read by the shop at start (envFrom)
 
 
 def _kube(backend: FaultBackend) -> KubernetesBackend:
@@ -71,13 +75,42 @@ def kill_long_queries(backend: FaultBackend, _arg: str | None) -> str:
     return f"terminated the long-running database sessions (job/{name} finished)"
 
 
+def disable_feature(backend: FaultBackend, arg: str | None) -> str:
+    """The feature added to the shop's ConfigMap, then a rollout: the pods read their
+    environment at start, so only new pods run without it."""
+    kube = _kube(backend)
+    if arg not in FEATURES:
+        raise FaultError(
+            f"feature.disable takes a feature name: {', '.join(FEATURES)} (got {arg!r})"
+        )
+    if kube.own_service is not None:
+        raise NotApplicable(
+            f"feature.disable is not available: deployment/{kube.deployment} is a team's own "
+            "service, whose feature switches chaosdrill does not know"
+        )
+    data = kube.api.config_map(FEATURES_MAP).data or {}
+    disabled = [n.strip() for n in data.get(FEATURES_KEY, "").split(",") if n.strip()]
+    if arg not in disabled:
+        disabled.append(arg)
+    kube.api.patch_config_map(FEATURES_MAP, {"data": {FEATURES_KEY: ",".join(disabled)}})
+    rollout.restart(kube.api, kube.deployment)
+    return (
+        f"disabled the {arg} feature in configmap/{FEATURES_MAP} and restarted "
+        f"deployment/{kube.deployment} (rollout finished)"
+    )
+
+
 OWN: dict[str, Any] = {
     "service.restart": restart,
     "deploy.rollback": rollback,
     "service.scale_up": scale_up,
     "dependency.switch_backup": switch_backup,
     "db.kill_long_queries": kill_long_queries,
+    "feature.disable": disable_feature,
 }
+# Actions that roll the shop's pods out here though not locally: faults that Chaos Mesh
+# selected on the old pods are re-created afterwards (`Action.restarts_shop`).
+ROLLS_OUT = frozenset({"feature.disable"})
 
 OWN_CLUSTER_ONLY = (
     "the data drills run on the drill's own PostgreSQL cluster, on the local platform"
@@ -86,7 +119,6 @@ UNAVAILABLE: dict[str, str] = {
     "db.restore": "the cluster's PostgreSQL has no backup set up by chaosdrill",
     "db.failover_to_replica": "the cluster's PostgreSQL has no replica",
     "cache.clear": "the shop's cache is inside each pod; restart the shop instead",
-    "feature.disable": "the shop's feature switches are in-process controls not used here",
     "disk.cleanup": "the shop's data volume is an emptyDir; restart the shop instead",
     "key.revoke": "the credential drills do not run on kubernetes",
     "keys.rotate": "the credential drills do not run on kubernetes",
@@ -117,7 +149,7 @@ def _actions() -> dict[str, Action]:
             local.summary,
             run,
             arg=local.arg,
-            restarts_shop=local.restarts_shop and name in OWN,
+            restarts_shop=(local.restarts_shop or name in ROLLS_OUT) and name in OWN,
             default_arg=local.default_arg,
         )
     return found

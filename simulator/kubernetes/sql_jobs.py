@@ -4,8 +4,12 @@ against the `postgres` Service (chaosdrill itself cannot reach it from outside).
 `db.lock` is a Job whose session takes `LOCK TABLE ... IN SHARE MODE` (blocks the
 shop's writes, as the local lock holder does) and sleeps; its readiness probe is true
 only while PostgreSQL's `pg_locks` shows that lock granted, which is the proof that the
-fault landed; `activeDeadlineSeconds` is its TTL on the cluster's side; deleting the
-Job (foreground) kills the session and so releases the lock.
+fault landed; `activeDeadlineSeconds` is its TTL on the cluster's side, and the only
+one: the session itself sleeps up to the longest TTL a fault may have, so extending a
+drill patches the Job's deadline (`extend_lock`) and the lock is held on. When the
+deadline passes or the Job is deleted (foreground), its pod is killed; the server
+notices the vanished client within a second (`client_connection_check_interval`, which
+pg_sleep would otherwise ignore), ends the session and so releases the lock.
 `db.kill_long_queries` is a one-shot Job with the local action's query.
 """
 
@@ -13,8 +17,10 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 from typing import Any
 
+from simulator.faults.limits import MAX_TTL_S
 from simulator.kubernetes.chaos import Scope
 from simulator.kubernetes.client import KubeApi, KubeError
 from simulator.kubernetes.labels import FAULT_LABEL, owner_labels
@@ -30,6 +36,9 @@ _ENV = [
     {"name": "PGUSER", "value": "chaosdrill"},
     {"name": "PGDATABASE", "value": "shop"},
     {"name": "PGAPPNAME", "value": APP_NAME},
+    # PostgreSQL 14+: a session in pg_sleep checks every second that its client is still
+    # there, so the lock goes with the pod (a deletion, the Job's deadline).
+    {"name": "PGOPTIONS", "value": "-c client_connection_check_interval=1000"},
     {
         "name": "PGPASSWORD",
         "valueFrom": {"secretKeyRef": {"name": "chaosdrill-secrets", "key": "postgres-password"}},
@@ -83,7 +92,7 @@ def lock_job(table: str, ttl_s: float, fault_id: str, scope: Scope) -> dict[str,
             "-v",
             "ON_ERROR_STOP=1",
             "-c",
-            f'BEGIN; LOCK TABLE "{table}" IN SHARE MODE; SELECT pg_sleep({seconds});',
+            f'BEGIN; LOCK TABLE "{table}" IN SHARE MODE; SELECT pg_sleep({MAX_TTL_S:.0f});',
         ],
         "readinessProbe": {
             "exec": {"command": ["sh", "-c", f'test "$(psql -tAc "{held}")" -ge 1']},
@@ -93,6 +102,16 @@ def lock_job(table: str, ttl_s: float, fault_id: str, scope: Scope) -> dict[str,
     job = _job(f"chaosdrill-{fault_id}-lock", labels, container, scope)
     job["spec"]["activeDeadlineSeconds"] = seconds  # the TTL, enforced by the cluster
     return job
+
+
+def extend_lock(api: KubeApi, name: str, ttl_s: float) -> None:
+    """Move the lock Job's deadline to `ttl_s` from now: `activeDeadlineSeconds` counts
+    from the Job's start, so the new value is its age plus what is left."""
+    job = api.job(name)
+    if job is None or job.status.start_time is None:
+        return  # gone (reverted, or its deadline passed): nothing to extend
+    age = (datetime.now(UTC) - job.status.start_time).total_seconds()
+    api.patch_job(name, {"spec": {"activeDeadlineSeconds": max(1, math.ceil(age + ttl_s))}})
 
 
 def kill_job(scope: Scope, stamp: str) -> dict[str, Any]:

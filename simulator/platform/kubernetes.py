@@ -82,7 +82,8 @@ class KubernetesPlatform:
 
     # -- dry run (simulator.platform.base.Renders) ----------------------------------------
     def render_env(self, options: EnvOptions) -> list[dict[str, Any]]:
-        return kube_env.plan(options, "dry-run", manifests.new_secrets())
+        # Placeholders, not values: `up` generates its own (manifests.PLACEHOLDER_NOTE).
+        return kube_env.plan(options, "dry-run", manifests.placeholder_secrets())
 
     def render_fault(
         self, kind_name: str, params: FaultParams, ttl_s: float, options: EnvOptions

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from simulator.detection.alerts import AlertFiring
 from simulator.detection.detector import BuiltinDetector, DetectorOutput
+from simulator.detection.samples import SliSample
 from simulator.detection.security import AlertPlaybook, SecurityWindow, alert_rules
 from simulator.prometheus.export import write_rules
 from simulator.prometheus.rulefile import DEFAULT_JOB
@@ -37,6 +38,17 @@ from simulator.prometheus.webhook import WebhookPayload, WebhookReceiver, listen
 
 Listener = Callable[[DetectorOutput], None]
 log = logging.getLogger(__name__)
+
+
+class SampleSource(Protocol):
+    """Where the SLI samples come from: the builtin detector's scrape and probes, or a
+    team's Prometheus queried (`simulator.prometheus.query_slis`)."""
+
+    last_sample: SliSample | None
+
+    def add_listener(self, listener: Listener) -> None: ...
+    def start(self) -> asyncio.Task[None]: ...
+    async def stop(self) -> None: ...
 
 
 class ExtraAlertmanager(Protocol):
@@ -62,14 +74,14 @@ class PrometheusDetector:
         *,
         rules_file: Path | None = None,
         id_prefix: str = "P",
-        sample_detector: BuiltinDetector | None = None,
+        sample_detector: SampleSource | None = None,
         extra: ExtraAlertmanager | None = None,
     ) -> None:
         self.shop_url = shop_url.rstrip("/")
         self.playbook = playbook
         self.rules_file = rules_file
         self.extra = extra
-        self.samples = sample_detector or BuiltinDetector(
+        self.samples: SampleSource = sample_detector or BuiltinDetector(
             self.shop_url, [], clock=clock, security=SecurityWindow(playbook.security_alerts)
         )
         self.tracker = AlertTracker(

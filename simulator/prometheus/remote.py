@@ -5,7 +5,9 @@ firing alerts of the Prometheus at URL from its HTTP API
 (`/api/v1/alerts`, every second) and turns them into AlertFiring /
 AlertResolved the same way as Alertmanager deliveries. That Prometheus must
 load your rules (alertname + label severity as the scenarios name them) and
-scrape the drill's shop; SLI samples still come from the builtin detector.
+scrape the drill's shop; SLI samples come from the builtin detector, or, for a
+target this host cannot reach (a cluster), from that Prometheus's query API
+(`query_slis.PrometheusSlis`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ from collections.abc import Callable
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.detection.detector import BuiltinDetector
 from simulator.detection.security import AlertPlaybook
-from simulator.prometheus.detector import PrometheusDetector
+from simulator.prometheus.detector import PrometheusDetector, SampleSource
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.webhook import WebhookAlert, WebhookPayload
 
@@ -70,7 +71,7 @@ class RemotePrometheusDetector(PrometheusDetector):
         clock: Callable[[], float] = time.monotonic,
         *,
         prometheus_url: str,
-        sample_detector: BuiltinDetector | None = None,
+        sample_detector: SampleSource | None = None,
     ) -> None:
         super().__init__(shop_url, playbook, clock, sample_detector=sample_detector)
         self.prometheus_url = prometheus_url.rstrip("/")

@@ -19,6 +19,7 @@ from scoring.playbook import Playbook
 from simulator.drill.detectors import DetectorFactory, DetectorLike
 from simulator.prometheus.detector import ExtraAlertmanager, PrometheusDetector
 from simulator.prometheus.errors import PrometheusError
+from simulator.prometheus.query_slis import PrometheusSlis
 from simulator.prometheus.remote import RemotePrometheusDetector
 from simulator.prometheus.servers import check_rules, find_binary
 
@@ -27,7 +28,10 @@ TeamFactory = Callable[[Callable[[], float]], ExtraAlertmanager]
 
 
 def _builtin(
-    rules_file: Path | None, prometheus_url: str | None, team: TeamFactory | None
+    rules_file: Path | None,
+    prometheus_url: str | None,
+    team: TeamFactory | None,
+    queried_slis: bool = False,
 ) -> DetectorFactory | None:
     if team is not None:
         raise PrometheusError("--alertmanager-config needs --detector prometheus")
@@ -37,7 +41,10 @@ def _builtin(
 
 
 def _prometheus(
-    rules_file: Path | None, prometheus_url: str | None, team: TeamFactory | None
+    rules_file: Path | None,
+    prometheus_url: str | None,
+    team: TeamFactory | None,
+    queried_slis: bool = False,
 ) -> DetectorFactory:
     if prometheus_url is not None:
         if team is not None:
@@ -53,7 +60,11 @@ def _prometheus(
         url = prometheus_url
 
         def remote(shop_url: str, playbook: Playbook, clock: Callable[[], float]) -> DetectorLike:
-            detector = RemotePrometheusDetector(shop_url, playbook, clock, prometheus_url=url)
+            # A target in a cluster: its SLIs are that Prometheus's, queried.
+            samples = PrometheusSlis(url, clock) if queried_slis else None
+            detector = RemotePrometheusDetector(
+                shop_url, playbook, clock, prometheus_url=url, sample_detector=samples
+            )
             detector.launch()  # is it there? (bounded, one sentence if not)
             return detector
 
@@ -75,7 +86,7 @@ def _prometheus(
 
 
 DETECTORS: dict[
-    str, Callable[[Path | None, str | None, TeamFactory | None], DetectorFactory | None]
+    str, Callable[[Path | None, str | None, TeamFactory | None, bool], DetectorFactory | None]
 ] = {
     "builtin": _builtin,
     "prometheus": _prometheus,
@@ -87,9 +98,12 @@ def detector_factory(
     rules_file: Path | None = None,
     prometheus_url: str | None = None,
     team: TeamFactory | None = None,
+    queried_slis: bool = False,
 ) -> DetectorFactory | None:
     """The DrillOptions.detector_factory for `--detector kind` (None: the builtin one);
-    `team` adds a team's own Alertmanager beside the engine's (`--alertmanager-config`)."""
+    `team` adds a team's own Alertmanager beside the engine's (`--alertmanager-config`);
+    `queried_slis` takes the SLIs from the --prometheus-url's query API too (a target
+    this host cannot scrape)."""
     if kind not in DETECTORS:
         raise PrometheusError(f"unknown detector {kind!r}; known: {', '.join(DETECTORS)}")
-    return DETECTORS[kind](rules_file, prometheus_url, team)
+    return DETECTORS[kind](rules_file, prometheus_url, team, queried_slis)

@@ -55,6 +55,23 @@ def test_every_object_the_dry_run_prints_validates() -> None:
         assert OWNER_LABEL in obj["metadata"]["labels"]
 
 
+def test_the_dry_run_prints_placeholders_never_a_secret_value() -> None:
+    objects = _dry_run("-o", "yaml")
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    values = secret["stringData"]
+    assert set(values) == set(new_secrets())
+    assert values["database-url"] == (
+        "postgresql+psycopg://chaosdrill:generated-at-env-up@postgres:5432/shop"
+    )
+    assert {v for k, v in values.items() if k != "database-url"} == {"generated-at-env-up"}
+    assert "env up generates" in secret["metadata"]["annotations"]["chaosdrill.io/values"]
+    # env up itself renders real values, and no placeholder note
+    real = next(
+        o for o in render("chaosdrill", "e-1", new_secrets(), "1.0.0") if o["kind"] == "Secret"
+    )
+    assert "generated-at-env-up" not in str(real) and "annotations" not in real["metadata"]
+
+
 def test_json_output_is_a_list_of_the_same_objects() -> None:
     result = CliRunner().invoke(
         cli, ["env", "up", "--backend", "kubernetes", "--dry-run", "-o", "json"]

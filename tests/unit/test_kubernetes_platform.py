@@ -7,6 +7,7 @@ are rollouts."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import kubernetes_validate
@@ -243,10 +244,41 @@ def test_the_responders_process_view_is_the_shops_pods(fake: FakeKube, env: EnvS
         "shop-a": pod("shop-a", False, 3, "CrashLoopBackOff"),
         "shop-b": pod("shop-b", False, 1, None),
     }
+
+    def event(name: str, kind: str, about: str, reason: str, at: str) -> dict[str, object]:
+        return {
+            "metadata": {"name": name, "creationTimestamp": at},
+            "involvedObject": {"kind": kind, "name": about},
+            "type": "Warning" if reason == "BackOff" else "Normal",
+            "reason": reason,
+            "message": f"{reason} of {about}",
+            "lastTimestamp": at,
+            "count": 2,
+        }
+
+    fake.store[("v1", NAMESPACE, "events")] = {
+        "e1": event("e1", "Pod", "shop-a", "BackOff", "2024-05-01T10:00:02Z"),
+        "e2": event("e2", "Deployment", "shop", "ScalingReplicaSet", "2024-05-01T10:00:01Z"),
+        "e3": event("e3", "Pod", "payment-x", "Pulled", "2024-05-01T10:00:03Z"),
+    }
+    fake.logs["shop-a"] = "\n".join(f'{{"msg": "line {i}"}}' for i in range(30))
+    FaultManager(Path(env.state_dir)).inject("deploy.bad_release", {"version": "1.1.0"}, 300)
+
     view = host(env)["process"]
     assert view["state"] == "restarting" and view["ready"] == "0/2"
     assert view["restart_count"] == 4
     assert {p["name"] for p in view["pods"]} == {"shop-a", "shop-b"}
+    # kubectl describe: the Deployment's and its pods' events, oldest first; not payment's
+    assert [(e["object"], e["reason"]) for e in view["events"]] == [
+        ("Deployment/shop", "ScalingReplicaSet"),
+        ("Pod/shop-a", "BackOff"),
+    ]
+    # kubectl logs --tail: the first pod not ready, its last lines as text
+    assert view["logs"]["pod"] == "shop-a"
+    assert view["logs"]["lines"][-1] == '{"msg": "line 29"}' and len(view["logs"]["lines"]) == 20
+    # kubectl rollout history: the release, then the bad one
+    images = [r["image"].rsplit(":", 1)[1] for r in view["rollouts"]]
+    assert [r["revision"] for r in view["rollouts"]] == [1, 2] and images[-1] == "1.1.0"
 
 
 def test_extending_a_drill_moves_the_resources_spec_duration(fake: FakeKube, env: EnvState) -> None:
@@ -282,6 +314,28 @@ def test_db_lock_is_a_job_holding_the_lock_and_kill_long_queries_ends_it(
     assert fake.objects("jobs") == {}  # the kill Job too, by owner label
 
 
+def test_extending_a_drill_moves_the_lock_jobs_deadline_and_the_session_waits_for_it(
+    fake: FakeKube, env: EnvState
+) -> None:
+    manager = FaultManager(Path(env.state_dir))
+    entry = manager.inject("db.lock", {"table": "orders"}, ttl_s=90)
+    job = fake.objects("jobs")[f"chaosdrill-{entry.id}-lock"]
+    # The session sleeps to the longest TTL: the Job's deadline alone ends it, so it can move.
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    assert "pg_sleep(86400)" in command
+    env_vars = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "PGOPTIONS", "value": "-c client_connection_check_interval=1000"} in env_vars
+    job["status"]["startTime"] = (datetime.now(UTC) - timedelta(seconds=30)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )  # the Job has run for 30 s
+    manager.extend(120)
+    assert fake.calls("PATCH", f"/jobs/chaosdrill-{entry.id}-lock")
+    deadline = fake.objects("jobs")[f"chaosdrill-{entry.id}-lock"]["spec"]["activeDeadlineSeconds"]
+    assert 238 <= deadline <= 242  # its age plus what is left: 30 + 90 + 120
+    manager.revert(entry.id, "manual")
+    assert fake.objects("jobs") == {}
+
+
 def test_a_lock_that_is_never_held_fails_and_its_job_is_deleted(
     fake: FakeKube, env: EnvState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -291,3 +345,38 @@ def test_a_lock_that_is_never_held_fails_and_its_job_is_deleted(
     with pytest.raises(FaultError, match=r"did not hold its lock within 0\.3s"):
         FaultManager(Path(env.state_dir)).inject("db.lock", {}, ttl_s=60)
     assert fake.objects("jobs") == {}
+
+
+def test_feature_disable_patches_the_configmap_and_rolls_the_shop_out(
+    fake: FakeKube, env: EnvState
+) -> None:
+    state_dir = Path(env.state_dir)
+    shop = fake.objects("deployments")["shop"]
+    container = shop["spec"]["template"]["spec"]["containers"][0]
+    assert {"configMapRef": {"name": "shop-features"}} in container["envFrom"]
+    revisions = len(fake.objects("replicasets"))
+    latency = FaultManager(state_dir).inject(
+        "app.latency", {"ms": 300, "routes": ["/recommendations"]}, ttl_s=60
+    )
+    other = FaultManager(state_dir).inject(
+        "app.error_rate", {"routes": ["/orders"], "fraction": 0.5}, ttl_s=60
+    )
+    result = apply(state_dir, "feature.disable", "recommendations", action_id="a-1")
+    assert "configmap/shop-features" in result.detail and "rollout finished" in result.detail
+    features = fake.objects("configmaps")["shop-features"]["data"]
+    assert features == {"TARGET_DISABLED_FEATURES": "recommendations"}
+    # The pods read their environment at start: a rollout of new pods, waited for.
+    assert rollout.RESTARTED_AT in shop["spec"]["template"]["metadata"]["annotations"]
+    assert len(fake.objects("replicasets")) == revisions + 1
+    assert [e.id for e in result.ended] == [latency.id]
+    # The fault outside the feature stays, re-created so that the new pods are selected.
+    assert [e.id for e in result.reasserted] == [other.id]
+    assert f"chaosdrill-{other.id}" in fake.objects("httpchaos")
+    assert len(fake.calls("POST", "/httpchaos")) == 3  # two faults, one re-created
+    apply(state_dir, "feature.disable", "search_ranking", action_id="a-2")
+    features = fake.objects("configmaps")["shop-features"]["data"]
+    assert features == {"TARGET_DISABLED_FEATURES": "recommendations,search_ranking"}
+    with pytest.raises(FaultError, match="takes a feature name"):
+        apply(state_dir, "feature.disable", "nope", action_id="a-3")
+    environment.down(state_dir)
+    assert fake.objects("configmaps") == {}  # ours, by owner label

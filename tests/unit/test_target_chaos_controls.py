@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
 from target_app.cache import RecommendationCache
-from target_app.chaos import ChaosControls
+from target_app.chaos import ChaosControls, flags_with_disabled
 from target_app.config import Settings
 from target_app.db import make_engine
 from tests.probes import wait_until
@@ -74,6 +74,31 @@ def test_flags_expire_one_by_one(controls: ChaosControls) -> None:
     assert controls.flags.recommendations_enabled is True
     assert controls.flags.payment_provider == "backup"
     assert controls.clear("flags") is True and controls.clear("flags") is False
+
+
+def test_features_the_operators_disabled_stay_off_across_flag_ttls_and_clears(
+    tmp_path: Path,
+) -> None:
+    # TARGET_DISABLED_FEATURES (a ConfigMap on Kubernetes) sets the flags' defaults.
+    settings = Settings(disabled_features="recommendations, search_ranking")
+    assert settings.disabled == ("recommendations", "search_ranking")
+    with pytest.raises(ValueError, match="unknown feature"):
+        Settings(disabled_features="recommendations,nope")
+    engine = _engine(f"sqlite:///{tmp_path / 'd.db'}")
+    chaos = ChaosControls(engine, RecommendationCache(), flags_with_disabled(settings.disabled))
+    try:
+        assert chaos.flags.recommendations_enabled is False
+        assert chaos.flags.search_ranking_enabled is False
+        chaos.set_flags({"recommendations_enabled": True}, ttl_s=10)
+        assert chaos.snapshot()["flags_changed"] == {"recommendations_enabled": True}
+        chaos.expire(time.monotonic() + 20)
+        assert chaos.flags.recommendations_enabled is False  # back to the configured default
+        chaos.set_flags({"search_ranking_enabled": True}, ttl_s=None)
+        chaos.clear("flags")
+        assert chaos.flags.search_ranking_enabled is False
+    finally:
+        chaos.shutdown()
+        engine.dispose()
 
 
 def test_pool_leak_holds_real_connections_until_cleared(controls: ChaosControls) -> None:
