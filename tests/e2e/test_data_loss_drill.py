@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scoring.events import read_jsonl
-from tests.e2e.test_drill_run import chaosdrill, drill_until
+from tests.e2e.cli import chaosdrill, drill_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.postgres]
 SCENARIO = "data-loss-bad-migration"

@@ -15,7 +15,7 @@ import pytest
 
 from scoring.events import read_jsonl
 from scoring.invariants import check
-from tests.e2e.test_drill_run import chaosdrill, drill_until, leftovers
+from tests.e2e.cli import chaosdrill, drill_until, leftovers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
