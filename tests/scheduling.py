@@ -10,6 +10,9 @@ drill per file) but sends the longest remaining file to whichever worker is abou
 to run out, and tops a worker up only when its last test is waiting (an xdist
 worker holds back its last test until it knows what comes next).
 
+A file whose module fixture starts one drill per parameter (SPLIT_BY_PARAM) is split
+by that parameter instead: its drills run on several workers, each still once.
+
 The lengths are the files' measured durations in `tests/durations.json`; a file not
 listed there is assumed to take what the median file of its directory takes.
 `pytest --record-durations` rewrites that file from the run it ends.
@@ -28,6 +31,17 @@ from xdist.scheduler import LoadFileScheduling
 from xdist.workermanage import WorkerController
 
 DURATIONS = Path(__file__).with_name("durations.json")
+# Files whose module-scoped fixture is parametrized (one whole drill per parameter):
+# their tests are grouped per parameter, not per file.
+SPLIT_BY_PARAM = frozenset({"tests/e2e/test_fidelity.py"})
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit kept on one worker: the file, or the file and parameter for SPLIT_BY_PARAM."""
+    file, _, rest = nodeid.partition("::")
+    if file in SPLIT_BY_PARAM and rest.endswith("]") and "[" in rest:
+        return f"{file}[{rest[rest.index('[') + 1 : -1]}]"
+    return file
 
 
 def load_durations(path: Path = DURATIONS) -> dict[str, float]:
@@ -45,7 +59,7 @@ def estimate(durations: dict[str, float], scope: str) -> float:
     """The measured seconds of a file, or the median of its directory's files."""
     if scope in durations:
         return durations[scope]
-    directory = scope.rsplit("/", 1)[0]
+    directory = scope.split("[", 1)[0].rsplit("/", 1)[0]
     siblings = [s for f, s in durations.items() if f.rsplit("/", 1)[0] == directory]
     return statistics.median(siblings) if siblings else 1.0
 
@@ -56,6 +70,9 @@ class LongestFirstScheduling(LoadFileScheduling):
     def __init__(self, config: pytest.Config, log: Producer | None = None) -> None:
         super().__init__(config, log)
         self.durations = load_durations()
+
+    def _split_scope(self, nodeid: str) -> str:
+        return scope_of(nodeid)
 
     def _assign_work_unit(self, node: WorkerController) -> None:
         longest = max(self.workqueue, key=lambda scope: estimate(self.durations, scope))
@@ -81,7 +98,7 @@ class DurationRecorder:
         self.seconds: dict[str, float] = defaultdict(float)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.seconds[report.nodeid.split("::", 1)[0]] += report.duration
+        self.seconds[scope_of(report.nodeid)] += report.duration
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(session.config, "workerinput"):
