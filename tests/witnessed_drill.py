@@ -170,7 +170,7 @@ class Fidelity:
     first_alert: float | None  # after T0
     fault_ended: float | None  # after T0: the first fault.reverted
     time_to_recover: float | None  # the scorecard's clock (T0 -> service.recovered)
-    witness_first: float | None  # after T0: the first of RUN failed probes in a row
+    witness_first: float | None  # after T0: the first of RUN failed probes in a row once steady
     witness_last: float | None  # after T0: the end of its last run of failures on one route
     failures: int
     probes: int
@@ -224,7 +224,13 @@ def compare(drill: WitnessedDrill) -> Fidelity:
     cut = _wall(end) if end is not None else float("inf")
     seen = [p for p in drill.probes if p.wall < cut]
     failed = [p.wall - t0_wall for p in seen if p.failure is not None]
-    outage = _first_run(seen, t0_wall)
+    # The outage is looked for once the drill found the service steady, as the drill
+    # itself waits for before injecting: on a loaded machine a shop just started answers
+    # slowly for a while, and that is not the fault.
+    steady = _first(events, "steady_state.reached")
+    judged = [p for p in seen if steady is None or p.wall >= _wall(steady)]
+    outage = _first_run(judged, t0_wall)
+    judged_failed = [p.wall - t0_wall for p in judged if p.failure is not None]
     alert = next((e for e in events if e["type"] == "alert.firing" and e["t"] >= t0), None)
     reverted = _first(events, "fault.reverted")
     return Fidelity(
@@ -234,7 +240,7 @@ def compare(drill: WitnessedDrill) -> Fidelity:
         first_alert=None if alert is None else float(alert["t"]) - t0,
         fault_ended=None if reverted is None else _ended_wall(reverted) - t0_wall,
         time_to_recover=None if ttr is None else float(ttr),
-        witness_first=outage if outage is not None else (min(failed) if failed else None),
+        witness_first=outage if outage is not None else min(judged_failed, default=None),
         witness_last=_last_run(seen, t0_wall) if failed else None,
         failures=len(failed),
         probes=len(seen),
