@@ -28,11 +28,12 @@ from simulator.remediation.actions import Action
 class KubernetesPlatform:
     name = "kubernetes"
     own_database = True  # the StatefulSet's PostgreSQL
-    # simulator.platform.base.NoWholeDrills
+    # simulator.platform.base.NoWholeDrills: the engine's own load and detector reach
+    # the shop on 127.0.0.1, a Service in a cluster is not there (simulator.drill.reach)
     whole_drill_refused = (
-        "a whole drill cannot run on --backend kubernetes yet: the engine's load and "
-        "detector reach the shop on 127.0.0.1; use `env up`, `fault inject` and "
-        "`remediate` on the cluster (docs/kubernetes.md)"
+        "a whole drill on --backend kubernetes needs the team's Prometheus and load that "
+        "reaches the cluster: pass --detector prometheus --prometheus-url URL, and "
+        "--no-load (the team's own traffic) or --load-url URL (docs/kubernetes.md)"
     )
 
     def __init__(self) -> None:
