@@ -26,9 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.env.errors import EnvError
-from simulator.kubernetes.env import DEFAULT_ALLOWED, check_allowed
-from simulator.platform.base import NoWholeDrills
+from simulator.platform.base import Namespaced, NoWholeDrills
 from simulator.platform.registry import platform_for
 from simulator.scenario.loader import ScenarioError
 from simulator.scenario.model import Scenario, Target
@@ -98,7 +96,8 @@ def scenario_refusal(scenario: Scenario, backend: str, reach: Reach) -> str | No
                 )
     if target.namespace is None:
         return None
-    if backend != "kubernetes":
+    platform = platform_for(backend)
+    if not isinstance(platform, Namespaced):
         return _located(
             scenario,
             ("target", "namespace"),
@@ -117,12 +116,9 @@ def scenario_refusal(scenario: Scenario, backend: str, reach: Reach) -> str | No
                 f"the scenario targets {name} '{wanted}' and {option} names '{given[name]}'; "
                 f"drop {option} or change the scenario",
             )
-    allowed = tuple(reach.cluster.get("allowed_namespaces") or ()) or DEFAULT_ALLOWED
-    try:
-        check_allowed(target.namespace, allowed)
-    except EnvError as exc:
-        return _located(scenario, ("target", "namespace"), str(exc))
-    return None
+    allowed = tuple(reach.cluster.get("allowed_namespaces") or ())
+    problem = platform.namespace_refusal(target.namespace, allowed)
+    return None if problem is None else _located(scenario, ("target", "namespace"), problem)
 
 
 def _located(scenario: Scenario, loc: tuple[str, str], problem: str) -> str:

@@ -84,6 +84,16 @@ class NoWholeDrills(Protocol):
 
 
 @runtime_checkable
+class Namespaced(Protocol):
+    """A platform that acts inside a namespace on an allow-list (kubernetes)."""
+
+    def namespace_refusal(self, namespace: str, allowed: tuple[str, ...]) -> str | None:
+        """Why a drill may not act in `namespace` (allowed: the facilitator's patterns,
+        empty for the platform's default list), in one sentence, or None."""
+        ...
+
+
+@runtime_checkable
 class Renders(Protocol):
     """A platform that applies manifests, and so can print them instead (`--dry-run`)."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from simulator.env.errors import EnvError
 from simulator.env.lifecycle import EnvOptions
 from simulator.env.state import EnvState, load_state
 from simulator.env.teardown import Stopped
@@ -80,6 +81,14 @@ class KubernetesPlatform:
     # -- cleanup without a record (simulator.platform.base.Sweeps) ----------------------
     def sweep(self, options: EnvOptions, keep: set[str]) -> list[str]:
         return kube_env.sweep(options, keep)
+
+    # -- the allow-list (simulator.platform.base.Namespaced) -------------------------------
+    def namespace_refusal(self, namespace: str, allowed: tuple[str, ...]) -> str | None:
+        try:
+            kube_env.check_allowed(namespace, allowed or kube_env.DEFAULT_ALLOWED)
+        except EnvError as exc:
+            return str(exc)
+        return None
 
     # -- dry run (simulator.platform.base.Renders) ----------------------------------------
     def render_env(self, options: EnvOptions) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from scoring.playbook import (
     load_located_yaml,
     load_playbook,
 )
+from simulator.platform.names import NAMESPACED
 from simulator.scenario.model import Scenario
 
 __all__ = [
@@ -149,10 +150,11 @@ def _target_problems(scenario: Scenario) -> Iterator[tuple[Loc, str]]:
             "selector picks pods of a team's own Deployment; add deployment (and namespace)",
         )
     named = [name for name in ("namespace", "deployment") if getattr(target, name) is not None]
-    if named and target.backend != "kubernetes":
+    if named and target.backend not in NAMESPACED:
         yield (
             ("target", named[0]),
-            f"{named[0]} names a team's service in a cluster; set target.backend: kubernetes",
+            f"{named[0]} names a team's service in a cluster; set target.backend: "
+            f"{' or '.join(NAMESPACED)}",
         )
 
 
