@@ -1,4 +1,5 @@
-"""Options of the platforms that apply manifests (kubernetes), and `--dry-run -o yaml`."""
+"""Options of the platforms that apply manifests (kubernetes), `--dry-run -o yaml`, and
+for a whole drill there, where its load goes (`--no-load`, `--load-url`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import click
 import yaml
 
 from simulator.cli.errors import fail
+from simulator.drill.reach import Reach
 from simulator.env.lifecycle import EnvOptions
 from simulator.platform.base import Renders
 from simulator.platform.registry import platform_for
@@ -52,6 +54,34 @@ _DRY_RUN = (
         help="With --dry-run: the format of the manifests.",
     ),
 )
+
+
+_LOAD = (
+    click.option(
+        "--no-load",
+        is_flag=True,
+        help="kubernetes: start no Locust; the team's own traffic is the load.",
+    ),
+    click.option(
+        "--load-url",
+        metavar="URL",
+        help="kubernetes: aim the drill's Locust at this URL (an Ingress, a port-forward) "
+        "instead of the shop.",
+    ),
+)
+
+
+def drill_cluster_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The cluster options and the load's: `run` and `verify` on a cluster."""
+    for option in reversed(_LOAD):
+        func = option(func)
+    return cluster_options(func)
+
+
+def reach_of(kwargs: dict[str, Any]) -> Reach:
+    """The drill's Reach out of the command's keyword arguments (removed from them)."""
+    no_load, load_url = kwargs.pop("no_load"), kwargs.pop("load_url")
+    return Reach(cluster_fields(kwargs), load_url=load_url, no_load=no_load)
 
 
 def cluster_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,16 +11,19 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 
 from scoring.playbook import load_playbook
+from simulator.cli.cluster_options import drill_cluster_options, reach_of
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import database_url_option, playbook_option
 from simulator.console.launch import parse_trainee, run_console
 from simulator.console.live import DrillSettings
 from simulator.drill.progress import Progress
+from simulator.drill.reach import queries_slis, refusal, scenario_refusal
 from simulator.drill.report_dir import archive_report_dir, check_report_dir
 from simulator.drill.results import DrillResult
 from simulator.drill.run import run_drill
@@ -28,7 +31,6 @@ from simulator.env import own_cluster
 from simulator.env.lifecycle import OWN_CLUSTER
 from simulator.faults.registry import check_params
 from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
-from simulator.platform.base import NoWholeDrills
 from simulator.platform.registry import NAMES, platform_for
 from simulator.prometheus.select import detector_factory
 from simulator.scenario.loader import find_scenario
@@ -112,6 +114,7 @@ def own_cluster_url() -> str:
     help="Also write the join links and tokens to this JSON file (for scripts).",
 )
 @notify_options
+@drill_cluster_options
 @user_errors
 def run(
     scenario: str,
@@ -134,6 +137,7 @@ def run(
     slack_webhook_url: str | None,
     pagerduty_routing_key: str | None,
     pagerduty_url: str,
+    **where: Any,
 ) -> None:
     """Run the drill SCENARIO (an id from scenarios/ or a YAML file).
 
@@ -148,12 +152,16 @@ def run(
     or failed mid-drill, 2 bad input, 130 / 143 interrupted by SIGINT / SIGTERM
     (after teardown and results).
     """
-    if isinstance(platform := platform_for(backend), NoWholeDrills):
-        fail(platform.whole_drill_refused)
-    factory = detector_factory(detector, rules_file, prometheus_url)
+    reach = reach_of(where)
+    if problem := refusal(backend, detector, prometheus_url, reach):
+        fail(problem)
+    queried = queries_slis(backend)  # a cluster: its SLIs from the Prometheus's query API
+    factory = detector_factory(detector, rules_file, prometheus_url, queried_slis=queried)
     people = [parse_trainee(spec) for spec in trainees]
     playbook = load_playbook(playbook_path)
     loaded = find_scenario(scenario, check_params=check_params, playbook=playbook)
+    if problem := scenario_refusal(loaded, backend, reach):
+        fail(problem)
     url: str | None
     if loaded.target.own_cluster:  # the drill initdbs its own PostgreSQL
         url = own_cluster_url()
@@ -186,6 +194,7 @@ def run(
             backend=backend,
             detector_factory=factory,
             detector=detector,
+            reach=reach,
         )
     else:
         settings = DrillSettings(
@@ -197,6 +206,7 @@ def run(
             backend=backend,
             detector=detector,
             detector_factory=factory,
+            reach=reach,
         )
         session = run_console(
             settings,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -12,15 +13,16 @@ from rich.table import Table
 
 from scoring.events import read_jsonl
 from scoring.playbook import load_playbook
+from simulator.cli.cluster_options import drill_cluster_options, reach_of
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import database_url_option
 from simulator.drill.progress import Progress
+from simulator.drill.reach import queries_slis, refusal, scenario_refusal
 from simulator.drill.run import run_drill
 from simulator.drill.verify import Case, Verdict, accuracy, judge, write_junit
 from simulator.env import own_cluster
 from simulator.env.lifecycle import OWN_CLUSTER
 from simulator.faults.registry import check_params
-from simulator.platform.base import NoWholeDrills
 from simulator.platform.registry import DEFAULT, NAMES, platform_for
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.select import detector_factory
@@ -93,6 +95,7 @@ def _scenarios(args: tuple[str, ...]) -> list[Scenario]:
     help="Write the rule and receiver coverage (.md or .json; --alertmanager-config).",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Show each drill's timeline.")
+@drill_cluster_options
 @user_errors
 def verify(
     scenarios: tuple[str, ...],
@@ -107,6 +110,7 @@ def verify(
     deliveries_file: Path | None,
     coverage_file: Path | None,
     verbose: bool,
+    **where: Any,
 ) -> None:
     """Inject each scenario's faults; fail if an expected alert did not fire in budget
     or the service did not recover. SCENARIOS are ids, files or directories
@@ -115,15 +119,23 @@ def verify(
     Exit status: 0 every case passed, 1 a case failed, 2 bad input, 130 / 143
     interrupted by SIGINT / SIGTERM (after that drill's teardown and the JUnit file).
     """
-    if isinstance(platform := platform_for(backend), NoWholeDrills):
-        fail(platform.whole_drill_refused)
+    reach = reach_of(where)
+    if problem := refusal(backend, detector, prometheus_url, reach):
+        fail(problem)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     playbook = load_playbook()
     chosen = _scenarios(scenarios)
+    for scenario in chosen:  # a target off the allow-list: before any drill starts
+        if problem := scenario_refusal(scenario, backend, reach):
+            fail(problem)
     # Every mistake in the detector's settings is one sentence before any drill runs.
     team = _team_check(am_file, deliveries_file, coverage_file, rules_file, chosen, junit)
     factory = detector_factory(
-        detector, rules_file, prometheus_url, team=team.factory if team else None
+        detector,
+        rules_file,
+        prometheus_url,
+        team=team.factory if team else None,
+        queried_slis=queries_slis(backend),
     )
     verdicts: list[Verdict] = []
     if team is not None:  # amtool config routes test, after promtool check rules (above)
@@ -176,6 +188,7 @@ def verify(
                 backend=backend,
                 detector_factory=factory,
                 detector=detector,
+                reach=reach,
             )
             events = read_jsonl(result.files["log"])
             verdict = judge(scenario.id, result, events, scenario.expected)

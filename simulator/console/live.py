@@ -23,6 +23,7 @@ from simulator.drill.assemble import assemble
 from simulator.drill.detectors import DetectorFactory
 from simulator.drill.engine import DrillOptions
 from simulator.drill.eventlog import EventLog
+from simulator.drill.reach import Reach
 from simulator.drill.results import DrillResult
 from simulator.notify import Notifier
 from simulator.scenario.model import Scenario
@@ -50,6 +51,7 @@ class DrillSettings:
     backend: str = "local"
     detector: str = "builtin"
     detector_factory: DetectorFactory | None = None
+    reach: Reach = field(default_factory=Reach)  # a cluster's options; where load goes
     solo: bool = False  # `chaosdrill practice`: hints are asked for, the review opens at recovery
 
 
@@ -82,6 +84,7 @@ class LiveDrill:
                 detector=settings.detector,
                 detector_factory=settings.detector_factory,
                 push_hints=not settings.solo,
+                reach=settings.reach,
             ),
             notifiers=settings.notifiers,
         )

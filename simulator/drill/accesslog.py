@@ -9,10 +9,11 @@ from typing import Any
 from simulator.env.state import EnvState
 
 LOG_TAIL_BYTES = 2_000_000
+ACCESS_LOG = "shop.jsonl"  # in the environment's data directory
 
 
 def access_log(state: EnvState, since_wall: float) -> list[dict[str, Any]]:
-    path = Path(state.data_dir) / "shop.jsonl"
+    path = Path(state.data_dir) / ACCESS_LOG
     try:
         with path.open("rb") as handle:
             handle.seek(max(0, path.stat().st_size - LOG_TAIL_BYTES))

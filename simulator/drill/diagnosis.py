@@ -28,7 +28,10 @@ SECRET = re.compile(r"cdk_([a-z0-9][a-z0-9-]*)_[0-9a-f]{32}")
 
 
 def _what_runs_it(process: dict[str, Any]) -> str:
-    """The shop's process by pid, or on Docker its container by name (an exited one has no pid)."""
+    """The shop's process by pid, on Docker its container by name (an exited one has no
+    pid), on Kubernetes its pods (no pid of this host)."""
+    if "pods" in process:
+        return f"the shop's pods ({process.get('ready', '0/0')} ready)"
     if "container" in process:
         name = process["container"]
         return f"the shop's container {name}" if name else "the shop's container (gone)"

@@ -28,6 +28,7 @@ from simulator.drill.detectors import DetectorFactory, DetectorLike, builtin_det
 from simulator.drill.eventlog import EventLog
 from simulator.drill.incident import new_incident_id
 from simulator.drill.paging import Pager, escalate, send_first_page
+from simulator.drill.reach import Reach
 from simulator.drill.recovery import RecoveryMonitor, SteadyState, Thresholds
 from simulator.drill.report_dir import check_report_dir
 from simulator.drill.responses import Responses
@@ -64,6 +65,7 @@ class DrillOptions:
     backend: str = "local"  # where the environment runs: "local" or "docker"
     detector: str = "builtin"  # the name of what detector_factory builds, for the log
     push_hints: bool = True  # the scenario's timed hints; off in solo practice (asked for)
+    reach: Reach = field(default_factory=Reach)  # a cluster's options; where load goes
 
 
 class Drill:
@@ -261,13 +263,15 @@ class Drill:
             version=scenario.target.version,
             seed=scenario.load.seed,
             backend=self.options.backend,
+            **self.options.reach.env_fields(scenario.target),
         )
         state = await asyncio.to_thread(environment.up, options)
         self._raise_if_aborted()
         load = scenario.load
+        host = self.options.reach.load_host(state.shop.url)
         self.load = LoadRunner(
             LoadConfig(
-                host=state.shop.url,
+                host=host or state.shop.url,
                 users=load.users,
                 spawn_rate=load.spawn_rate,
                 duration_s=None,
@@ -279,7 +283,10 @@ class Drill:
                 canary_file=journal_of(state.pg.root) if state.pg is not None else None,
             )
         )
-        await asyncio.to_thread(self.load.start)
+        if host is None:  # the team's own traffic is the load (`--no-load`)
+            self.load = None
+        else:
+            await asyncio.to_thread(self.load.start)
         factory = self.options.detector_factory or builtin_detector
         self.detector = factory(state.shop.url, self.options.playbook, self.log.now)
         self.detector.add_listener(self._on_detector)

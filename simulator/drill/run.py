@@ -11,6 +11,7 @@ from simulator.drill.assemble import assemble
 from simulator.drill.detectors import DetectorFactory
 from simulator.drill.engine import DrillOptions
 from simulator.drill.progress import Progress
+from simulator.drill.reach import Reach
 from simulator.drill.results import DrillResult
 from simulator.notify import Notifier
 from simulator.scenario.model import Scenario
@@ -32,6 +33,7 @@ def run_drill(
     backend: str = "local",
     detector_factory: DetectorFactory | None = None,
     detector: str = "builtin",
+    reach: Reach | None = None,
 ) -> DrillResult:
     """Run `scenario` with the autopilot responding; always tears down.
 
@@ -48,6 +50,7 @@ def run_drill(
             backend=backend,
             detector_factory=detector_factory,
             detector=detector,
+            reach=reach or Reach(),
         ),
         autopilot=autopilot,
         notifiers=notifiers,

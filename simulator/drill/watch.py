@@ -23,7 +23,7 @@ from faker import Faker
 from scoring.events import Event
 from scoring.playbook import Triage
 from simulator.drill import baseline
-from simulator.drill.accesslog import access_log
+from simulator.drill.accesslog import ACCESS_LOG, access_log
 from simulator.drill.affected import check_storefront, customer_of
 from simulator.drill.eventlog import EventLog
 from simulator.env.state import EnvState, load_state
@@ -62,6 +62,11 @@ class TriageWatch:
         if state is None:
             return
         window = max(1.0, min(steady_s, baseline.BASELINE_WINDOW_S))
+        if not (Path(state.data_dir) / ACCESS_LOG).is_file():
+            # A shop in a cluster logs there, not here: say so rather than measure nothing.
+            why = f"the shop's access log is not on this host ({state.backend} backend)"
+            self.log.append("baseline.skipped", {"reason": why}, ACTOR)
+            return
         stats = baseline.summarize(access_log(state, time.time() - window))
         if not stats:
             return

@@ -61,6 +61,9 @@ class EnvOptions:
     api_url: str | None = None  # an API that needs no credentials (`kubectl proxy`)
     allowed_namespaces: tuple[str, ...] = ()  # empty: the platform's default allow-list
     own_deployment: str | None = None  # a team's own Deployment to drill instead of the shop
+    # the labels of its pods that faults select (a scenario's target.selector); None: the
+    # Deployment's matchLabels
+    own_selector: dict[str, str] | None = None
 
 
 def _service(name: str, argv: list[str], state_dir: Path, port: int = 0) -> ServiceRecord:

@@ -89,7 +89,8 @@ def up(options: EnvOptions) -> EnvState:
     objects = plan(options, env_id, values)
     cluster = cluster_of(options)
     if options.own_deployment:
-        return _record(options, _own_service(cluster, options.own_deployment, env_id), None)
+        found = _own_service(cluster, options.own_deployment, env_id, options.own_selector)
+        return _record(options, found, None)
     api = KubeApi(cluster)
     try:
         for obj in objects:
@@ -104,8 +105,11 @@ def up(options: EnvOptions) -> EnvState:
     return _record(options, {**cluster.as_record(), "env_id": env_id}, values)
 
 
-def _own_service(cluster: Cluster, name: str, env_id: str) -> dict[str, str]:
-    """How to reach a team's own Deployment: its selector and container, read back."""
+def _own_service(
+    cluster: Cluster, name: str, env_id: str, selector: dict[str, str] | None = None
+) -> dict[str, str]:
+    """How to reach a team's own Deployment: its selector and container, read back;
+    a `selector` given (a scenario's) must be labels of its pod template."""
     api = KubeApi(cluster)
     try:
         found = api.deployment_or_none(name)
@@ -117,11 +121,21 @@ def _own_service(cluster: Cluster, name: str, env_id: str) -> dict[str, str]:
             f"see `kubectl -n {cluster.namespace} get deployments`"
         )
     labels = found.spec.selector.match_labels
-    if not labels or found.spec.selector.match_expressions:
+    if selector is None and (not labels or found.spec.selector.match_expressions):
         raise EnvError(
             f"deployment/{name} selects its pods with expressions; chaosdrill selects them "
             "by matchLabels only"
         )
+    if selector is not None:
+        pod_labels = found.spec.template.metadata.labels or {}
+        foreign = {k: v for k, v in selector.items() if pod_labels.get(k) != v}
+        if foreign:
+            raise EnvError(
+                f"the scenario's target.selector {_labels(foreign)} does not select the pods "
+                f"of deployment/{name} (their labels: {_labels(pod_labels) or 'none'}); "
+                "use labels of its pod template"
+            )
+        labels = selector
     container = found.spec.template.spec.containers[0]
     ports = [p.container_port for p in container.ports or []]
     return {
@@ -132,6 +146,10 @@ def _own_service(cluster: Cluster, name: str, env_id: str) -> dict[str, str]:
         "http_port": str(ports[0] if ports else 8000),  # where HTTPChaos intercepts
         "selector": json.dumps(dict(labels), sort_keys=True),
     }
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
 def _record(options: EnvOptions, where: dict[str, str], values: dict[str, str] | None) -> EnvState:

@@ -76,10 +76,21 @@ class Platform(Protocol):
 
 @runtime_checkable
 class NoWholeDrills(Protocol):
-    """A platform whose environment, faults and remediations work, but on which the
-    engine cannot run a whole drill yet; `run` and `verify` refuse with this sentence."""
+    """A platform whose target this host cannot reach on 127.0.0.1 (a cluster): a whole
+    drill there needs the team's Prometheus and load aimed elsewhere or off
+    (`simulator.drill.reach`); without them `run` and `verify` refuse with this sentence."""
 
     whole_drill_refused: str
+
+
+@runtime_checkable
+class Namespaced(Protocol):
+    """A platform that acts inside a namespace on an allow-list (kubernetes)."""
+
+    def namespace_refusal(self, namespace: str, allowed: tuple[str, ...]) -> str | None:
+        """Why a drill may not act in `namespace` (allowed: the facilitator's patterns,
+        empty for the platform's default list), in one sentence, or None."""
+        ...
 
 
 @runtime_checkable

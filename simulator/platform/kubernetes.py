@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from simulator.env.errors import EnvError
 from simulator.env.lifecycle import EnvOptions
 from simulator.env.state import EnvState, load_state
 from simulator.env.teardown import Stopped
@@ -28,11 +29,12 @@ from simulator.remediation.actions import Action
 class KubernetesPlatform:
     name = "kubernetes"
     own_database = True  # the StatefulSet's PostgreSQL
-    # simulator.platform.base.NoWholeDrills
+    # simulator.platform.base.NoWholeDrills: the engine's own load and detector reach
+    # the shop on 127.0.0.1, a Service in a cluster is not there (simulator.drill.reach)
     whole_drill_refused = (
-        "a whole drill cannot run on --backend kubernetes yet: the engine's load and "
-        "detector reach the shop on 127.0.0.1; use `env up`, `fault inject` and "
-        "`remediate` on the cluster (docs/kubernetes.md)"
+        "a whole drill on --backend kubernetes needs the team's Prometheus and load that "
+        "reaches the cluster: pass --detector prometheus --prometheus-url URL, and "
+        "--no-load (the team's own traffic) or --load-url URL (docs/kubernetes.md)"
     )
 
     def __init__(self) -> None:
@@ -79,6 +81,14 @@ class KubernetesPlatform:
     # -- cleanup without a record (simulator.platform.base.Sweeps) ----------------------
     def sweep(self, options: EnvOptions, keep: set[str]) -> list[str]:
         return kube_env.sweep(options, keep)
+
+    # -- the allow-list (simulator.platform.base.Namespaced) -------------------------------
+    def namespace_refusal(self, namespace: str, allowed: tuple[str, ...]) -> str | None:
+        try:
+            kube_env.check_allowed(namespace, allowed or kube_env.DEFAULT_ALLOWED)
+        except EnvError as exc:
+            return str(exc)
+        return None
 
     # -- dry run (simulator.platform.base.Renders) ----------------------------------------
     def render_env(self, options: EnvOptions) -> list[dict[str, Any]]:

@@ -17,3 +17,6 @@ DEFAULT: PlatformName = NAMES[0]
 # The platforms that can run a drill's own PostgreSQL cluster (simulator.pgcluster:
 # initdb, WAL archive, point-in-time restore), for scenarios with `own_cluster: true`.
 OWN_CLUSTER: tuple[PlatformName, ...] = ("local",)
+# The platforms with namespaces, where a scenario may target a team's own Deployment
+# (`target: {namespace, deployment, selector}`).
+NAMESPACED: tuple[PlatformName, ...] = ("kubernetes",)

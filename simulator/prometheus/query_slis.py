@@ -25,6 +25,7 @@ from simulator.detection.samples import SliSample
 
 QUERIED = ("rps", "error_rate", "p50_ms", "p99_ms", "availability")
 TIMEOUT_S = 0.8
+INTERVAL_S = 1.0  # between evaluations, unless the caller names its own
 log = logging.getLogger(__name__)
 
 
@@ -38,12 +39,12 @@ class PrometheusSlis:
         *,
         job: str = "shop",
         window: str = "1m",
-        interval_s: float = 1.0,
+        interval_s: float | None = None,
     ) -> None:
         self.url = prometheus_url.rstrip("/")
         self.clock = clock
         self.queries = {sli: sli_expr(sli, window, job) for sli in QUERIED}
-        self.interval_s = interval_s
+        self.interval_s = INTERVAL_S if interval_s is None else interval_s
         self.last_sample: SliSample | None = None
         self._listeners: list[Callable[[DetectorOutput], None]] = []
         self._stopping = asyncio.Event()

@@ -23,6 +23,7 @@ from scoring.playbook import (
     load_located_yaml,
     load_playbook,
 )
+from simulator.platform.names import NAMESPACED
 from simulator.scenario.model import Scenario
 
 __all__ = [
@@ -90,6 +91,7 @@ def _cross_checks(
     # which `playbook validate` does not need.
     from simulator.scenario.fault_checks import fault_problems, overlap_problems
 
+    yield from _target_problems(scenario)
     limit = scenario.time_limit_s
     for index, fault in enumerate(scenario.faults):
         if fault.at_s >= limit:
@@ -135,6 +137,25 @@ def _cross_checks(
     for index, hint in enumerate(scenario.hints):
         if hint.after_s >= limit:
             yield ("hints", index, "after"), f"{hint.after_s:g}s is not before time_limit_s"
+
+
+def _target_problems(scenario: Scenario) -> Iterator[tuple[Loc, str]]:
+    """A team's own service as the target: named fully, and only on Kubernetes."""
+    target = scenario.target
+    if target.deployment is not None and target.namespace is None:
+        yield ("target", "deployment"), "a team's Deployment needs its namespace; add namespace"
+    if target.selector is not None and target.deployment is None:
+        yield (
+            ("target", "selector"),
+            "selector picks pods of a team's own Deployment; add deployment (and namespace)",
+        )
+    named = [name for name in ("namespace", "deployment") if getattr(target, name) is not None]
+    if named and target.backend not in NAMESPACED:
+        yield (
+            ("target", named[0]),
+            f"{named[0]} names a team's service in a cluster; set target.backend: "
+            f"{' or '.join(NAMESPACED)}",
+        )
 
 
 def scenario_files(dir_or_files: Path | str | Iterable[Path | str]) -> list[Path]:

@@ -46,6 +46,16 @@ FaultKindName = Annotated[
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+LabelKey = Annotated[
+    str, Field(max_length=316, pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+]
+LabelValue = Annotated[
+    str, Field(max_length=63, pattern=r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+]
+
+
 class Target(YamlModel):
     """What the drill runs against; the engine refuses a scenario its environment cannot serve."""
 
@@ -55,6 +65,13 @@ class Target(YamlModel):
     # The drill initdbs and runs a PostgreSQL cluster of its own (WAL archive, base
     # backups, point-in-time restore) instead of using --database-url.
     own_cluster: bool = False
+    # kubernetes: a team's own service, drilled instead of the shop (docs/kubernetes.md).
+    # The namespace must be on the allow-list (CHAOSDRILL_K8S_NAMESPACES), checked at run.
+    namespace: str | None = Field(default=None, max_length=63, pattern=DNS_LABEL)
+    deployment: str | None = Field(default=None, max_length=253, pattern=DNS_NAME)
+    # The pods the faults select (default: the Deployment's matchLabels); they must be
+    # labels of its pod template, so nothing outside the Deployment is touched.
+    selector: dict[LabelKey, LabelValue] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _own_cluster(self) -> Target:

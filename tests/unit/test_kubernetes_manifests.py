@@ -140,7 +140,7 @@ def test_dry_run_on_a_platform_without_manifests_says_so() -> None:
 def test_a_whole_drill_on_kubernetes_is_refused_in_one_sentence(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--backend", "kubernetes"])
     assert result.exit_code == 2
-    assert "a whole drill cannot run on --backend kubernetes yet" in result.output
+    assert "a whole drill on --backend kubernetes needs the team's Prometheus" in result.output
     assert result.output.count("\n") == 1
 
 
