@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, delete, event, func, insert, selec
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scoring.events import Event, to_jsonl
+from scoring.events import Event, events_from_jsonl, to_jsonl
 from scoring.expectations import Expectations
 from scoring.history.models import Base, CriterionRow, DrillLogRow, DrillRow, PartyRow
 from scoring.scorecard import ParticipantCard, Scorecard
@@ -125,7 +125,7 @@ class HistoryStore:
                     f"{hint}; store one with `chaosdrill score LOG.jsonl --store`"
                 )
             text = gzip.decompress(row.events_jsonl_gz).decode()
-            events = [Event.model_validate_json(line) for line in text.splitlines() if line]
+            events = events_from_jsonl(text)
             expectations = Expectations.model_validate_json(row.expectations_json)
         return StoredDrill(events=events, expectations=expectations)
 

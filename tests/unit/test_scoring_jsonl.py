@@ -63,7 +63,7 @@ def test_unknown_event_types_are_kept_and_ignored(tmp_path: Path) -> None:
 
 def test_a_bad_time_scale_is_one_clear_error() -> None:
     events = read_jsonl(GOLDEN / "scaled.jsonl")
-    started = events[0].model_copy(update={"data": {**events[0].data, "time_scale": 0}})
+    started = events[0].replace(**{"data": {**events[0].data, "time_scale": 0}})
     with pytest.raises(ValueError, match="time_scale is 0; it must be a positive number"):
         DrillView([started, *events[1:]])
 
