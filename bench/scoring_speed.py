@@ -193,7 +193,7 @@ def read_jsonl_before(path: Path) -> list[EventModel]:
 
 
 def read_events_db_before(path: Path) -> list[EventModel]:
-    """The events.db reader before msgspec and the GC pause (one pydantic event a row)."""
+    """The events.db reader before msgspec (one pydantic event a row), kept to compare."""
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     rows = db.execute("SELECT seq, drill_id, type, t, wall, actor, data FROM events ORDER BY seq")
     events = [

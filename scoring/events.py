@@ -65,11 +65,9 @@ healthy `confirm_window_s` earlier); drill seconds x `time_scale` are real secon
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -196,29 +194,6 @@ _EVENT_LINES: TypeAdapter[list[EventModel]] = TypeAdapter(list[Json[EventModel]]
 _DATA_COLUMN: TypeAdapter[list[dict[str, Any]]] = TypeAdapter(list[Json[dict[str, Any]]])
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a log's events are built.
-
-    A log of 500 events is thousands of small acyclic objects (events and their
-    data); while they are built the collector ran three times per log, walking
-    them again each time. Paused, it runs once after: reading and scoring 1,000
-    logs one after the other ran it 917 times instead of 2,750 and took 3.2-3.5 s
-    CPU instead of 3.7-4.1 s; bench/scoring_speed.py, under a load of 3-5 on two
-    CPUs, shows no gain beyond its noise (its before/after rows).
-    Nothing built here can form a cycle, so nothing is lost by collecting after.
-    Process-wide but safe with threads: only a pause that found the collector
-    running turns it back on.
-    """
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if running:
-            gc.enable()
-
-
 def _text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
@@ -230,11 +205,6 @@ def _text(path: Path) -> str:
 
 
 def _parse_jsonl(path: Path, *, tolerant: bool) -> LogFile:
-    with _gc_paused():
-        return _parse_jsonl_lines(path, tolerant=tolerant)
-
-
-def _parse_jsonl_lines(path: Path, *, tolerant: bool) -> LogFile:
     text = _text(path)
     try:
         # Fast path: decode and validate every line in one C call.
@@ -296,19 +266,18 @@ def read_events_db(path: Path) -> list[Event]:
         raise EventLogError(
             f"{path}: no drill event log there (events.db of a drill's report directory)"
         )
-    with _gc_paused():  # the rows too are thousands of small acyclic objects
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                rows = db.execute(EVENTS_QUERY).fetchall()
-            finally:
-                db.close()
-        except sqlite3.Error as exc:
-            raise EventLogError(
-                f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
-                " events.jsonl of a drill's report directory"
-            ) from None
-        return _events_from_rows(path, rows)
+            rows = db.execute(EVENTS_QUERY).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise EventLogError(
+            f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
+            " events.jsonl of a drill's report directory"
+        ) from None
+    return _events_from_rows(path, rows)
 
 
 def _events_from_rows(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
