@@ -188,6 +188,8 @@ def _first_error(exc: ValidationError) -> str:
 # (a line holding `{...},{...}` is refused, not read as two events).
 _ONE = msgspec.json.Decoder(Event)
 _DATA = msgspec.json.Decoder(dict[str, Any])
+# An events.db row as EVENTS_QUERY selects it (data still JSON text).
+_Row = tuple[Annotated[int, msgspec.Meta(ge=0)], str, str, float, datetime, str, str]
 # The lenient readers, one pydantic-core call per log.
 _EVENT_LIST: TypeAdapter[list[EventModel]] = TypeAdapter(list[EventModel])
 _EVENT_LINES: TypeAdapter[list[EventModel]] = TypeAdapter(list[Json[EventModel]])
@@ -282,26 +284,15 @@ def read_events_db(path: Path) -> list[Event]:
 
 def _events_from_rows(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
     try:
-        # Fast path: one strict decode per data column, one strict conversion per log.
+        # Fast path: the columns checked (and the wall clocks parsed) in one strict
+        # conversion per log, then each data column decoded by the strict decoder.
         decode = _DATA.decode
-        return msgspec.convert(
-            [
-                {
-                    "seq": s,
-                    "drill_id": d,
-                    "type": k,
-                    "t": t,
-                    "wall": w,
-                    "actor": a,
-                    "data": decode(x),
-                }
-                for s, d, k, t, w, a, x in rows
-            ],
-            list[Event],
-            strict=True,
-        )
-    except (msgspec.MsgspecError, TypeError):
-        pass  # TypeError: a data column that is not text (NULL, a number)
+        return [
+            Event(seq=s, drill_id=d, type=k, t=t, wall=w, actor=a, data=decode(x))
+            for s, d, k, t, w, a, x in msgspec.convert(rows, list[_Row], strict=True)
+        ]
+    except msgspec.MsgspecError:
+        pass
     try:
         # The lenient reader: two validation calls per log; only a bad log pays for row-by-row.
         datas = _DATA_COLUMN.validate_python([row[6] for row in rows])
