@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scoring.drill import DrillView
-from scoring.events import Event, read_jsonl, read_log, write_jsonl
+from scoring.events import Event, EventModel, read_jsonl, read_log, write_jsonl
 from scoring.expectations import Expectations
 from scoring.history import HistoryStore, TrendFilter, compute_trends
 from scoring.history.render import render_history_html, trends_renderable
@@ -183,21 +183,21 @@ def write_events_db(path: Path, events: list[Event]) -> None:
     db.close()
 
 
-BEFORE: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+BEFORE: TypeAdapter[list[EventModel]] = TypeAdapter(list[EventModel])
 
 
-def read_jsonl_before(path: Path) -> list[Event]:
-    """The reader before the GC pause (one TypeAdapter call per file), kept to compare."""
+def read_jsonl_before(path: Path) -> list[EventModel]:
+    """The reader before msgspec: pydantic events, one TypeAdapter call a file (to compare)."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return BEFORE.validate_json("[" + ",".join(lines) + "]")
 
 
-def read_events_db_before(path: Path) -> list[Event]:
-    """The events.db reader before the GC pause (one Event per row), kept to compare."""
+def read_events_db_before(path: Path) -> list[EventModel]:
+    """The events.db reader before msgspec (one pydantic event a row), kept to compare."""
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     rows = db.execute("SELECT seq, drill_id, type, t, wall, actor, data FROM events ORDER BY seq")
     events = [
-        Event(seq=s, drill_id=d, type=k, t=t, wall=w, actor=a, data=json.loads(x))
+        EventModel(seq=s, drill_id=d, type=k, t=t, wall=w, actor=a, data=json.loads(x))
         for s, d, k, t, w, a, x in rows.fetchall()
     ]
     db.close()

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
-from typing import Any
 
 from scoring.events import Event
+from scoring.payloads import Participant, declared_participants, participant_joined
 from scoring.phrases import clock
 from scoring.windows import Action, FaultWindow, build_actions, build_fault_windows
 
@@ -129,11 +129,10 @@ class DrillView:
         """Trainees: declared participants, then anyone who made a decision, in order."""
         return list(self._trainees)
 
-    def _participants(self) -> list[dict[str, Any]]:
+    def _participants(self) -> list[Participant]:
         """Declared at the start, then those who joined later (`participant.joined`)."""
-        declared = [p for p in self.started_data.get("participants", []) if isinstance(p, dict)]
-        joined = [e.data for e in self._by_type.get("participant.joined", [])]
-        return [*declared, *joined]
+        joined = [participant_joined(e) for e in self._by_type.get("participant.joined", [])]
+        return [*declared_participants(self.started_data), *joined]
 
     def _find_trainees(self) -> list[str]:
         declared = [

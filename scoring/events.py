@@ -65,21 +65,53 @@ healthy `confirm_window_s` earlier); drill seconds x `time_scale` are real secon
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, Json, TypeAdapter, ValidationError
 
 
-class Event(BaseModel):
-    """One fact of a drill. `t` is seconds since drill start on the monotonic clock."""
+class Event(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One fact of a drill. `t` is seconds since drill start on the monotonic clock.
+
+    A msgspec Struct, not a pydantic model: a log of 500 events decodes in one
+    C call per file and its events are not tracked by the garbage collector (an
+    event holds only its own data, which never refers back to it), where a
+    pydantic model was three tracked objects that every full collection walked.
+    Reading validates; constructing one in Python does not, except that `t` is
+    made a float as the pydantic model made it (`t=0` stays `0.0` in scorecards).
+    """
+
+    seq: Annotated[int, msgspec.Meta(ge=0)]
+    drill_id: str
+    type: str
+    t: float
+    wall: datetime
+    actor: str = "engine"
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if type(self.t) is not float:
+            msgspec.structs.force_setattr(self, "t", float(self.t))
+
+    def replace(self, **changes: Any) -> Event:
+        """A copy with some fields changed (events are immutable)."""
+        return msgspec.structs.replace(self, **changes)
+
+
+class EventModel(BaseModel):
+    """The pydantic schema of an event: the lenient reader and its error messages.
+
+    Used only when the strict fast reader refuses a log: it accepts what the
+    pydantic event always accepted (a seq of "5", a wall of a Unix time, NaN...)
+    and names the bad field when it refuses.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -90,6 +122,17 @@ class Event(BaseModel):
     wall: datetime
     actor: str = "engine"
     data: dict[str, Any] = Field(default_factory=dict)
+
+    def event(self) -> Event:
+        return Event(
+            seq=self.seq,
+            drill_id=self.drill_id,
+            type=self.type,
+            t=self.t,
+            wall=self.wall,
+            actor=self.actor,
+            data=self.data,
+        )
 
 
 class EventLogError(ValueError):
@@ -106,12 +149,27 @@ class LogFile:
     warnings: list[str] = field(default_factory=list)
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
 def to_jsonl(events: Iterable[Event]) -> str:
-    return "".join(event.model_dump_json() + "\n" for event in events)
+    return _ENCODER.encode_lines(list(events)).decode("utf-8")
 
 
 def write_jsonl(path: Path, events: Iterable[Event]) -> None:
     path.write_text(to_jsonl(events), encoding="utf-8")
+
+
+def events_from_jsonl(text: str) -> list[Event]:
+    """The events of a JSON Lines text this code wrote (a stored drill's log).
+
+    Strict and in one call; a text it refuses is read event by event by the
+    pydantic schema, which raises its ValidationError for a line it refuses too.
+    """
+    try:
+        return _ONE.decode_lines(text)
+    except msgspec.MsgspecError:
+        return [EventModel.model_validate_json(line).event() for line in text.splitlines() if line]
 
 
 def _jsonl_error(path: Path, number: int, exc: ValidationError) -> EventLogError:
@@ -124,36 +182,18 @@ def _first_error(exc: ValidationError) -> str:
     return f"field '{where}': {first['msg']}"
 
 
-_EVENT_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
-# One validation call per log, in pydantic-core, instead of one per event: each JSONL
-# line (each events.db data column) is parsed as a JSON text of its own, so a line stays
-# one event as json.loads would have it (joined into one array, a line holding
-# `{...},{...}` or an event cut over two lines inside a string would pass as events).
-_EVENT_LINES: TypeAdapter[list[Event]] = TypeAdapter(list[Json[Event]])
+# The fast readers: strict (exact JSON types, RFC 3339 times), one C call per log.
+# Whatever they refuse goes to the pydantic readers below, which decide as before.
+# decode_lines reads each line as a JSON text of its own, so a line stays one event
+# (a line holding `{...},{...}` is refused, not read as two events).
+_ONE = msgspec.json.Decoder(Event)
+_DATA = msgspec.json.Decoder(dict[str, Any])
+# An events.db row as EVENTS_QUERY selects it (data still JSON text).
+_Row = tuple[Annotated[int, msgspec.Meta(ge=0)], str, str, float, datetime, str, str]
+# The lenient readers, one pydantic-core call per log.
+_EVENT_LIST: TypeAdapter[list[EventModel]] = TypeAdapter(list[EventModel])
+_EVENT_LINES: TypeAdapter[list[EventModel]] = TypeAdapter(list[Json[EventModel]])
 _DATA_COLUMN: TypeAdapter[list[dict[str, Any]]] = TypeAdapter(list[Json[dict[str, Any]]])
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a log's events are built.
-
-    A log of 500 events is thousands of small acyclic objects (events and their
-    data); while they are built the collector ran three times per log, walking
-    them again each time. Paused, it runs once after: reading and scoring 1,000
-    logs one after the other ran it 917 times instead of 2,750 and took 3.2-3.5 s
-    CPU instead of 3.7-4.1 s; bench/scoring_speed.py, under a load of 3-5 on two
-    CPUs, shows no gain beyond its noise (its before/after rows).
-    Nothing built here can form a cycle, so nothing is lost by collecting after.
-    Process-wide but safe with threads: only a pause that found the collector
-    running turns it back on.
-    """
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if running:
-            gc.enable()
 
 
 def _text(path: Path) -> str:
@@ -167,20 +207,22 @@ def _text(path: Path) -> str:
 
 
 def _parse_jsonl(path: Path, *, tolerant: bool) -> LogFile:
-    with _gc_paused():
-        return _parse_jsonl_lines(path, tolerant=tolerant)
-
-
-def _parse_jsonl_lines(path: Path, *, tolerant: bool) -> LogFile:
-    every_line = _text(path).splitlines()
+    text = _text(path)
     try:
-        # Fast path: validate every line in one call; only a bad log pays for line-by-line.
-        events = _EVENT_LINES.validate_python([line for line in every_line if line.strip()])
-        return LogFile(path, "jsonl", events, [])
+        # Fast path: decode and validate every line in one C call.
+        return LogFile(path, "jsonl", _ONE.decode_lines(text), [])
+    except msgspec.MsgspecError:
+        pass
+    every_line = text.splitlines()
+    try:
+        # What the strict reader refused, the lenient one may still read in one call;
+        # only a bad log pays for line-by-line.
+        models = _EVENT_LINES.validate_python([line for line in every_line if line.strip()])
+        return LogFile(path, "jsonl", [m.event() for m in models], [])
     except ValidationError:
         pass
     lines = [(n, line) for n, line in enumerate(every_line, 1) if line.strip()]
-    events = []
+    events: list[Event] = []
     for index, (number, line) in enumerate(lines):
         try:
             raw = json.loads(line)
@@ -201,7 +243,7 @@ def _parse_jsonl_lines(path: Path, *, tolerant: bool) -> LogFile:
                 f"{path}:{number}: not valid JSON ({exc.msg}); fix or delete that line"
             ) from None
         try:
-            events.append(Event.model_validate(raw))
+            events.append(EventModel.model_validate(raw).event())
         except ValidationError as exc:
             raise _jsonl_error(path, number, exc) from None
     return LogFile(path, "jsonl", events, [])
@@ -226,31 +268,41 @@ def read_events_db(path: Path) -> list[Event]:
         raise EventLogError(
             f"{path}: no drill event log there (events.db of a drill's report directory)"
         )
-    with _gc_paused():  # the rows too are thousands of small acyclic objects
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                rows = db.execute(EVENTS_QUERY).fetchall()
-            finally:
-                db.close()
-        except sqlite3.Error as exc:
-            raise EventLogError(
-                f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
-                " events.jsonl of a drill's report directory"
-            ) from None
-        return _events_from_rows(path, rows)
+            rows = db.execute(EVENTS_QUERY).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise EventLogError(
+            f"{path} is not a drill's events.db (SQLite: {exc}); pass the events.db or"
+            " events.jsonl of a drill's report directory"
+        ) from None
+    return _events_from_rows(path, rows)
 
 
 def _events_from_rows(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
     try:
-        # Fast path: two validation calls per log; only a bad log pays for row-by-row.
+        # Fast path: the columns checked (and the wall clocks parsed) in one strict
+        # conversion per log, then each data column decoded by the strict decoder.
+        decode = _DATA.decode
+        return [
+            Event(seq=s, drill_id=d, type=k, t=t, wall=w, actor=a, data=decode(x))
+            for s, d, k, t, w, a, x in msgspec.convert(rows, list[_Row], strict=True)
+        ]
+    except msgspec.MsgspecError:
+        pass
+    try:
+        # The lenient reader: two validation calls per log; only a bad log pays for row-by-row.
         datas = _DATA_COLUMN.validate_python([row[6] for row in rows])
-        return _EVENT_LIST.validate_python(
+        models = _EVENT_LIST.validate_python(
             [
                 {"seq": s, "drill_id": d, "type": k, "t": t, "wall": w, "actor": a, "data": x}
                 for (s, d, k, t, w, a, _), x in zip(rows, datas, strict=True)
             ]
         )
+        return [m.event() for m in models]
     except ValidationError:
         pass
     return _events_row_by_row(path, rows)
@@ -258,11 +310,11 @@ def _events_from_rows(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
 
 def _events_row_by_row(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
     """The slow reader, kept for the message: which seq is bad, and why."""
-    events = []
+    events: list[Event] = []
     for seq, drill_id, type_, t, wall, actor, data in rows:
         try:
             events.append(
-                Event(
+                EventModel(
                     seq=seq,
                     drill_id=drill_id,
                     type=type_,
@@ -270,7 +322,7 @@ def _events_row_by_row(path: Path, rows: list[tuple[Any, ...]]) -> list[Event]:
                     wall=wall,
                     actor=actor,
                     data=json.loads(data),
-                )
+                ).event()
             )
         except json.JSONDecodeError as exc:
             raise EventLogError(f"{path}: event seq {seq}: data is not JSON ({exc.msg})") from None

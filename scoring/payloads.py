@@ -9,6 +9,7 @@ A view is a `cast` of the event's own dict: no copy, no validation, no cost.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypedDict, cast
 
 from scoring.events import Event
@@ -61,6 +62,13 @@ class ServiceRecovered(TypedDict, total=False):
     healthy_since_t: object
 
 
+class Participant(TypedDict, total=False):
+    """One of drill.started's `participants`, or a `participant.joined`'s data."""
+
+    name: object
+    role: object
+
+
 def fault_injected(event: Event) -> FaultInjected:
     return cast(FaultInjected, event.data)
 
@@ -83,3 +91,17 @@ def alert_firing(event: Event) -> AlertFiring:
 
 def service_recovered(event: Event) -> ServiceRecovered:
     return cast(ServiceRecovered, event.data)
+
+
+def participant_joined(event: Event) -> Participant:
+    return cast(Participant, event.data)
+
+
+def declared_participants(started: Mapping[str, object]) -> list[Participant]:
+    """drill.started's `participants` (a list of {name, role}); anything else is skipped."""
+    listed = started.get("participants")
+    return (
+        [cast(Participant, p) for p in listed if isinstance(p, dict)]
+        if isinstance(listed, list)
+        else []
+    )

@@ -119,12 +119,15 @@ def _describe(event: Event) -> str:
 
 
 def _events(view: DrillView, types: tuple[str, ...], scope: Scope) -> list[Event]:
+    # From the view's per-type index, not a walk over every event (most are SLI samples).
     found = [
         e
-        for e in view.events
-        if e.type in types and (e.type not in RESPONDER_TYPES or e.actor in scope)
+        for kind in dict.fromkeys(types)
+        for e in view.of(kind)
+        if kind not in RESPONDER_TYPES or e.actor in scope
     ]
-    # By time, then type: acts at the same moment read the same whatever order they were logged.
+    # By time, then type: acts at the same moment read the same whatever order they were
+    # logged (the sort is stable: within a type, the view's order stays).
     found.sort(key=lambda e: (e.t, e.type))
     if len(found) > MAX_EVENTS:  # the first few and the last one tell the story
         found = found[: MAX_EVENTS - 1] + found[-1:]

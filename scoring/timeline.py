@@ -9,8 +9,7 @@ mm:ss; nobody fixed it" when its TTL or the scenario's duration ran out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel
 
@@ -34,7 +33,7 @@ class TimelineEntry(BaseModel):
     text: str
 
 
-Formatter = Callable[[dict[str, Any]], str]
+Formatter = Callable[[Mapping[str, object]], str]
 
 # category -> colour used by the HTML report (kept here so charts and tables agree).
 CATEGORIES: dict[str, str] = {
@@ -49,23 +48,23 @@ CATEGORIES: dict[str, str] = {
 }
 
 
-def _g(data: dict[str, Any], key: str, default: str = "?") -> str:
+def _g(data: Mapping[str, object], key: str, default: str = "?") -> str:
     value = data.get(key)
     return default if value is None or value == "" else str(value)
 
 
-def _update(data: dict[str, Any]) -> str:
+def _update(data: Mapping[str, object]) -> str:
     fields = data.get("fields")
     fields = fields if isinstance(fields, dict) else {}
     summary = fields.get("summary") or fields.get("status") or ""
     return f"posted an update: {summary}" if summary else "posted an update"
 
 
-def _started(data: dict[str, Any]) -> str:
+def _started(data: Mapping[str, object]) -> str:
     return f"ran {action_label(_g(data, 'action'), data.get('args'))}"
 
 
-def _action(data: dict[str, Any]) -> str:
+def _action(data: Mapping[str, object]) -> str:
     label = action_label(_g(data, "action"), data.get("args"))
     result = data.get("result")
     if "action_id" not in data:  # a legacy log: the only record of the action
@@ -91,7 +90,7 @@ END_WORDS = {
 }
 
 
-def _reverted(data: dict[str, Any]) -> str:
+def _reverted(data: Mapping[str, object]) -> str:
     reason = normalise_reason(data.get("reason"))
     how = END_WORDS.get(str(reason), f"ended: {_g(data, 'reason')}")
     return f"fault {_g(data, 'fault_id')} ({_g(data, 'kind')}) {how}"

@@ -62,8 +62,8 @@ def calibration(
             ).all()
         )
     parties: dict[str, Calibration] = defaultdict(lambda: Calibration(name=""))
-    for drill_id in drill_ids:
-        view = DrillView(store.load(drill_id).events)
+    for drill_id, events in store.events_of(drill_ids):
+        view = DrillView(events)
         scopes: dict[str, Scope] = {}
         if view.trainees():
             scopes["team"] = view.responders()

@@ -89,7 +89,7 @@ TRAINEE_EVENTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 def _shaped(event: Event, data: dict[str, Any]) -> dict[str, Any]:
     # The report's timeline words (so page and report agree), from the shaped data only.
-    line = entry(event.model_copy(update={"data": data}))
+    line = entry(event.replace(data=data))
     if line is not None:
         text = line.text
     else:

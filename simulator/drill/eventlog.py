@@ -172,7 +172,7 @@ class EventLog:
 def _from_rows(rows: Sequence[tuple[int, str, str, float, str, str, str]]) -> list[Event]:
     """Events this log wrote itself: rebuilt without validating them again (fast)."""
     return [
-        Event.model_construct(
+        Event(
             seq=seq,
             drill_id=drill_id,
             type=type_,

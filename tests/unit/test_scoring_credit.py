@@ -83,9 +83,7 @@ def test_a_fault_that_expired_earns_no_recovery_and_is_on_the_timeline() -> None
 def test_a_recovery_counts_only_after_the_end_the_remediation_caused() -> None:
     # The same fix, but an operator reverted the fault first: the recovery is nobody's fix.
     events = [
-        e.model_copy(update={"data": {**e.data, "reason": "operator"}})
-        if e.type == "fault.reverted"
-        else e
+        e.replace(**{"data": {**e.data, "reason": "operator"}}) if e.type == "fault.reverted" else e
         for e in events_of("contract/remediated.jsonl")
     ]
     card = scored(events)
@@ -131,8 +129,8 @@ def test_without_a_review_the_pir_still_asks_for_one() -> None:
 
 def test_the_autopilots_review_fields_are_kept() -> None:
     events = events_of("contract/remediated.jsonl")
-    autopilot = events[-1].model_copy(
-        update={
+    autopilot = events[-1].replace(
+        **{
             "seq": 10_000,
             "type": "review.submitted",
             "actor": "autopilot",
@@ -178,9 +176,7 @@ def test_a_legacy_log_says_its_action_times_are_finishes(name: str, legacy: bool
 def legacy_end(reason: str, **extra: object) -> list[Event]:
     events = events_of("early-notice.jsonl")
     return [
-        e.model_copy(
-            update={"data": {"fault_id": "f1", "kind": "db.lock", "reason": reason, **extra}}
-        )
+        e.replace(**{"data": {"fault_id": "f1", "kind": "db.lock", "reason": reason, **extra}})
         if e.type == "fault.reverted"
         else e
         for e in events
@@ -209,8 +205,8 @@ def test_two_ends_for_one_fault_keep_the_remediation() -> None:
     # A log from before the fix: the tick logged "ttl" before the responder's record.
     events = events_of("early-notice.jsonl")
     revert = next(e for e in events if e.type == "fault.reverted")
-    racing = revert.model_copy(
-        update={"seq": 10_000, "t": revert.t - 0.5, "data": {**revert.data, "reason": "ttl"}}
+    racing = revert.replace(
+        **{"seq": 10_000, "t": revert.t - 0.5, "data": {**revert.data, "reason": "ttl"}}
     )
     card = scored([*events, racing])
     assert card.team.criterion("remediation").points == 20

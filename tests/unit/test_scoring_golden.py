@@ -101,7 +101,7 @@ def test_the_autopilot_baseline_is_compared(playbook: Playbook) -> None:
 def test_an_autopilot_in_the_same_log_is_the_baseline(playbook: Playbook) -> None:
     events = read_jsonl(GOLDEN / "team.jsonl")
     shifted = [
-        e.model_copy(update={"seq": e.seq + 10_000, "actor": "autopilot"})
+        e.replace(**{"seq": e.seq + 10_000, "actor": "autopilot"})
         for e in read_jsonl(GOLDEN / "autopilot.jsonl")
         if e.actor == "autopilot"
     ]
@@ -134,8 +134,8 @@ def test_feedback_stays_one_sentence_with_long_prose(playbook: Playbook) -> None
     key = answer_key(events).model_copy(
         update={"root_cause": "A query held a lock. Writes waited. Killing it helped."}
     )
-    long_hint = events[-1].model_copy(
-        update={
+    long_hint = events[-1].replace(
+        **{
             "seq": 10_000,
             "type": "hint.given",
             "t": 250.0,
@@ -143,8 +143,8 @@ def test_feedback_stays_one_sentence_with_long_prose(playbook: Playbook) -> None
             "data": {"text": "Look at the slow queries. Then kill the oldest.", "source": "asked"},
         }
     )
-    restart = long_hint.model_copy(
-        update={
+    restart = long_hint.replace(
+        **{
             "seq": 10_001,
             "type": "action.executed",
             "t": 320.0,

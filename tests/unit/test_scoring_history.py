@@ -94,7 +94,7 @@ def test_an_interrupted_drill_is_stored_and_shown_as_interrupted(
     key = Expectations.model_validate(
         next(e for e in whole if e.type == "answer_key.revealed").data
     )
-    killed = [e.model_copy(update={"drill_id": "killed"}) for e in whole if e.t < 150]
+    killed = [e.replace(**{"drill_id": "killed"}) for e in whole if e.t < 150]
     card = score_drill(killed, key, PLAYBOOK)
     assert card.outcome not in ("finished", "aborted")
     sqlite_store.save(card, killed, key)
@@ -113,6 +113,19 @@ def test_an_interrupted_drill_is_stored_and_shown_as_interrupted(
 def test_unknown_drill_is_one_clear_error(sqlite_store: HistoryStore) -> None:
     with pytest.raises(HistoryError, match="no drill 'nope' in the history"):
         sqlite_store.load("nope")
+
+
+def test_many_logs_read_back_in_the_order_asked(
+    sqlite_store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(sqlite_store)
+    monkeypatch.setattr("scoring.history.store.LOAD_CHUNK", 2)  # several chunks, one cut mid-way
+    ids = [read_jsonl(log)[0].drill_id for log in LOGS][::-1]
+    got = list(sqlite_store.events_of(ids))
+    assert [drill_id for drill_id, _ in got] == ids
+    assert all(events == sqlite_store.load(d).events for d, events in got)
+    with pytest.raises(HistoryError, match="no drill 'nope' in the history"):
+        list(sqlite_store.events_of([ids[0], "nope"]))
 
 
 def test_default_database_is_local_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,9 +34,9 @@ def with_evil_text(events: list[Event]) -> list[Event]:
     out = []
     for e in events:
         if e.actor == "trainee:alice":
-            e = e.model_copy(update={"actor": "trainee:" + EVIL})
+            e = e.replace(**{"actor": "trainee:" + EVIL})
         if e.type == "incident.update_posted":
-            e = e.model_copy(update={"data": {"fields": {"summary": EVIL, "root_cause": EVIL}}})
+            e = e.replace(**{"data": {"fields": {"summary": EVIL, "root_cause": EVIL}}})
         out.append(e)
     out.append(
         Event(

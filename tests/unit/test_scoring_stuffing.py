@@ -31,10 +31,7 @@ def key(log: list[Event]) -> Expectations:
 
 
 def edited(log: list[Event], event_type: str, **data: object) -> list[Event]:
-    return [
-        e.model_copy(update={"data": {**e.data, **data}}) if e.type == event_type else e
-        for e in log
-    ]
+    return [e.replace(**{"data": {**e.data, **data}}) if e.type == event_type else e for e in log]
 
 
 def test_the_autopilots_drill_counts_accounts_contains_and_secures_them() -> None:
@@ -72,7 +69,7 @@ def test_an_evidence_record_before_its_faults_end_breaks_the_log() -> None:
     accounts = next(e for e in log if e.type == "breach.accounts")
     end = next(e for e in log if e.type == "fault.reverted")
     early = [
-        accounts.model_copy(update={"seq": end.seq - 1, "t": end.t}) if e is accounts else e
+        accounts.replace(**{"seq": end.seq - 1, "t": end.t}) if e is accounts else e
         for e in log
         if e.seq != end.seq - 1 or e is end
     ]

@@ -34,8 +34,8 @@ def autopilot() -> tuple[list[Event], Expectations]:
 
 
 def extra(events: list[Event], n: int, type_: str, t: float, actor: str, **data: object) -> Event:
-    return events[-1].model_copy(
-        update={"seq": 10_000 + n, "type": type_, "t": t, "actor": actor, "data": data}
+    return events[-1].replace(
+        **{"seq": 10_000 + n, "type": type_, "t": t, "actor": actor, "data": data}
     )
 
 
@@ -64,9 +64,7 @@ def test_an_errored_action_is_failed_never_harmful_and_no_pir_item_says_worse(
 ) -> None:
     events, key = autopilot()
     broken = [
-        e.model_copy(
-            update={"data": {**e.data, "result": "error", "detail": "the shop did not answer."}}
-        )
+        e.replace(**{"data": {**e.data, "result": "error", "detail": "the shop did not answer."}})
         if e.type == "action.executed" and e.data.get("action") == "service.restart"
         else e
         for e in events
