@@ -46,9 +46,14 @@ class UpdateBody(BaseModel):
     fields: dict[str, str] = Field(max_length=20)
 
 
+# An action's argument can be a list (`accounts.reset a@x.org,b@y.org,...`: every account a
+# stuffing drill opened), so it is bounded well above one name.
+MAX_ARG_CHARS = 4096
+
+
 class ActionBody(BaseModel):
     action: str = Field(max_length=64)
-    arg: str | None = Field(default=None, max_length=64)
+    arg: str | None = Field(default=None, max_length=MAX_ARG_CHARS)
     evidence: str = Text
     confirm: bool = False
 
