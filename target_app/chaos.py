@@ -198,6 +198,9 @@ class ChaosControls:
     def snapshot(self) -> dict[str, Any]:
         """The active settings with the seconds each has left, as JSON-ready data."""
         now = time.monotonic()
+        # What is past its deadline ends now rather than at the reaper's next tick (late on
+        # a loaded machine): the view never lists a setting with no time left.
+        self.expire(now)
         with self._lock:
             active, flags = dict(self._active), self.flags
             flag_ttl = {n: round(d - now, 1) for n, d in self._flag_expiry.items()}
