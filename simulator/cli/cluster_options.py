@@ -1,5 +1,6 @@
 """Options of the platforms that apply manifests (kubernetes), `--dry-run -o yaml`, and
-for a whole drill there, where its load goes (`--no-load`, `--load-url`)."""
+for a whole drill there, where its load goes (`--no-load`, `--load-url`) and the team's
+PromQL for its SLIs (`--sli-queries`)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,14 @@ _LOAD = (
         help="kubernetes: aim the drill's Locust at this URL (an Ingress, a port-forward) "
         "instead of the shop.",
     ),
+    click.option(
+        "--sli-queries",
+        "sli_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="kubernetes: YAML of the team's PromQL for the SLIs (rps, error_rate, p50_ms, "
+        "p99_ms, availability); a scenario's target.slis wins; default: the shop's metrics.",
+    ),
 )
 
 
@@ -81,7 +90,8 @@ def drill_cluster_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def reach_of(kwargs: dict[str, Any]) -> Reach:
     """The drill's Reach out of the command's keyword arguments (removed from them)."""
     no_load, load_url = kwargs.pop("no_load"), kwargs.pop("load_url")
-    return Reach(cluster_fields(kwargs), load_url=load_url, no_load=no_load)
+    sli_file = kwargs.pop("sli_file")
+    return Reach(cluster_fields(kwargs), load_url=load_url, no_load=no_load, sli_file=sli_file)
 
 
 def cluster_options(func: Callable[..., Any]) -> Callable[..., Any]:

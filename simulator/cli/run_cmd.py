@@ -33,6 +33,7 @@ from simulator.faults.registry import check_params
 from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
 from simulator.platform.registry import NAMES, platform_for
 from simulator.prometheus.select import detector_factory
+from simulator.prometheus.sli_queries import resolve as resolve_slis
 from simulator.scenario.loader import find_scenario
 
 
@@ -162,6 +163,11 @@ def run(
     loaded = find_scenario(scenario, check_params=check_params, playbook=playbook)
     if problem := scenario_refusal(loaded, backend, reach):
         fail(problem)
+    if queried:  # the team's PromQL (target.slis, --sli-queries), else the shop's
+        slis = resolve_slis(loaded, reach.sli_file)
+        factory = detector_factory(
+            detector, None, prometheus_url, queried_slis=True, sli_queries=slis
+        )
     url: str | None
     if loaded.target.own_cluster:  # the drill initdbs its own PostgreSQL
         url = own_cluster_url()

@@ -26,6 +26,7 @@ from simulator.faults.registry import check_params
 from simulator.platform.registry import DEFAULT, NAMES, platform_for
 from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.select import detector_factory
+from simulator.prometheus.sli_queries import resolve as resolve_slis
 from simulator.prometheus.teamrules import coverage_cases
 from simulator.scenario.loader import find_scenario, load_scenarios
 from simulator.scenario.model import Scenario
@@ -137,6 +138,8 @@ def verify(
         team=team.factory if team else None,
         queried_slis=queries_slis(backend),
     )
+    # On a cluster each scenario's SLIs are its own PromQL (target.slis, --sli-queries).
+    slis = {s.id: resolve_slis(s, reach.sli_file) for s in chosen if queries_slis(backend)}
     verdicts: list[Verdict] = []
     if team is not None:  # amtool config routes test, after promtool check rules (above)
         verdicts.append(Verdict("static checks", team.static_cases()))
@@ -186,7 +189,15 @@ def verify(
                 progress=Progress(console) if verbose else None,
                 store_history=False,
                 backend=backend,
-                detector_factory=factory,
+                detector_factory=factory
+                if scenario.id not in slis
+                else detector_factory(
+                    detector,
+                    None,
+                    prometheus_url,
+                    queried_slis=True,
+                    sli_queries=slis[scenario.id],
+                ),
                 detector=detector,
                 reach=reach,
             )

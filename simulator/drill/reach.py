@@ -11,7 +11,9 @@ the cluster, so a whole drill needs three things named by the facilitator:
 - where load goes: off (`--no-load`: the team's own traffic) or a URL they name
   (`--load-url`, e.g. an Ingress or a `kubectl port-forward`);
 - where the SLIs and alerts come from: the team's Prometheus (`--detector prometheus
-  --prometheus-url URL`), queried, since this host cannot scrape the cluster.
+  --prometheus-url URL`), queried, since this host cannot scrape the cluster; with the
+  team's own PromQL for the SLIs (a scenario's `target.slis`, `--sli-queries FILE`:
+  simulator.prometheus.sli_queries) when its metrics are not the shop's.
 
 `refusal()` is the one sentence `run` and `verify` print when one is missing, and
 `scenario_refusal()` the located sentence for a scenario that targets something this
@@ -42,6 +44,7 @@ class Reach:
     cluster: dict[str, Any] = field(default_factory=dict)
     load_url: str | None = None  # Locust aims here instead of the environment's shop
     no_load: bool = False  # no Locust: the team's own traffic is the load
+    sli_file: Path | None = None  # --sli-queries: the team's PromQL for the SLIs
 
     def env_fields(self, target: Target) -> dict[str, Any]:
         """The EnvOptions fields, the scenario's own target (a team's service) first."""
@@ -65,6 +68,11 @@ def refusal(backend: str, detector: str, prometheus_url: str | None, reach: Reac
     if not isinstance(platform, NoWholeDrills):
         if reach.no_load or reach.load_url:
             return f"--no-load and --load-url are for --backend kubernetes, not {backend}"
+        if reach.sli_file is not None:
+            return (
+                f"--sli-queries names the SLIs queried from a cluster's Prometheus; on "
+                f"--backend {backend} they are measured here: drop it or use --backend kubernetes"
+            )
         return None
     if reach.no_load and reach.load_url:
         return "--no-load and --load-url contradict each other; pass one"

@@ -1,11 +1,13 @@
 """SLI samples from a team's Prometheus (its query API), for a target this host cannot
 scrape itself: a service inside a cluster (`--backend kubernetes`).
 
-Every `interval_s` it evaluates the SLIs' PromQL (`simulator.detection.promql`, the
-same traffic the builtin detector measures) with `/api/v1/query` and hands the engine
-an `SliSample`, as the builtin detector would. A query that fails or has no value
-leaves that SLI None (unknown, never "fine"); `scrape_ok` is whether every query
-answered. Requests are bounded in time; one slow Prometheus skips a tick, not the drill.
+Every `interval_s` it evaluates the SLIs' PromQL with `/api/v1/query` (the shop's by
+default: `simulator.detection.promql`, the same traffic the builtin detector measures;
+or a team's own, `sli_queries`) and hands the engine an `SliSample`, as the builtin
+detector would. `check()` asks each query before the drill (sli_queries.check); in
+the drill, a query that fails or has no value leaves that SLI None (unknown, never
+"fine"); `scrape_ok` is whether every query answered. Requests are bounded in time;
+one slow Prometheus skips a tick, not the drill.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from collections.abc import Callable
 import httpx
 
 from simulator.detection.detector import DetectorOutput
-from simulator.detection.promql import sli_expr
 from simulator.detection.samples import SliSample
+from simulator.prometheus.sli_queries import DEFAULT, SLI_NAMES, SliQuery, check, default_queries
 
-QUERIED = ("rps", "error_rate", "p50_ms", "p99_ms", "availability")
+QUERIED = SLI_NAMES
 TIMEOUT_S = 0.8
 INTERVAL_S = 1.0  # between evaluations, unless the caller names its own
 log = logging.getLogger(__name__)
@@ -40,15 +42,25 @@ class PrometheusSlis:
         job: str = "shop",
         window: str = "1m",
         interval_s: float | None = None,
+        queries: list[SliQuery] | None = None,
     ) -> None:
         self.url = prometheus_url.rstrip("/")
         self.clock = clock
-        self.queries = {sli: sli_expr(sli, window, job) for sli in QUERIED}
+        # Each SLI's query and where it was named; the shop's (on `job`) if not named.
+        self.named = {
+            sli: SliQuery(sli, expr, DEFAULT) for sli, expr in default_queries(job, window).items()
+        }
+        self.named.update({q.sli: q for q in queries or ()})
+        self.queries = {sli: q.expr for sli, q in self.named.items()}
         self.interval_s = INTERVAL_S if interval_s is None else interval_s
         self.last_sample: SliSample | None = None
         self._listeners: list[Callable[[DetectorOutput], None]] = []
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    def check(self) -> None:
+        """Every query parses and answers a series there (bounded), or one sentence."""
+        check(self.url, list(self.named.values()))
 
     def add_listener(self, listener: Callable[[DetectorOutput], None]) -> None:
         self._listeners.append(listener)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from simulator.detection.security import AlertPlaybook
 from simulator.prometheus.detector import PrometheusDetector, SampleSource
 from simulator.prometheus.errors import PrometheusError
+from simulator.prometheus.query_slis import PrometheusSlis
 from simulator.prometheus.webhook import WebhookAlert, WebhookPayload
 
 POLL_S = 1.0
@@ -88,6 +89,8 @@ class RemotePrometheusDetector(PrometheusDetector):
             ) from None
         if response.status_code != 200:
             raise PrometheusError(f"--prometheus-url: {url} answered {response.status_code}")
+        if isinstance(self.samples, PrometheusSlis):  # each SLI answers, before any fault
+            self.samples.check()
         self.launched = True
 
     async def run(self) -> None:

@@ -22,6 +22,7 @@ from simulator.prometheus.errors import PrometheusError
 from simulator.prometheus.query_slis import PrometheusSlis
 from simulator.prometheus.remote import RemotePrometheusDetector
 from simulator.prometheus.servers import check_rules, find_binary
+from simulator.prometheus.sli_queries import SliQuery
 
 # Makes a team's own Alertmanager for one drill, on the drill's clock.
 TeamFactory = Callable[[Callable[[], float]], ExtraAlertmanager]
@@ -32,6 +33,7 @@ def _builtin(
     prometheus_url: str | None,
     team: TeamFactory | None,
     queried_slis: bool = False,
+    sli_queries: list[SliQuery] | None = None,
 ) -> DetectorFactory | None:
     if team is not None:
         raise PrometheusError("--alertmanager-config needs --detector prometheus")
@@ -45,6 +47,7 @@ def _prometheus(
     prometheus_url: str | None,
     team: TeamFactory | None,
     queried_slis: bool = False,
+    sli_queries: list[SliQuery] | None = None,
 ) -> DetectorFactory:
     if prometheus_url is not None:
         if team is not None:
@@ -61,7 +64,7 @@ def _prometheus(
 
         def remote(shop_url: str, playbook: Playbook, clock: Callable[[], float]) -> DetectorLike:
             # A target in a cluster: its SLIs are that Prometheus's, queried.
-            samples = PrometheusSlis(url, clock) if queried_slis else None
+            samples = PrometheusSlis(url, clock, queries=sli_queries) if queried_slis else None
             detector = RemotePrometheusDetector(
                 shop_url, playbook, clock, prometheus_url=url, sample_detector=samples
             )
@@ -86,7 +89,11 @@ def _prometheus(
 
 
 DETECTORS: dict[
-    str, Callable[[Path | None, str | None, TeamFactory | None, bool], DetectorFactory | None]
+    str,
+    Callable[
+        [Path | None, str | None, TeamFactory | None, bool, list[SliQuery] | None],
+        DetectorFactory | None,
+    ],
 ] = {
     "builtin": _builtin,
     "prometheus": _prometheus,
@@ -99,11 +106,13 @@ def detector_factory(
     prometheus_url: str | None = None,
     team: TeamFactory | None = None,
     queried_slis: bool = False,
+    sli_queries: list[SliQuery] | None = None,
 ) -> DetectorFactory | None:
     """The DrillOptions.detector_factory for `--detector kind` (None: the builtin one);
     `team` adds a team's own Alertmanager beside the engine's (`--alertmanager-config`);
     `queried_slis` takes the SLIs from the --prometheus-url's query API too (a target
-    this host cannot scrape)."""
+    this host cannot scrape), with `sli_queries` (sli_queries.resolve; default the shop's),
+    each checked when the drill starts the detector, before any fault."""
     if kind not in DETECTORS:
         raise PrometheusError(f"unknown detector {kind!r}; known: {', '.join(DETECTORS)}")
-    return DETECTORS[kind](rules_file, prometheus_url, team, queried_slis)
+    return DETECTORS[kind](rules_file, prometheus_url, team, queried_slis, sli_queries)

@@ -156,6 +156,12 @@ def _target_problems(scenario: Scenario) -> Iterator[tuple[Loc, str]]:
             f"{named[0]} names a team's service in a cluster; set target.backend: "
             f"{' or '.join(NAMESPACED)}",
         )
+    if target.slis is not None and target.backend not in NAMESPACED:
+        yield (  # elsewhere the SLIs are measured on this host, never queried
+            ("target", "slis"),
+            f"slis are queried from a cluster's Prometheus; set target.backend: "
+            f"{' or '.join(NAMESPACED)}",
+        )
 
 
 def scenario_files(dir_or_files: Path | str | Iterable[Path | str]) -> list[Path]:

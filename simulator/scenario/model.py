@@ -14,6 +14,7 @@ from pydantic import (
     AfterValidator,
     Field,
     PrivateAttr,
+    StrictStr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -33,6 +34,7 @@ __all__ = [
     "Hint",
     "Load",
     "Scenario",
+    "SliQueries",
     "SteadyState",
     "Target",
 ]
@@ -55,6 +57,19 @@ LabelValue = Annotated[
     str, Field(max_length=63, pattern=r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 ]
 
+PromQL = Annotated[StrictStr, Field(min_length=1, max_length=4096)]
+
+
+class SliQueries(YamlModel):
+    """A team's own PromQL for the SLIs a drill on a cluster queries from its Prometheus
+    (docs/kubernetes.md); an SLI not named here is the shop's query (or --sli-queries')."""
+
+    rps: PromQL | None = None  # requests a second
+    error_rate: PromQL | None = None  # a fraction 0..1
+    p50_ms: PromQL | None = None
+    p99_ms: PromQL | None = None
+    availability: PromQL | None = None  # a fraction 0..1
+
 
 class Target(YamlModel):
     """What the drill runs against; the engine refuses a scenario its environment cannot serve."""
@@ -72,6 +87,8 @@ class Target(YamlModel):
     # The pods the faults select (default: the Deployment's matchLabels); they must be
     # labels of its pod template, so nothing outside the Deployment is touched.
     selector: dict[LabelKey, LabelValue] | None = Field(default=None, min_length=1)
+    # The SLIs' PromQL in the team's Prometheus, when its metrics are not the shop's.
+    slis: SliQueries | None = None
 
     @model_validator(mode="after")
     def _own_cluster(self) -> Target:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,6 @@ from click.testing import CliRunner
 from scoring.events import read_jsonl
 from scoring.playbook import load_playbook
 from simulator.cli.main import cli
-from simulator.detection.promql import sli_expr
 from simulator.drill import autopilot
 from simulator.drill.reach import Reach
 from simulator.drill.run import run_drill
@@ -37,6 +36,7 @@ from simulator.faults.registry import check_params
 from simulator.platform import environment
 from simulator.prometheus import query_slis, remote
 from simulator.prometheus.select import detector_factory
+from simulator.prometheus.sli_queries import default_queries
 from simulator.remediation.apply import apply
 from simulator.scenario.loader import load_scenario
 from tests.kube_fake import FakeKube, FakeKubeServer, fast_platform
@@ -132,30 +132,49 @@ def _checkout(image: str) -> dict[str, Any]:
     }
 
 
-def _answer(cluster: _Cluster, query: str) -> float:
+def _answer(cluster: _Cluster, query: str) -> float | None:
     """The team's Prometheus: its SLI queries answered from the cluster's state."""
     hung = cluster.hung()
-    if query == sli_expr("error_rate"):
+    shop = default_queries()
+    if query == shop["error_rate"]:
         return 0.6 if hung else 0.0
-    if query == sli_expr("availability", job="shop"):
+    if query == shop["availability"]:
         return 0.4 if hung else 1.0
-    if query in (sli_expr("p50_ms"), sli_expr("p99_ms")):
+    if query in (shop["p50_ms"], shop["p99_ms"]):
         return 30.0
     return 25.0  # requests a second: the team's own traffic
 
 
 class _Prometheus(BaseHTTPRequestHandler):
+    """Its query API answers `answer(cluster, query)` (None: no series); a query with
+    unbalanced parentheses is refused as Prometheus refuses one it cannot parse."""
+
     cluster: _Cluster
+    answer: Callable[[_Cluster, str], float | None] = staticmethod(_answer)
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         body: Any
+        status = 200
         if parts.path == "/-/ready":
             body = "Prometheus Server is Ready."
         elif parts.path == "/api/v1/query":
-            value = _answer(self.cluster, parse_qs(parts.query)["query"][0])
-            result = [{"metric": {}, "value": [time.time(), str(value)]}]
-            body = {"status": "success", "data": {"resultType": "vector", "result": result}}
+            query = parse_qs(parts.query)["query"][0]
+            if query.count("(") != query.count(")"):
+                status, body = (
+                    400,
+                    {
+                        "status": "error",
+                        "errorType": "bad_data",
+                        "error": "1:1: parse error: unclosed left parenthesis",
+                    },
+                )
+            else:
+                value = type(self).answer(self.cluster, query)
+                result = (
+                    [] if value is None else [{"metric": {}, "value": [time.time(), str(value)]}]
+                )
+                body = {"status": "success", "data": {"resultType": "vector", "result": result}}
         elif parts.path == "/api/v1/alerts":
             alerts = []
             if self.cluster.hung():
@@ -174,7 +193,7 @@ class _Prometheus(BaseHTTPRequestHandler):
             self.end_headers()
             return
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -222,7 +241,7 @@ def _witness(url: str) -> tuple[float, bool]:
     """What a plain client of the team's Prometheus sees: the error rate, and whether
     the availability alert fires."""
     with httpx.Client(timeout=2.0, trust_env=False) as client:
-        query = client.get(f"{url}/api/v1/query", params={"query": sli_expr("error_rate")})
+        query = client.get(f"{url}/api/v1/query", params={"query": default_queries()["error_rate"]})
         alerts = client.get(f"{url}/api/v1/alerts").json()["data"]["alerts"]
     return float(query.json()["data"]["result"][0]["value"][1]), bool(alerts)
 
