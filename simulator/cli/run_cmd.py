@@ -33,6 +33,7 @@ from simulator.faults.registry import check_params
 from simulator.notify.config import NotifyConfig, notifiers_from, notify_options
 from simulator.platform.registry import NAMES, platform_for
 from simulator.prometheus.select import detector_factory
+from simulator.prometheus.sli_queries import precheck as precheck_slis
 from simulator.prometheus.sli_queries import resolve as resolve_slis
 from simulator.scenario.loader import find_scenario
 
@@ -165,6 +166,8 @@ def run(
         fail(problem)
     if queried:  # the team's PromQL (target.slis, --sli-queries), else the shop's
         slis = resolve_slis(loaded, reach.sli_file)
+        running = reach.env_fields(loaded.target).get("own_deployment") is not None
+        precheck_slis(str(prometheus_url), slis, running=running)  # before anything exists
         factory = detector_factory(
             detector, None, prometheus_url, queried_slis=True, sli_queries=slis
         )

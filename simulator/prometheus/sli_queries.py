@@ -7,7 +7,9 @@ queries: in the scenario (`target: {..., slis: {rps: '...', ...}}`) and/or in a 
 then the shop's query (`default_queries`). Each query keeps where it came from, so a
 problem is one sentence naming the file, line and field to fix.
 
-`check` sends every query once to the Prometheus before anything is injected: one
+`precheck` runs at the command, before anything is created: every query parses, and
+for a team's Deployment, which runs already, answers a series. `check` runs again when
+the drill starts its detector (the environment is up), before anything is injected: one
 that does not parse is refused at once; one that answers no series (a wrong metric
 name, or no traffic yet) is asked again for a bounded time (a shop the drill has just
 deployed has no series yet) and then refused, rather than leaving that SLI unknown
@@ -30,7 +32,15 @@ from simulator.detection.promql import sli_expr
 from simulator.prometheus.errors import PrometheusError
 from simulator.scenario.model import Scenario, SliQueries
 
-__all__ = ["SLI_NAMES", "SliQuery", "check", "default_queries", "load_sli_file", "resolve"]
+__all__ = [
+    "SLI_NAMES",
+    "SliQuery",
+    "check",
+    "default_queries",
+    "load_sli_file",
+    "precheck",
+    "resolve",
+]
 
 SLI_NAMES = ("rps", "error_rate", "p50_ms", "p99_ms", "availability")
 TIMEOUT_S = 5.0  # one query
@@ -106,17 +116,25 @@ def _named(
     return found
 
 
-def check(url: str, queries: list[SliQuery], *, series_wait_s: float | None = None) -> None:
-    """Every query parses and answers at least one series on the Prometheus at `url`, or
-    one PrometheusError sentence. Bounded: one request per query per round, rounds
-    until `series_wait_s`."""
+def precheck(url: str, queries: list[SliQuery], *, running: bool) -> None:
+    """At the command, before anything is created: every query parses; and when the
+    target runs already (a team's Deployment), every one answers a series now."""
+    check(url, queries, series_wait_s=0.0, series=running)
+
+
+def check(
+    url: str, queries: list[SliQuery], *, series_wait_s: float | None = None, series: bool = True
+) -> None:
+    """Every query parses and (`series`) answers at least one series on the Prometheus at
+    `url`, or one PrometheusError sentence. Bounded: one request per query per round,
+    rounds until `series_wait_s`."""
     wait = SERIES_WAIT_S if series_wait_s is None else series_wait_s
     base = url.rstrip("/")
     deadline = time.monotonic() + wait
     pending = list(queries)
     with httpx.Client(timeout=TIMEOUT_S, trust_env=False) as client:
         for _ in range(1 + int(wait / RETRY_S) + 1):  # bounded in count as well as time
-            pending = [q for q in pending if not _answers(client, base, q)]
+            pending = [q for q in pending if not _answers(client, base, q) and series]
             if not pending or time.monotonic() >= deadline:
                 break
             time.sleep(min(RETRY_S, max(0.0, deadline - time.monotonic())))
