@@ -62,6 +62,9 @@ def build_shop(settings: Settings) -> Shop:
         probes=probes,
         keys=KeyStore(engine, settings.chaos_token),
         accounts=AccountStore(engine, settings.chaos_token),
+        catalog_engine=(
+            make_engine(settings, settings.catalog_read_url) if settings.catalog_read_url else None
+        ),
     )
 
 
@@ -99,6 +102,8 @@ def create_app(settings: Settings | None = None, *, prepare_on_startup: bool = T
             shop.chaos.shutdown()
             shop.payments.close()
             shop.engine.dispose()
+            if shop.catalog_engine is not None:
+                shop.catalog_engine.dispose()
             event_log.info("stopped", extra={"version": settings.app_version})
 
     app = FastAPI(title="chaosdrill shop", version=settings.app_version, lifespan=lifespan)

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
         default="sqlite:///./shop.db",
         validation_alias=AliasChoices("DATABASE_URL", "TARGET_DATABASE_URL"),
     )
+    # Catalog GETs (list, search, one product) read here when set: a read replica,
+    # so its lag shows as stale catalog pages. Everything else uses database_url.
+    catalog_read_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CATALOG_READ_URL", "TARGET_CATALOG_READ_URL"),
+    )
     app_version: str = Field(
         default=DEFAULT_VERSION,
         validation_alias=AliasChoices("APP_VERSION", "TARGET_APP_VERSION"),
@@ -59,9 +65,11 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "catalog_read_url")
     @classmethod
-    def _is_database_url(cls, value: str) -> str:
+    def _is_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             make_url(value)
         except sa_exc.ArgumentError:

@@ -21,9 +21,10 @@ def database_url(raw: str) -> URL:
     return url
 
 
-def make_engine(settings: Settings) -> Engine:
-    """Build the engine with explicit timeouts so a dead database fails fast."""
-    url = database_url(settings.database_url)
+def make_engine(settings: Settings, raw_url: str | None = None) -> Engine:
+    """Build the engine (of `raw_url`, else the settings' database) with explicit
+    timeouts so a dead database fails fast."""
+    url = database_url(raw_url or settings.database_url)
     pool: dict[str, Any] = {
         "pool_size": settings.pool_size,
         "max_overflow": settings.max_overflow,

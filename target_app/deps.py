@@ -45,6 +45,12 @@ class Shop:
     probes: ShopProbes
     keys: KeyStore
     accounts: AccountStore
+    catalog_engine: Engine | None = None  # a read replica for catalog GETs, if configured
+
+    @property
+    def catalog_reads(self) -> Engine:
+        """Where catalog pages read: the replica when configured, else the primary."""
+        return self.catalog_engine or self.engine
 
 
 # `async def` for dependencies that do no I/O: a sync one costs a worker-thread

@@ -78,9 +78,17 @@ class Autopilot:
             self.tried.add(found.action)
             await self.api.run_action(ACTOR, found.action, found.arg, evidence=found.evidence)
             for step, arg in found.then:  # the playbook's steps after this fix
-                await self.api.run_action(
+                done = await self.api.run_action(
                     ACTOR, step, arg, evidence=f"after {self._label(found)}: {found.evidence}"
                 )
+                affected = _affected(done.data) if step == "data.verify" else []
+                if affected:  # the playbook: notify the users whose data was lost
+                    await self.api.run_action(
+                        ACTOR,
+                        "users.notify",
+                        None,
+                        evidence=f"data.verify names {len(affected)} affected customer(s)",
+                    )
             self.cause = found
             self.fixes.append(self._label(found))
             self.api.set_status(ACTOR, "MONITORING")
@@ -209,3 +217,10 @@ class Autopilot:
                 }
             ],
         }
+
+
+def _affected(executed: dict[str, Any]) -> list[int]:
+    """The customers a data.verify's integrity report names as affected (lost or
+    corrupt orders); none when the check did not run."""
+    integrity = executed.get("measured", {}).get("integrity") or {}
+    return list(integrity.get("affected_customers") or [])

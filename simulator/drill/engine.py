@@ -263,6 +263,7 @@ class Drill:
             version=scenario.target.version,
             seed=scenario.load.seed,
             backend=self.options.backend,
+            catalog_reads=scenario.target.catalog_reads,
             **self.options.reach.env_fields(scenario.target),
         )
         state = await asyncio.to_thread(environment.up, options)

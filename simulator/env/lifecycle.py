@@ -54,6 +54,9 @@ class EnvOptions:
     backend: str = DEFAULT
     load_users: int = 0  # > 0: keep Locust load on the shop until `env down`
     load_profile: str = "shop"
+    # "replica": the shop's catalog GETs read through the database-replica proxy (on the
+    # drill's own cluster, its real standby, so replication lag shows as stale pages).
+    catalog_reads: str = "primary"
     # kubernetes: where to apply (a namespace on the allow-list) and how to reach the API
     namespace: str | None = None
     kubeconfig: str | None = None
@@ -143,6 +146,8 @@ def _start_all(state: EnvState, options: EnvOptions) -> None:
     shop = _service("shop", [], state_dir, free_port())
     shop.version = options.version
     shop.env = {"TARGET_SEED": str(options.seed)}
+    if options.catalog_reads == "replica" and state.database_replica_url:
+        shop.env["TARGET_CATALOG_READ_URL"] = state.database_replica_url
     state.services["shop"] = shop
     services.start(state, "shop")
     state.deploys.append(

@@ -173,7 +173,7 @@ def stop(cluster: PgCluster, node: PgNode, mode: str = "fast") -> bool:
 
 
 def _kill(pid: int) -> None:
-    """SIGQUIT (immediate shutdown), then SIGKILL of the postmaster's whole group."""
+    """SIGQUIT (a postmaster's immediate shutdown), then SIGKILL."""
     for sig in (signal.SIGQUIT, signal.SIGKILL):
         try:
             os.kill(pid, sig)
@@ -181,9 +181,17 @@ def _kill(pid: int) -> None:
             return
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            if not Path(f"/proc/{pid}").exists():
+            if _gone(pid):
                 return
             time.sleep(0.1)
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie waiting for its parent."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+    except OSError:
+        return True
 
 
 def stop_all(cluster: PgCluster) -> list[str]:
@@ -203,9 +211,33 @@ def destroy(cluster: PgCluster) -> None:
         if str(data) not in known:
             stray = PgNode(name=data.name, data_dir=str(data), port=0, log="")
             stop(cluster, stray)
-    shutil.rmtree(cluster.root, ignore_errors=True)
+    # A tool the engine ran on the cluster's files (`cp -a` of a restore, pg_basebackup)
+    # outlives an engine killed with SIGKILL and would keep writing into the tree
+    # being removed: stop it first. Its command line names the cluster's own directory.
+    for pid in tools_in(cluster.root):
+        _kill(pid)
+    for _ in range(3):  # a file a dying tool wrote meanwhile: remove again
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        if not Path(cluster.root).exists():
+            break
     if cluster.link:
         Path(cluster.link).unlink(missing_ok=True)
+
+
+def tools_in(root: str) -> list[int]:
+    """The processes other than servers whose command line names `root` (a unique
+    temporary directory of the drill's: no other process names it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(root.encode() in arg for arg in argv) and not argv[0].endswith(b"/postgres"):
+            found.append(int(entry.name))
+    return found
 
 
 def connect(node: PgNode, dbname: str = DATABASE) -> psycopg.Connection[tuple[Any, ...]]:

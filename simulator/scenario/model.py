@@ -80,6 +80,9 @@ class Target(YamlModel):
     # The drill initdbs and runs a PostgreSQL cluster of its own (WAL archive, base
     # backups, point-in-time restore) instead of using --database-url.
     own_cluster: bool = False
+    # replica: catalog pages (products, search) read from the database replica, so its
+    # lag is visible to customers as stale prices and stock. Everything else: primary.
+    catalog_reads: Literal["primary", "replica"] = "primary"
     # kubernetes: a team's own service, drilled instead of the shop (docs/kubernetes.md).
     # The namespace must be on the allow-list (CHAOSDRILL_K8S_NAMESPACES), checked at run.
     namespace: str | None = Field(default=None, max_length=63, pattern=DNS_LABEL)
@@ -97,6 +100,11 @@ class Target(YamlModel):
             raise ValueError(
                 f"own_cluster: true runs the drill's own PostgreSQL on the {where} platform; "
                 f"set database: postgres and backend: {where}"
+            )
+        if self.catalog_reads == "replica" and self.database != "postgres":
+            raise ValueError(
+                "catalog_reads: replica reads the catalog from a PostgreSQL replica; "
+                "set database: postgres"
             )
         return self
 

@@ -29,7 +29,7 @@ Row = dict[str, Any]
 
 
 def _rows(shop: Shop, query: Select[Any]) -> list[Row]:
-    with shop.engine.connect() as conn:
+    with shop.catalog_reads.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
@@ -82,7 +82,7 @@ def _ranked(shop: Shop, q: str, limit: int) -> list[Row]:
 
 
 def _product_for(shop: Shop, product_id: int, customer_id: int | None) -> Row:
-    with shop.engine.connect() as conn:
+    with shop.catalog_reads.connect() as conn:
         product = conn.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))
         row = product.mappings().first()
         if row is None:

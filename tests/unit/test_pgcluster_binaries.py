@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from simulator.env import own_cluster
 from simulator.pgcluster import binaries
 from simulator.pgcluster.binaries import ClusterError, find_bindir
+from simulator.scenario.model import Target
 
 
 def test_missing_binaries_are_refused_with_how_to_install(
@@ -35,3 +37,10 @@ def test_a_version_directory_without_every_binary_is_skipped(
     monkeypatch.setattr(binaries, "VERSIONS_DIR", tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     assert find_bindir() == complete
+
+
+def test_catalog_reads_from_a_replica_need_postgres() -> None:
+    assert Target().catalog_reads == "primary"  # the default for every scenario
+    assert Target(database="postgres", catalog_reads="replica").catalog_reads == "replica"
+    with pytest.raises(ValidationError, match="catalog_reads: replica reads the catalog"):
+        Target(database="sqlite", catalog_reads="replica")
