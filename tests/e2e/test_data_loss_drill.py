@@ -146,7 +146,14 @@ def test_autopilot_stops_the_rogue_job_before_restoring(tmp_path: Path, private_
     }
     order = list(executed)
     assert order.index("job.stop") < order.index("db.restore") < order.index("writes.resume")
-    assert executed["job.stop"].data["measured"]["deleted_orders"] > 0
+    # What the job destroyed, as job.stop counted it; none when the responder stopped it
+    # inside its first round (the round's transaction never committed): every deleted
+    # order is back either way.
+    stopped = executed["job.stop"].data["measured"]
+    assert stopped["deleted_orders"] >= 0 and stopped["rounds"] >= 0
+    assert executed["db.restore"].data["measured"]["restored_orders"] >= min(
+        1, stopped["deleted_orders"]
+    )
     assert executed["data.verify"].data["measured"]["integrity"]["passed"]
     remediation = next(c for c in card["team"]["criteria"] if c["key"] == "remediation")
     assert remediation["points"] == remediation["max_points"], remediation["feedback"]
