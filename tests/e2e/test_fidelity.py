@@ -32,7 +32,7 @@ from tests.witnessed_drill import (
     scenario_facts,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.witness]
 
 # An outage, a lock that makes writes hang then fail, a partial error.
 SCENARIOS = ["app-crash", "db-lock", "recommendations-down"]

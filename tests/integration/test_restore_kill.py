@@ -142,7 +142,8 @@ def test_kill_9_mid_restore_leaves_no_cluster_or_port_behind(
     seen = of_cluster(root, set())
     ports = ports_of(env_dir, root)
     if phase == "replaying":
-        assert any("restore-1" in processes()[p][1] for p in seen if p in processes()), (
+        table = processes()  # one look: a process may end between two
+        assert any("restore-1" in table[p][1] for p in seen if p in table), (
             "the restored server was running when the engine died"
         )
 
