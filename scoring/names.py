@@ -58,14 +58,16 @@ REMEDIATIONS: tuple[str, ...] = (
 )
 
 # A data incident's steps around the fix: they stop the damage from growing (job.stop),
-# hold or give back the writes, or look (backup.list, data.verify). None ends a fault
-# and none is judged by the SLIs after it (a write stop's 503s are its purpose).
+# hold or give back the writes, look (backup.list, data.verify) or tell the customers
+# (users.notify). None ends a fault and none is judged by the SLIs after it (a write
+# stop's 503s are its purpose; a notice sent while writes are stopped did not cause them).
 DATA_STEPS: tuple[str, ...] = (
     "job.stop",
     "writes.stop",
     "writes.resume",
     "backup.list",
     "data.verify",
+    "users.notify",
 )
 
 # Who hears about an incident, loudest first (the playbook's notification rules map
