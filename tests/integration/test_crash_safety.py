@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import fresh_postgres_database
+from tests.e2e.cli import chaosdrill
 from tests.integration.crash_observers import (
     CASES,
     Shop,
@@ -80,16 +81,8 @@ time_limit_s: {ttl:g}
 """
 
 
-def _cli(cwd: Path, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return chaosdrill(cwd, *args, timeout=90)
 
 
 def _injected(events_db: Path) -> bool:

@@ -334,18 +334,23 @@ def test_a_whole_autopilot_drill_on_a_teams_deployment(
     assert card.team.total >= 90, card.team
 
 
-def test_a_wrong_fix_leaves_the_fault_and_the_right_one_ends_it(
-    cluster: _Cluster, prometheus: str, tmp_path: Path
-) -> None:
-    options = EnvOptions(
+def _team_options(cluster: _Cluster, tmp_path: Path, selector: dict[str, str]) -> EnvOptions:
+    """The environment of the team's own Deployment `checkout`, picked by `selector`."""
+    return EnvOptions(
         state_dir=tmp_path / "env",
         backend="kubernetes",
         namespace=TEAM,
         api_url=cluster.url,
         own_deployment="checkout",
-        own_selector={"app": "checkout"},
+        own_selector=selector,
         allowed_namespaces=ALLOWED,
     )
+
+
+def test_a_wrong_fix_leaves_the_fault_and_the_right_one_ends_it(
+    cluster: _Cluster, prometheus: str, tmp_path: Path
+) -> None:
+    options = _team_options(cluster, tmp_path, {"app": "checkout"})
     state = environment.up(options)
     state_dir = Path(state.state_dir)
     assert _witness(prometheus) == (0.0, False)
@@ -363,15 +368,7 @@ def test_a_wrong_fix_leaves_the_fault_and_the_right_one_ends_it(
 def test_a_selector_that_is_not_the_deployments_is_refused(
     cluster: _Cluster, tmp_path: Path
 ) -> None:
-    options = EnvOptions(
-        state_dir=tmp_path / "env",
-        backend="kubernetes",
-        namespace=TEAM,
-        api_url=cluster.url,
-        own_deployment="checkout",
-        own_selector={"app": "payments"},
-        allowed_namespaces=ALLOWED,
-    )
+    options = _team_options(cluster, tmp_path, {"app": "payments"})
     with pytest.raises(Exception, match="does not select the pods of deployment/checkout"):
         environment.up(options)
     assert cluster.calls("POST") == []
