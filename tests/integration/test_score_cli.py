@@ -180,7 +180,7 @@ def test_a_killed_drill_scores_from_its_events_db_by_file_directory_or_id(
 ) -> None:
     # What `kill -9` leaves: events.db only, no drill.finished, no answer key revealed.
     whole = read_jsonl(GOLDEN / "autopilot.jsonl")
-    killed = [e.replace(**{"drill_id": "d-killed"}) for e in whole if e.t < 150]
+    killed = [e.replace(drill_id="d-killed") for e in whole if e.t < 150]
     report_dir = tmp_path / "reports" / "d-killed"
     write_events_db(report_dir / "events.db", killed)
     pointer = tmp_path / "state" / "drills" / "0a1b2c3d4e5f" / "drill.json"

@@ -337,8 +337,8 @@ def test_a_recovery_before_the_fix_does_not_count() -> None:
     # The same facts, but the recovery is logged before the remediated end.
     reordered = [e for e in events if e.seq not in (fix.seq, recovered.seq)]
     at = reordered.index(next(e for e in reordered if e.type == "drill.finished"))
-    early = recovered.replace(**{"seq": fix.seq, "t": fix.t})
-    late_fix = fix.replace(**{"seq": recovered.seq, "t": recovered.t})
+    early = recovered.replace(seq=fix.seq, t=fix.t)
+    late_fix = fix.replace(seq=recovered.seq, t=recovered.t)
     reordered[at:at] = [early, late_fix]
     c = case(verdict_of(reordered), "service recovers")
     assert not c.passed

@@ -80,7 +80,7 @@ def test_exposure_records_are_checked_like_every_fact_of_the_log() -> None:
     log = events()
     exposure = next(e for e in log if e.type == "breach.exposure")
     last = log[-1]
-    again = exposure.replace(**{"seq": last.seq + 1, "t": last.t})
+    again = exposure.replace(seq=last.seq + 1, t=last.t)
     assert [str(v) for v in check([*log, again])] == [
         f"rule 6 (one exposure record per fault, after its end): fault {exposure.data['fault_id']}"
         f" has two exposure records, at seq {exposure.seq} and seq {last.seq + 1}"
@@ -91,5 +91,5 @@ def test_exposure_records_are_checked_like_every_fact_of_the_log() -> None:
     # The record written before the fault ended: its end moved after it.
     end = next(e for e in log if e.type == "fault.reverted")
     moved = [e for e in log if e is not end]
-    early = [*moved, end.replace(**{"seq": last.seq + 1, "t": last.t})]
+    early = [*moved, end.replace(seq=last.seq + 1, t=last.t)]
     assert 6 in [v.rule for v in check(early)]

@@ -101,7 +101,7 @@ def test_the_autopilot_baseline_is_compared(playbook: Playbook) -> None:
 def test_an_autopilot_in_the_same_log_is_the_baseline(playbook: Playbook) -> None:
     events = read_jsonl(GOLDEN / "team.jsonl")
     shifted = [
-        e.replace(**{"seq": e.seq + 10_000, "actor": "autopilot"})
+        e.replace(seq=e.seq + 10_000, actor="autopilot")
         for e in read_jsonl(GOLDEN / "autopilot.jsonl")
         if e.actor == "autopilot"
     ]

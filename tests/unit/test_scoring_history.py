@@ -94,7 +94,7 @@ def test_an_interrupted_drill_is_stored_and_shown_as_interrupted(
     key = Expectations.model_validate(
         next(e for e in whole if e.type == "answer_key.revealed").data
     )
-    killed = [e.replace(**{"drill_id": "killed"}) for e in whole if e.t < 150]
+    killed = [e.replace(drill_id="killed") for e in whole if e.t < 150]
     card = score_drill(killed, key, PLAYBOOK)
     assert card.outcome not in ("finished", "aborted")
     sqlite_store.save(card, killed, key)

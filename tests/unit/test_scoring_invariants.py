@@ -129,7 +129,7 @@ def test_the_first_event_must_be_drill_started() -> None:
 
 def test_events_in_reverse_order_are_one_violation() -> None:
     events = make_log(*valid())
-    reversed_log = [e.replace(**{"t": 0.0}) for e in reversed(events)]
+    reversed_log = [e.replace(t=0.0) for e in reversed(events)]
     found = check(reversed_log)
     assert [v.rule for v in found] == [1, 1]
     assert found[1].seqs == (8, 7)
@@ -140,14 +140,14 @@ def test_events_in_reverse_order_are_one_violation() -> None:
 
 def test_a_repeated_seq_is_named() -> None:
     events = make_log(STARTED, INJECTED, ended("ttl"))
-    events[2] = events[2].replace(**{"seq": 2})
+    events[2] = events[2].replace(seq=2)
     v = only(events)
     assert v.sentence == "rule 1 (log order): seq 2 appears twice in the log's order"
 
 
 def test_t_that_goes_back_is_named_with_both_seqs() -> None:
     events = make_log(STARTED, INJECTED, ALERT, ended("ttl"))
-    events[2] = events[2].replace(**{"t": 0.5})
+    events[2] = events[2].replace(t=0.5)
     v = only(events)
     assert v.seqs == (2, 3)
     assert v.sentence == "rule 1 (log order): t goes back from 1 s at seq 2 to 0.5 s at seq 3"

@@ -262,7 +262,7 @@ def key_of(events: list[Event]) -> Expectations:
 
 
 def resolved_at(events: list[Event], t: float) -> list[Event]:
-    return [e.replace(**{"t": t}) if e.type == "incident.resolved" else e for e in events]
+    return [e.replace(t=t) if e.type == "incident.resolved" else e for e in events]
 
 
 @pytest.mark.parametrize("name", RESOLVED_LOGS)

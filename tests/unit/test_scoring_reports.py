@@ -34,7 +34,7 @@ def with_evil_text(events: list[Event]) -> list[Event]:
     out = []
     for e in events:
         if e.actor == "trainee:alice":
-            e = e.replace(**{"actor": "trainee:" + EVIL})
+            e = e.replace(actor="trainee:" + EVIL)
         if e.type == "incident.update_posted":
             e = e.replace(**{"data": {"fields": {"summary": EVIL, "root_cause": EVIL}}})
         out.append(e)

@@ -69,7 +69,7 @@ def test_an_evidence_record_before_its_faults_end_breaks_the_log() -> None:
     accounts = next(e for e in log if e.type == "breach.accounts")
     end = next(e for e in log if e.type == "fault.reverted")
     early = [
-        accounts.replace(**{"seq": end.seq - 1, "t": end.t}) if e is accounts else e
+        accounts.replace(seq=end.seq - 1, t=end.t) if e is accounts else e
         for e in log
         if e.seq != end.seq - 1 or e is end
     ]
