@@ -123,7 +123,13 @@ def test_the_fault_reaches_the_right_receiver_through_the_teams_routes(
         for line in (root / "out" / "team-notifications.app-crash.jsonl").read_text().splitlines()
     ]
     firing = [n for n in notes if n["firing"]]
-    assert {n["receiver"] for n in firing} == {"frontend-slack"}  # the misroute took all
+    # The misroute took every alert that carries the scraped `job`. An alert summed over the
+    # shop's series has no `job` and rightly goes to the default receiver: after the restart a
+    # loaded host can see a few 5xx (`error_rate`), so it may or may not page `sre-pager`.
+    routed = {(n["text"].split("] ", 2)[2].split(" ", 1)[0], n["receiver"]) for n in firing}
+    on_job = {(a, r) for a, r in routed if a in {"availability", "ShopDown", "ShopScrapeFailing"}}
+    assert {a for a, _ in on_job} >= {"availability", "ShopDown"}, routed
+    assert {r for _, r in on_job} == {"frontend-slack"}, routed
     assert all(n["text"].startswith("[DRILL] ") for n in firing)  # what a person reads
     slack = next(n for n in firing if n["integration"] == "slack")
     assert slack["payload"]["attachments"][0]["title"].startswith("[DRILL] [FIRING:")
