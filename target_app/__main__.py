@@ -10,9 +10,9 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
-from target_app.app import build_shop, create_app, prepare
+from target_app.app import create_app, prepare_engine
 from target_app.config import Settings
-from target_app.db import database_url
+from target_app.db import database_url, make_engine
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -35,9 +35,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def prepare_or_exit(settings: Settings) -> None:
     """Create and seed the database, or exit with one sentence naming the URL."""
-    shop = build_shop(settings)  # a throwaway engine: fail here, before serving
+    engine = make_engine(settings)  # a throwaway engine: fail here, before serving
     try:
-        prepare(shop)
+        prepare_engine(engine, settings)
     except (sa_exc.SQLAlchemyError, ImportError, OSError) as exc:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         try:
@@ -46,8 +46,7 @@ def prepare_or_exit(settings: Settings) -> None:
             shown = settings.database_url
         sys.exit(f"target_app: cannot prepare the database {shown!r} (--database-url): {first}")
     finally:
-        shop.engine.dispose()
-        shop.payments.close()
+        engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:

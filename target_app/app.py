@@ -9,6 +9,7 @@ from functools import partial
 import prometheus_client
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 
 from target_app.accounts import AccountStore
@@ -70,9 +71,13 @@ def build_shop(settings: Settings) -> Shop:
 
 def prepare(shop: Shop) -> None:
     """Create the schema and seed it (once) as the settings say."""
-    settings = shop.settings
+    prepare_engine(shop.engine, shop.settings)
+
+
+def prepare_engine(engine: Engine, settings: Settings) -> None:
+    """`prepare` with only an engine (no payment clients, no metrics)."""
     prepare_database(
-        shop.engine,
+        engine,
         seed=settings.seed,
         products=settings.products,
         customers=settings.customers,

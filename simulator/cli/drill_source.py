@@ -15,7 +15,6 @@ from pathlib import Path
 
 from scoring.events import Event, EventLogError, read_log
 from scoring.expectations import Expectations
-from scoring.history import HistoryError, HistoryStore
 
 __all__ = ["DEFAULT_STATE_ROOT", "DrillSource", "find_pointer", "locate"]
 
@@ -94,6 +93,8 @@ def locate(spec: str, *, state_root: Path, db_url: str | None) -> DrillSource:
     pointer = find_pointer(spec, state_root)
     if pointer is not None:
         return _from_pointer(spec, *pointer)
+    from scoring.history import HistoryError, HistoryStore  # SQLAlchemy: only when asked
+
     history = HistoryStore.open(db_url)
     try:
         stored = history.load(spec)

@@ -20,8 +20,6 @@ from scoring.playbook import load_playbook
 from simulator.cli.cluster_options import drill_cluster_options, reach_of
 from simulator.cli.errors import fail, user_errors
 from simulator.cli.options import database_url_option, playbook_option
-from simulator.console.launch import parse_trainee, run_console
-from simulator.console.live import DrillSettings
 from simulator.drill.progress import Progress
 from simulator.drill.reach import queries_slis, refusal, scenario_refusal
 from simulator.drill.report_dir import archive_report_dir, check_report_dir
@@ -159,7 +157,7 @@ def run(
         fail(problem)
     queried = queries_slis(backend)  # a cluster: its SLIs from the Prometheus's query API
     factory = detector_factory(detector, rules_file, prometheus_url, queried_slis=queried)
-    people = [parse_trainee(spec) for spec in trainees]
+    people = _trainees(trainees)
     playbook = load_playbook(playbook_path)
     loaded = find_scenario(scenario, check_params=check_params, playbook=playbook)
     if problem := scenario_refusal(loaded, backend, reach):
@@ -206,6 +204,9 @@ def run(
             reach=reach,
         )
     else:
+        from simulator.console.launch import run_console  # the web stack: only with people
+        from simulator.console.live import DrillSettings
+
         settings = DrillSettings(
             playbook=playbook,
             report_dir=directory,
@@ -237,6 +238,14 @@ def run(
     _print(result, as_json, console)
     if result.exit_code:
         raise SystemExit(result.exit_code)
+
+
+def _trainees(specs: tuple[str, ...]) -> list[tuple[str, str]]:
+    if not specs:
+        return []
+    from simulator.console.launch import parse_trainee
+
+    return [parse_trainee(spec) for spec in specs]
 
 
 def _print(result: DrillResult, as_json: bool, console: Console) -> None:

@@ -30,7 +30,6 @@ from rich.text import Text
 from scoring.drill import DrillView
 from scoring.events import Event
 from scoring.expectations import Expectations
-from scoring.history import HistoryStore
 from scoring.invariants import Violation, check
 from scoring.playbook import Playbook, load_playbook
 from scoring.report import build_report, render_html, render_json, render_markdown
@@ -219,6 +218,8 @@ def score(drill: str, force: bool, as_json: bool, store: bool, **options: Any) -
     scored = _score(options, drill, force)
     card = scored.card
     if store:
+        from scoring.history import HistoryStore  # SQLAlchemy: only with --store
+
         history_store = HistoryStore.open(options["db_url"])
         try:
             history_store.save(card, scored.source.events, scored.expectations)

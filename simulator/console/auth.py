@@ -16,8 +16,10 @@ import secrets
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from fastapi import HTTPException, Request
+if TYPE_CHECKING:
+    from fastapi import Request
 
 __all__ = [
     "DUTIES",
@@ -132,6 +134,8 @@ def token_of(request: Request, *, allow_query: bool) -> str | None:
 
 
 def authenticate(tokens: Tokens, token: str | None) -> Principal:
+    from fastapi import HTTPException  # the CLI's incident client imports this module
+
     if not token:
         raise HTTPException(401, f"send your token in the {HEADER} header (from your join link)")
     principal = tokens.get(token)
@@ -141,6 +145,8 @@ def authenticate(tokens: Tokens, token: str | None) -> Principal:
 
 
 def require_role(principal: Principal, roles: frozenset[Role]) -> Principal:
+    from fastapi import HTTPException
+
     if principal.role not in roles:
         allowed = " or ".join(sorted(r.value for r in roles))
         raise HTTPException(403, f"only the {allowed} may do this (you are {principal.role})")

@@ -16,9 +16,7 @@ from __future__ import annotations
 import random
 import time
 from pathlib import Path
-from typing import Any
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any
 
 from scoring.events import Event
 from scoring.playbook import Triage
@@ -28,6 +26,9 @@ from simulator.drill.affected import check_storefront, customer_of
 from simulator.drill.eventlog import EventLog
 from simulator.env.state import EnvState, load_state
 from simulator.scenario.model import Reports
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 MEASURE_EVERY_S = 5.0
 MEASURE_WINDOW_S = 10.0
@@ -48,9 +49,19 @@ class TriageWatch:
         self._pending: list[tuple[float, dict[str, Any]]] = []  # (due drill time, ticket)
         self._ticketed: set[str] = set()  # what customers already complained about
         self._tickets = 0
-        self._faker = Faker()
-        self._faker.seed_instance(seed)
+        self._seed = seed
+        self._faker_instance: Faker | None = None
         self._rng = random.Random(seed)
+
+    def _faker(self) -> Faker:
+        """Names for customer tickets, seeded once; made on the first ticket (Faker's
+        providers cost a start-up that most drills never need)."""
+        if self._faker_instance is None:
+            from faker import Faker
+
+            self._faker_instance = Faker()
+            self._faker_instance.seed_instance(self._seed)
+        return self._faker_instance
 
     def _state(self) -> EnvState | None:
         return load_state(self.state_dir)
@@ -134,7 +145,7 @@ class TriageWatch:
             "report_id": f"TCK-{self._tickets}",
             "source": "customer",
             "channel": "support_ticket",
-            "customer": self._faker.name(),
+            "customer": self._faker().name(),
             **data,
         }
         self._pending.append((now + delay, ticket))

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import make_url
 
 from simulator.env import own_cluster, services, teardown
 from simulator.env.errors import EnvError
@@ -195,6 +194,8 @@ def _add_proxy(state: EnvState, client: ProxyClient, name: str, upstream: str) -
 
 
 def _proxy_database(state: EnvState, client: ProxyClient, database_url: str) -> None:
+    from sqlalchemy.engine import make_url  # SQLAlchemy: only with --database-url
+
     url = make_url(database_url)
     if not url.drivername.startswith("postgresql"):
         raise EnvError(f"--database-url must be a postgresql+psycopg:// URL, not {url.drivername}")

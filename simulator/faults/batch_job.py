@@ -21,10 +21,12 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-
-import psycopg
+from typing import TYPE_CHECKING
 
 from simulator.faults.lock_holder import Deadline
+
+if TYPE_CHECKING:
+    import psycopg
 
 APPLICATION = "order-archiver"
 
@@ -69,6 +71,8 @@ def run(
     deadline: Deadline,
     out: Path,
 ) -> None:
+    import psycopg  # here, not at the top: the fault catalog imports APPLICATION
+
     conn: psycopg.Connection[tuple[int, ...]] | None = None
     print("started", flush=True)
     while not _stopping and deadline.left() > 0:

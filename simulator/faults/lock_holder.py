@@ -20,8 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 WAIT_S = 5.0  # how long to wait for a lock someone else holds; db.lock waits 10 s for us
 
 
@@ -64,6 +62,8 @@ def hold_sqlite(path: str, deadline: Deadline, wait_s: float = WAIT_S) -> None:
 
 
 def hold_postgres(url: str, table: str, deadline: Deadline, wait_s: float = WAIT_S) -> None:
+    import psycopg  # the driver loads only for PostgreSQL (the SQLite holder starts faster)
+
     try:
         conn = psycopg.connect(url, application_name="nightly-report", autocommit=False)
     except psycopg.Error as exc:
@@ -103,6 +103,11 @@ def main() -> None:
     parser.add_argument("--wait-s", type=float, default=WAIT_S, help=argparse.SUPPRESS)
     args = parser.parse_args()
     deadline = Deadline(args.seconds, args.deadline_file)
+    released: tuple[type[Exception], ...] = (sqlite3.Error,)
+    if args.url.startswith("postgres"):
+        import psycopg
+
+        released += (psycopg.Error,)
     try:
         if args.url.startswith("postgres"):
             hold_postgres(args.url, args.table, deadline, args.wait_s)
@@ -111,7 +116,7 @@ def main() -> None:
     except CannotLock as exc:
         print(f"cannot lock: {exc}", flush=True)
         sys.exit(1)
-    except (psycopg.Error, sqlite3.Error) as exc:
+    except released as exc:
         # Killed by an operator (pg_terminate_backend) or the database went away.
         print(f"lock released: {type(exc).__name__}", file=sys.stderr, flush=True)
         sys.exit(0)

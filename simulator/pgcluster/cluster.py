@@ -14,12 +14,13 @@ import signal
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
-
-import psycopg
+from typing import TYPE_CHECKING, Any
 
 from simulator.pgcluster.binaries import ClusterError, find_bindir, give_to, run, server_user
 from simulator.pgcluster.record import DATABASE, ROLE, PgCluster, PgNode
+
+if TYPE_CHECKING:
+    import psycopg
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -246,6 +247,8 @@ def connect(node: PgNode, dbname: str = DATABASE) -> psycopg.Connection[tuple[An
         if dbname == DATABASE
         else node.dsn.replace(f"dbname={DATABASE}", f"dbname={dbname}")
     )
+    import psycopg  # the driver loads only where a cluster is reached
+
     try:
         return psycopg.connect(dsn, autocommit=True)
     except psycopg.OperationalError as exc:
