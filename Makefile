@@ -20,12 +20,15 @@ WORKERS ?= 6
 # shown only when the install fails: a first run prints progress and the result.
 INSTALL_LOG := $(VENV)/install.log
 
+# uv (from PyPI, into the venv) resolves and installs in about 15 s where pip takes
+# about 45 s on a fresh clone; if uv cannot be had, pip does the same install.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV)"; $(PY) -m venv $(VENV); }
 	@echo "installing chaosdrill and its dev tools into $(VENV) (log: $(INSTALL_LOG))"
-	@{ $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[dev]'; } \
+	@{ { $(BIN)/pip install 'uv>=0.5' && $(BIN)/uv pip install --python $(BIN)/python -e '.[dev]'; } \
+		|| { $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[dev]'; }; } \
 		>$(INSTALL_LOG) 2>&1 || { tail -n 40 $(INSTALL_LOG); \
-		echo "pip install failed: the whole log is $(INSTALL_LOG)" >&2; exit 1; }
+		echo "installing failed: the whole log is $(INSTALL_LOG)" >&2; exit 1; }
 	@touch $(STAMP)
 	@echo "ready: $$($(BIN)/chaosdrill --version)"
 
