@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Everything that needs only Python; the system parts are covered by test-all.
 # The crash-safety matrix (about 11 minutes of killed drills) runs in test-all.
-PYTHON_ONLY := not postgres and not docker and not prometheus and not browser and not crash and not quiet
+# The fidelity witness (marker witness) compares latency seen from outside with the
+# scorecard's clocks: on a host the suite loads, the restarted shop's p99 passes 1 s for
+# seconds after a plain client sees it answer; it runs in test-all, beside nothing.
+PYTHON_ONLY := not postgres and not docker and not prometheus and not browser and not crash and not quiet and not witness
 # pytest-xdist workers. Tests are isolated by port and state directory; a test
 # file stays on one worker (--dist loadfile in pyproject.toml), longest files first
 # (tests/scheduling.py). The suite mostly waits on real processes (drills, TTLs,
