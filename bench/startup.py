@@ -27,11 +27,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 
-from simulator.env.processes import free_port
+from simulator.env.processes import free_port, wait_http
 
 REPO = Path(__file__).resolve().parents[1]
 CLI_COMMANDS = ("run", "fault", "score", "verify", "incident", "remediate", "history")
@@ -48,24 +47,18 @@ def _cpu_of(pid: int) -> float:
 
 
 def served(tree: Path, argv: list[str], workdir: Path) -> Sample:
-    """From spawn until `/healthz` answers 200 on the process's port."""
+    """From spawn until `/healthz` answers 200 on the process's port (polled every 0.1 s)."""
     port = free_port()
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    with (workdir / "out.log").open("ab") as out:
+    log = workdir / "out.log"
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             [*argv, "--port", str(port)], cwd=workdir, env=env, stdout=out, stderr=out
         )
     try:
-        with httpx.Client(timeout=1.0) as client:
-            while time.perf_counter() - start < READY_TIMEOUT_S:
-                try:
-                    if client.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                        return time.perf_counter() - start, _cpu_of(proc.pid)
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.01)
-        raise SystemExit(f"{argv[2]} did not answer /healthz within {READY_TIMEOUT_S:.0f} s")
+        wait_http(f"http://127.0.0.1:{port}/healthz", READY_TIMEOUT_S, proc, log)
+        return time.perf_counter() - start, _cpu_of(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -104,12 +104,11 @@ def main() -> None:
     args = parser.parse_args()
     deadline = Deadline(args.seconds, args.deadline_file)
     released: tuple[type[Exception], ...] = (sqlite3.Error,)
-    if args.url.startswith("postgres"):
-        import psycopg
-
-        released += (psycopg.Error,)
     try:
         if args.url.startswith("postgres"):
+            import psycopg
+
+            released += (psycopg.Error,)  # read when an exception is matched, below
             hold_postgres(args.url, args.table, deadline, args.wait_s)
         else:
             hold_sqlite(args.url, deadline, args.wait_s)
