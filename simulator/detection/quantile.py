@@ -42,4 +42,6 @@ def histogram_quantile(q: float, buckets: Mapping[float, float]) -> float | None
     in_bucket = counts[index] - below
     if in_bucket <= 0:
         return upper
-    return lower + (upper - lower) * (rank - below) / in_bucket
+    # Within the bucket, even where float rounding would step past its bound
+    # (0.005 * 57 / 57 is 0.005000000000000001).
+    return min(upper, lower + (upper - lower) * (rank - below) / in_bucket)
